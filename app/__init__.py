@@ -1,0 +1,41 @@
+"""Application factory for 首席服务官工作平台."""
+import logging
+import os
+
+from flask import Flask
+from flask_appbuilder import AppBuilder, Model
+from flask_appbuilder.models.sqla.base import SQLA
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+db = SQLA(model_class=Model)
+migrate = Migrate()
+csrf = CSRFProtect()
+
+
+def create_app(overrides=None):
+    """Build one app. Each call builds a fresh AppBuilder, so tests may build several."""
+    import config
+
+    from . import api, cli, messages, security, views
+
+    app = Flask(__name__, instance_path=config.INSTANCE_DIR)
+    app.config.from_object(config)
+    app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = security.password_complexity
+    app.config.update(overrides or {})
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)  # 1. database
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)  # 2. Alembic migrations
+    csrf.init_app(app)  # 3. CSRF on every form post
+    messages.install()  # 4. Chinese validation messages for the API
+    with app.app_context():
+        appbuilder = AppBuilder(app, db.session)  # 5. FAB: security, menus, i18n
+        views.register(appbuilder)  # 6. screens
+        api.register(appbuilder)  # 7. REST API
+        security.install(app, appbuilder)  # 8. login limits, idle expiry
+    views.install_request_guards(app)  # 9. page-size caps
+    cli.register(app)  # 10. `flask cso …`
+    return app

@@ -1,0 +1,168 @@
+"""REST API under /api/v1/ (JWT login at /api/v1/security/login). Scoped like the screens."""
+from flask import request
+from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api.manager import OpenApi
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import db, masterdata, scope
+from .models import Assignment, Department, Enterprise, Officer, Visit
+from .validation import api_rule, clean_credit_code, clean_phone
+from .views import ASSIGNMENT_PERMISSIONS, BASE_PERMISSIONS, SCOPED
+
+READ_WRITE = {
+    "get_list": "read", "get": "read", "info": "read",
+    "post": "write", "put": "write", "delete": "delete",
+}
+
+
+class CSOModelApi(ModelRestApi):
+    """Scope on GET/PUT/DELETE (base_filters) and POST (foreign keys checked), 4xx not 500."""
+
+    base_filters = SCOPED
+    method_permission_name = READ_WRITE
+    base_permissions = BASE_PERMISSIONS
+    allow_browser_login = True
+    page_size = 25
+
+    def prepare_item(self, item, is_add):
+        """Fill derived values before the checks (override per resource)."""
+
+    def _errors(self, item, is_add):
+        self.prepare_item(item, is_add)
+        errors = scope.write_errors(scope.current_user(), item)
+        return errors or masterdata.item_errors(item)
+
+    def _refuse(self, errors):
+        db.session.rollback()
+        return self.response_422(message={k: [v] for k, v in errors.items()})
+
+    def _commit(self, item, is_add, status):
+        try:
+            if is_add:
+                db.session.add(item)
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            return self.response_422(message={"_": ["保存失败：数据与已有记录冲突，请刷新后重试。"]})
+        return self.response(status, id=item.id, result=self.show_model_schema.dump(item))
+
+    def post_headless(self):
+        if not request.is_json or not isinstance(request.json, dict):
+            return self.response_400(message="请求体应为JSON对象。")
+        try:
+            item = self.add_model_schema.load(request.json)
+        except ValidationError as err:
+            db.session.rollback()
+            return self.response_422(message=err.messages)
+        errors = self._errors(item, True)
+        if errors:
+            db.session.expunge_all()
+            return self._refuse(errors)
+        return self._commit(item, True, 201)
+
+    def put_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        if not request.is_json or not isinstance(request.json, dict):
+            return self.response_400(message="请求体应为JSON对象。")
+        try:
+            data = self._merge_update_item(item, dict(request.json))
+            item = self.edit_model_schema.load(data, instance=item)
+        except ValidationError as err:
+            db.session.rollback()
+            return self.response_422(message=err.messages)
+        errors = self._errors(item, False)
+        if errors:
+            return self._refuse(errors)
+        return self._commit(item, False, 200)
+
+    def delete_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        errors = scope.write_errors(scope.current_user(), item) or masterdata.delete_errors(item)
+        if errors:
+            return self._refuse(errors)
+        db.session.delete(item)
+        db.session.commit()
+        return self.response(200, message="已删除。")
+
+
+class EnterpriseApi(CSOModelApi):
+    resource_name = "enterprise"
+    class_permission_name = "Enterprise"
+    datamodel = SQLAInterface(Enterprise)
+    list_columns = ["id", "name", "credit_code", "subdistrict", "industry", "category", "contact", "phone"]
+    show_columns = list_columns + ["address", "legal_rep", "is_key"]
+    add_columns = edit_columns = ["name", "credit_code", "subdistrict", "industry", "category",
+                                  "address", "legal_rep", "contact", "phone", "is_key"]
+    search_columns = ["name", "credit_code", "subdistrict", "industry", "category"]
+    order_columns = ["name", "subdistrict", "industry"]
+    validators_columns = {"credit_code": api_rule(clean_credit_code), "phone": api_rule(clean_phone)}
+
+
+class DepartmentApi(CSOModelApi):
+    resource_name = "department"
+    class_permission_name = "Department"
+    datamodel = SQLAInterface(Department)
+    list_columns = show_columns = ["id", "name", "kind", "contact", "phone", "email"]
+    add_columns = edit_columns = ["name", "kind", "contact", "phone", "email"]
+    search_columns = ["name", "kind"]
+    validators_columns = {"phone": api_rule(clean_phone)}
+
+
+class OfficerApi(CSOModelApi):
+    resource_name = "officer"
+    class_permission_name = "Officer"
+    datamodel = SQLAInterface(Officer)
+    list_columns = show_columns = ["id", "name", "unit", "title", "rank", "phone", "email", "active"]
+    add_columns = edit_columns = ["name", "unit", "title", "rank", "phone", "email", "active"]
+    search_columns = ["name", "unit", "rank", "active"]
+    validators_columns = {"phone": api_rule(clean_phone)}
+
+
+class AssignmentApi(CSOModelApi):
+    resource_name = "assignment"
+    class_permission_name = "Assignment"
+    base_permissions = ASSIGNMENT_PERMISSIONS
+    datamodel = SQLAInterface(Assignment)
+    list_columns = show_columns = ["id", "enterprise.id", "enterprise.name", "officer.id", "officer.name",
+                                   "role", "start_date", "end_date", "status", "end_reason"]
+    add_columns = ["enterprise", "officer", "role", "start_date"]
+    edit_columns = ["role", "start_date", "end_date", "end_reason"]
+    search_columns = ["enterprise", "officer", "role", "status", "start_date", "end_date"]
+
+    def prepare_item(self, item, is_add):
+        masterdata.sync_assignment_status(item)
+
+
+class VisitApi(CSOModelApi):
+    resource_name = "visit"
+    class_permission_name = "Visit"
+    datamodel = SQLAInterface(Visit)
+    list_columns = show_columns = ["id", "enterprise.id", "enterprise.name", "officer.id", "officer.name",
+                                   "visit_date", "mode", "topics", "summary", "created_at"]
+    add_columns = edit_columns = ["enterprise", "officer", "visit_date", "mode", "topics", "summary"]
+    search_columns = ["enterprise", "officer", "visit_date", "mode"]
+
+    def prepare_item(self, item, is_add):
+        if item.officer is None and item.officer_id is None:
+            item.officer = scope.officer_of(scope.current_user())
+        if is_add:
+            user = scope.current_user()
+            item.created_by_id = user.id if user is not None else None
+
+    def _errors(self, item, is_add):
+        errors = super()._errors(item, is_add)
+        if item.officer is None and item.officer_id is None:
+            errors = {"officer": "请选择服务官（您的账号未关联服务官）。", **errors}
+        return errors
+
+
+def register(appbuilder):
+    appbuilder.add_api(OpenApi)  # JSON spec at /api/v1/_openapi (FAB only adds it with the CDN Swagger UI)
+    for api in (EnterpriseApi, DepartmentApi, OfficerApi, AssignmentApi, VisitApi):
+        appbuilder.add_api(api)

@@ -1,0 +1,74 @@
+"""`flask cso …` commands."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from . import db
+
+cso = AppGroup("cso", help="首席服务官工作平台管理命令")
+
+
+@cso.command("sync-roles")
+def sync_roles_cmd():
+    """Create every permission and give each role exactly its declared set (idempotent)."""
+    from .roles import sync_roles
+
+    for role, (added, removed) in sync_roles().items():
+        click.echo(f"{role}: +{added} -{removed}")
+
+
+def print_logins(password, logins):
+    click.echo("演示账号（密码均为：%s）" % password)
+    for username, role, who in logins:
+        click.echo(f"  {username:<10} {role:<11} {who}")
+
+
+@cso.command("seed-demo")
+@click.option("--password", default=None, help="所有演示账号的密码（不给则随机生成）")
+def seed_demo_cmd(password):
+    """Load the demo district (idempotent) and print the logins."""
+    from .demo import seed
+    from flask_appbuilder.exceptions import PasswordComplexityValidationError
+
+    try:
+        password, logins = seed(password)
+    except PasswordComplexityValidationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--password") from None
+    print_logins(password, logins)
+
+
+@cso.command("unlock")
+@click.argument("username")
+def unlock_cmd(username):
+    """Unlock a login locked after failed attempts."""
+    sm = current_app.appbuilder.sm
+    user = sm.find_user(username=username)
+    if user is None:
+        raise click.ClickException(f"账号不存在：{username}")
+    sm.unlock(user)
+    click.echo(f"已解锁：{username}")
+
+
+@cso.command("create-login")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["Admin", "Office", "Director", "Leader", "Officer", "Department", "Enterprise"]))
+@click.option("--password", required=True)
+@click.option("--name", default=None, help="显示名")
+@click.option("--officer", "officer_id", type=int, help="关联的服务官 id（Officer 角色）")
+@click.option("--department", "department_id", type=int, help="关联的责任单位 id（Department 角色）")
+@click.option("--enterprise", "enterprise_id", type=int, help="关联的企业 id（Enterprise 角色）")
+def create_login_cmd(username, role, password, name, officer_id, department_id, enterprise_id):
+    """Create a login and link it to the officer, department or enterprise it acts for."""
+    from .accounts import AccountError, create_login
+
+    try:
+        create_login(username, role, password, name=name, officer_id=officer_id,
+                     department_id=department_id, enterprise_id=enterprise_id)
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已创建账号：{username}（{role}）")
+
+
+def register(app):
+    app.cli.add_command(cso)

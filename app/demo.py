@@ -1,0 +1,206 @@
+"""The demo district: 31 key enterprises, their officers, departments, visits and one login per role.
+
+Idempotent: rows are found by name before they are created; running it again adds nothing and
+resets the demo logins to the printed password.
+"""
+import random
+import secrets
+import string
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from . import clock, db
+from .models import Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Officer, Visit
+from .roles import sync_roles
+from .security import password_complexity
+from .validation import CREDIT_CHARSET, credit_check_char
+
+SUBDISTRICTS = ["文苑街道", "文昌街道", "李万街道", "阳庙镇", "宁郭镇", "苏家作乡"]
+ENTERPRISES = [
+    ("焦作市恒达精密机械有限公司", "装备制造", "规上工业"),
+    ("焦作瑞丰新材料股份有限公司", "新材料", "规上工业"),
+    ("焦作市华鑫汽车零部件有限公司", "汽车零部件", "规上工业"),
+    ("河南怀庄食品科技有限公司", "食品加工", "四上企业"),
+    ("焦作康元生物制药有限公司", "生物医药", "高新技术企业"),
+    ("焦作市中诚电子科技有限公司", "电子信息", "专精特新"),
+    ("焦作安达现代物流有限公司", "现代物流", "四上企业"),
+    ("焦作市光源新能源科技有限公司", "新能源", "重点项目"),
+    ("焦作市太行液压机械有限公司", "装备制造", "规上工业"),
+    ("焦作鼎盛铝业有限公司", "新材料", "规上工业"),
+    ("焦作市东方制动器有限公司", "汽车零部件", "专精特新"),
+    ("焦作怀药堂健康产业有限公司", "生物医药", "四上企业"),
+    ("焦作市金穗面业有限公司", "食品加工", "规上工业"),
+    ("焦作市云智信息技术有限公司", "电子信息", "高新技术企业"),
+    ("焦作中原冷链物流有限公司", "现代物流", "重点项目"),
+    ("焦作市绿能储能科技有限公司", "新能源", "重点项目"),
+    ("焦作市宏图重型机械有限公司", "装备制造", "规上工业"),
+    ("焦作市晶石碳材料有限公司", "新材料", "专精特新"),
+    ("焦作市通达轮毂制造有限公司", "汽车零部件", "规上工业"),
+    ("焦作市山阳乳业有限公司", "食品加工", "四上企业"),
+    ("焦作百草园药业有限公司", "生物医药", "规上工业"),
+    ("焦作市芯联微电子有限公司", "电子信息", "重点项目"),
+    ("焦作市示范区恒通仓储有限公司", "现代物流", "四上企业"),
+    ("焦作市阳光光伏材料有限公司", "新能源", "高新技术企业"),
+    ("焦作市博奥智能装备有限公司", "装备制造", "专精特新"),
+    ("焦作市宝龙耐火材料有限公司", "新材料", "规上工业"),
+    ("焦作市锐驰新能源汽车配件有限公司", "汽车零部件", "重点项目"),
+    ("焦作市天禾粮油有限公司", "食品加工", "规上工业"),
+    ("焦作市健康源医疗器械有限公司", "生物医药", "高新技术企业"),
+    ("焦作市数联云计算有限公司", "电子信息", "四上企业"),
+    ("焦作市氢能动力科技有限公司", "新能源", "重点项目"),
+]
+CHIEFS = [
+    ("张建国", "区党工委", "副书记"), ("李红梅", "区管委会", "副主任"), ("王志强", "区发改委", "主任"),
+    ("赵文斌", "区工信局", "局长"), ("刘海涛", "区财政局", "局长"), ("陈晓东", "区自然资源局", "局长"),
+    ("杨丽", "区住建局", "局长"), ("周明", "区人社局", "局长"), ("吴伟", "区市场监管局", "局长"),
+    ("郑光辉", "区商务局", "局长"), ("孙立新", "区应急管理局", "局长"), ("马俊峰", "区生态环境分局", "局长"),
+]
+LIAISON_NAMES = [
+    "胡晓燕", "郭鹏", "何静", "高磊", "林涛", "罗娟", "梁超", "宋佳", "谢勇", "韩雪", "唐亮", "冯敏",
+    "于洋", "董强", "萧然", "程琳",
+]
+DEPARTMENTS = [
+    ("区发改委", "区直部门"), ("区工信局", "区直部门"), ("区工商联", "区直部门"),
+    ("区自然资源局", "区直部门"), ("区住建局", "区直部门"), ("区人社局", "区直部门"),
+    ("区市场监管局", "区直部门"), ("区税务局", "驻区机构"), ("示范区供电公司", "驻区机构"),
+    ("文昌街道办事处", "街道"), ("李万街道办事处", "街道"),
+]
+SUMMARIES = [
+    "了解企业生产经营情况，宣传解读最新惠企政策。",
+    "走访车间，收集企业用工和融资方面的困难。",
+    "反馈前期问题协调进展，企业表示认可。",
+    "指导企业党建工作，座谈交流下一步发展计划。",
+    "协助企业准备项目审批材料，约定代办时间。",
+]
+TOPICS = ["党建指导", "政策宣传", "问题收集", "进展反馈", "代办"]
+
+
+def credit_code(rng):
+    body = "91410800" + "".join(rng.choice(CREDIT_CHARSET) for _ in range(9))
+    return body + credit_check_char(body)
+
+
+def random_password():
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        pw = "Cso-" + "".join(secrets.choice(alphabet) for _ in range(10))
+        try:
+            password_complexity(pw)
+            return pw
+        except Exception:  # noqa: BLE001 — try another
+            continue
+
+
+def _get_or_create(model, lookup, **values):
+    row = db.session.scalar(select(model).filter_by(**lookup))
+    if row is None:
+        row = model(**lookup, **values)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def _login(username, role_name, password, first, last, email):
+    sm = current_app.appbuilder.sm
+    role = sm.find_role(role_name)
+    user = sm.find_user(username=username)
+    if user is None:
+        user = sm.add_user(username, first, last, email, role, password)
+        if not user:
+            raise RuntimeError(f"无法创建账号 {username}")
+    else:
+        sm.reset_password(user.id, password)
+        user.roles = [role]
+        user.active = True
+    return user
+
+
+def seed(password=None):
+    """Create (or complete) the demo district. Returns (password, [(username, role, who)])."""
+    password_complexity(password) if password else None
+    password = password or random_password()
+    sync_roles()
+    rng = random.Random(2020)
+    today = clock.today()
+    start = today.replace(year=today.year - 1)
+
+    departments = [_get_or_create(Department, {"name": n}, kind=k, contact=f"{n}联络员",
+                                  phone=f"0391-35{60000 + i * 17:05d}") for i, (n, k) in enumerate(DEPARTMENTS)]
+    enterprises = []
+    for i, (name, industry, category) in enumerate(ENTERPRISES):
+        code = credit_code(rng)
+        ent = db.session.scalar(select(Enterprise).where(Enterprise.name == name))
+        if ent is None:
+            ent = Enterprise(
+                name=name, credit_code=code, subdistrict=SUBDISTRICTS[i % len(SUBDISTRICTS)],
+                industry=industry, category=category, address=f"焦作市城乡一体化示范区{SUBDISTRICTS[i % 6]}{88 + i}号",
+                legal_rep=rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["国强", "建华", "秀英", "志刚", "海燕", "文博"]),
+                contact=rng.choice("王李张刘陈杨") + "经理", phone=f"13{rng.randint(5, 9)}{rng.randint(10000000, 99999999)}",
+            )
+            db.session.add(ent)
+            db.session.flush()
+        enterprises.append(ent)
+
+    chiefs = [_get_or_create(Officer, {"name": n}, unit=u, title=t, rank="县级",
+                             phone=f"139{rng.randint(10000000, 99999999)}") for n, u, t in CHIEFS]
+    liaisons = [_get_or_create(Officer, {"name": n}, unit=CHIEFS[i % 12][1], title="科员", rank="科级",
+                               phone=f"158{rng.randint(10000000, 99999999)}") for i, n in enumerate(LIAISON_NAMES)]
+
+    # 7 chiefs with 3 enterprises, 5 with 2 = 31; liaisons take two enterprises each
+    chief_of, pos = {}, 0
+    for idx, chief in enumerate(chiefs):
+        for _ in range(3 if idx < 7 else 2):
+            chief_of[enterprises[pos].id] = chief
+            pos += 1
+    for i, ent in enumerate(enterprises):
+        for officer, role in ((chief_of[ent.id], "chief"), (liaisons[i // 2], "liaison")):
+            exists = db.session.scalar(select(Assignment.id).where(
+                Assignment.enterprise_id == ent.id, Assignment.officer_id == officer.id,
+                Assignment.role == role, Assignment.end_date.is_(None)))
+            if not exists:
+                db.session.add(Assignment(enterprise=ent, officer=officer, role=role, start_date=start, status="active"))
+    db.session.flush()
+
+    demo_ids = [e.id for e in enterprises]
+    if not db.session.scalar(select(func.count()).select_from(Visit).where(Visit.enterprise_id.in_(demo_ids))):
+        for weeks_back in range(6, -1, -1):
+            monday = clock.week_start(today) - timedelta(weeks=weeks_back)
+            for i, ent in enumerate(enterprises):
+                if rng.random() < 0.15:  # some weeks are missed
+                    continue
+                day = monday + timedelta(days=rng.randint(0, 4))
+                if day > today:
+                    continue
+                officer = chief_of[ent.id] if rng.random() < 0.6 else liaisons[i // 2]
+                db.session.add(Visit(
+                    enterprise=ent, officer=officer, visit_date=day,
+                    mode=rng.choice(["onsite", "onsite", "onsite", "phone", "video", "meeting"]),
+                    topics="、".join(sorted(rng.sample(TOPICS, 2), key=TOPICS.index)),
+                    summary=rng.choice(SUMMARIES),
+                ))
+    db.session.flush()
+
+    logins = []
+
+    def login(username, role, who, first, last):
+        user = _login(username, role, password, first, last, f"{username}@cso.example")
+        logins.append((username, role, who))
+        return user
+
+    login("admin", "Admin", "系统管理员", "系统", "管理员")
+    login("office", "Office", "首席服务官办公室", "办公室", "工作人员")
+    login("director", "Director", "办公室主任", "办公室", "主任")
+    login("leader", "Leader", "领导小组成员", "领导小组", "成员")
+    for i, chief in enumerate(chiefs, start=1):
+        user = login(f"officer{i:02d}", "Officer", f"首席服务官 {chief.name}", chief.name[0], chief.name[1:])
+        chief.user_id = user.id
+    for i, dept in enumerate(departments, start=1):
+        user = login(f"dept{i:02d}", "Department", f"责任单位 {dept.name}", dept.name, "联络员")
+        _get_or_create(DepartmentUser, {"user_id": user.id}, department_id=dept.id)
+    for i, ent in enumerate(enterprises, start=1):
+        user = login(f"ent{i:02d}", "Enterprise", f"企业 {ent.name}", ent.name[:10], "联系人")
+        _get_or_create(EnterpriseUser, {"user_id": user.id}, enterprise_id=ent.id)
+    db.session.commit()
+    return password, logins

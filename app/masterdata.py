@@ -1,0 +1,164 @@
+"""Rules for the master data (enterprises, departments, officers, assignments, visits).
+
+Called by the HTML views, the REST API, the CLI and the demo seeder alike:
+:func:`item_errors` answers "may this row be saved as it is?" with field → Chinese message.
+"""
+from sqlalchemy import and_, or_, select
+
+from . import clock, db
+from .models import ASSIGNMENT_ROLES, VISIT_MODES, Assignment, Department, Enterprise, Officer, Visit
+
+
+class RuleError(Exception):
+    """A business rule refused the change; ``errors`` maps field → Chinese message."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+def _id_of(item, attr):
+    related = getattr(item, attr, None)
+    return related.id if related is not None else getattr(item, attr + "_id", None)
+
+
+def _taken(model, column, value, own_id):
+    if value in (None, ""):
+        return False
+    query = select(model.id).where(column == value)
+    if own_id is not None:
+        query = query.where(model.id != own_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _enterprise_errors(item):
+    errors = {}
+    if not item.name:
+        errors["name"] = "企业名称不能为空。"
+    elif _taken(Enterprise, Enterprise.name, item.name, item.id):
+        errors["name"] = f"企业“{item.name}”已存在。"
+    if _taken(Enterprise, Enterprise.credit_code, item.credit_code, item.id):
+        errors["credit_code"] = f"统一社会信用代码{item.credit_code}已被其他企业使用。"
+    return errors
+
+
+def _department_errors(item):
+    if _taken(Department, Department.name, item.name, item.id):
+        return {"name": f"单位“{item.name}”已存在。"}
+    return {}
+
+
+def covering_assignment(officer_id, enterprise_id, day):
+    """An assignment of this officer to this enterprise that covers ``day``, or None."""
+    return db.session.scalar(
+        select(Assignment).where(
+            Assignment.officer_id == officer_id,
+            Assignment.enterprise_id == enterprise_id,
+            Assignment.start_date <= day,
+            or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
+        ).limit(1)
+    )
+
+
+def _visit_errors(item):
+    errors = {}
+    if item.mode not in VISIT_MODES:
+        errors["mode"] = "走访方式应为实地、电话、视频或座谈。"
+    if item.visit_date is None:
+        errors["visit_date"] = "请填写走访日期。"
+    elif item.visit_date > clock.today():
+        errors["visit_date"] = "走访日期不能晚于今天。"
+    if not (item.summary or "").strip():
+        errors["summary"] = "请填写走访情况。"
+    officer_id, enterprise_id = _id_of(item, "officer"), _id_of(item, "enterprise")
+    if "visit_date" not in errors and officer_id and enterprise_id:
+        if covering_assignment(officer_id, enterprise_id, item.visit_date) is None:
+            errors["officer"] = "该服务官在走访日期并未包联此企业。"
+    return errors
+
+
+def _assignment_errors(item):
+    errors = {}
+    if item.role not in ASSIGNMENT_ROLES:
+        errors["role"] = "角色应为首席服务官（chief）或具体分包人（liaison）。"
+    if item.start_date is None:
+        errors["start_date"] = "请填写开始日期。"
+    if item.end_date is not None and item.start_date is not None and item.end_date < item.start_date:
+        errors["end_date"] = "结束日期不能早于开始日期。"
+    if item.end_date is not None and not (item.end_reason or "").strip():
+        errors["end_reason"] = "结束包联须填写原因。"
+    if item.end_date is None:
+        officer_id, enterprise_id = _id_of(item, "officer"), _id_of(item, "enterprise")
+        query = select(Assignment.id).where(
+            Assignment.officer_id == officer_id, Assignment.enterprise_id == enterprise_id,
+            Assignment.role == item.role, Assignment.end_date.is_(None),
+        )
+        if item.id is not None:
+            query = query.where(Assignment.id != item.id)
+        if officer_id and enterprise_id and db.session.scalar(query.limit(1)):
+            errors["officer"] = "该服务官已以相同角色包联此企业（在岗）。"
+    return errors
+
+
+_CHECKS = {
+    Enterprise: _enterprise_errors,
+    Department: _department_errors,
+    Visit: _visit_errors,
+    Assignment: _assignment_errors,
+}
+
+
+def item_errors(item):
+    check = _CHECKS.get(type(item))
+    return check(item) if check else {}
+
+
+def sync_assignment_status(item):
+    """``status`` is derived from ``end_date``: one truth, two columns for easy filtering."""
+    item.status = "ended" if item.end_date is not None else "active"
+
+
+def end_assignment(assignment, reason, end_date=None):
+    """End an active assignment (reassignment, recall, service period over). Never deletes."""
+    if assignment.end_date is not None:
+        raise RuleError({"end_date": "该包联关系已经结束。"})
+    if not (reason or "").strip():
+        raise RuleError({"end_reason": "结束包联须填写原因。"})
+    end_date = end_date or clock.today()
+    if end_date < assignment.start_date:
+        raise RuleError({"end_date": "结束日期不能早于开始日期。"})
+    assignment.end_date = end_date
+    assignment.end_reason = reason.strip()
+    sync_assignment_status(assignment)
+
+
+def delete_errors(item):
+    """History is never deleted: rows with dependants are refused with the reason."""
+    if isinstance(item, Assignment):
+        return {"_": "包联关系不能删除，请使用“结束包联”。"}
+    if isinstance(item, Enterprise):
+        used = db.session.scalar(
+            select(Assignment.id).where(Assignment.enterprise_id == item.id).limit(1)
+        ) or db.session.scalar(select(Visit.id).where(Visit.enterprise_id == item.id).limit(1))
+        if used:
+            return {"_": f"企业“{item.name}”已有包联或走访记录，不能删除。"}
+    if isinstance(item, Officer):
+        used = db.session.scalar(
+            select(Assignment.id).where(Assignment.officer_id == item.id).limit(1)
+        ) or db.session.scalar(select(Visit.id).where(Visit.officer_id == item.id).limit(1))
+        if used:
+            return {"_": f"服务官“{item.name}”已有包联或走访记录，不能删除；可将其设为不在岗。"}
+    return {}
+
+
+def visited_this_week(enterprise_ids, day=None):
+    """Set of enterprise ids among ``enterprise_ids`` with a visit in the week holding ``day``."""
+    start, end = clock.week_range(day or clock.today())
+    if not enterprise_ids:
+        return set()
+    rows = db.session.scalars(
+        select(Visit.enterprise_id).where(
+            and_(Visit.enterprise_id.in_(list(enterprise_ids)), Visit.visit_date.between(start, end))
+        ).distinct()
+    )
+    return set(rows)

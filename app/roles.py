@@ -1,0 +1,85 @@
+"""The seven roles and their exact permission sets, declared here and synced idempotently.
+
+``sync_roles()`` creates every permission the registered views and APIs declare, then makes
+each role hold exactly the set below (extra permissions are removed). ``Public`` gets nothing.
+"""
+from flask import current_app
+
+READ = "can_read"
+WRITE = "can_write"
+DELETE = "can_delete"
+
+# menu entries (view_menu names) reachable by role
+MENU_SERVICE = ["企业服务", "重点服务企业", "包联关系", "走访记录"]
+MENU_MASTER = ["基础数据", "服务官", "责任单位"]
+
+# what every logged-in person may do with their own account
+SELF_SERVICE = [
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("userinfoedit", "UserDBModelView"),
+    ("can_get", "OpenApi"),
+]
+
+MODELS = ["Enterprise", "Department", "Officer", "Assignment", "Visit"]
+
+
+def _menus(names):
+    return [("menu_access", name) for name in names]
+
+
+def _office():
+    perms = [(p, m) for m in MODELS for p in (READ, WRITE)]
+    perms += [(DELETE, m) for m in ("Enterprise", "Department", "Officer", "Visit")]
+    perms += [("end_assignment", "Assignment")]
+    return perms + _menus(MENU_SERVICE + MENU_MASTER)
+
+
+ROLE_PERMISSIONS = {
+    "Office": _office(),
+    "Director": _office(),
+    "Leader": [(READ, m) for m in MODELS] + _menus(MENU_SERVICE + MENU_MASTER),
+    "Officer": [(READ, m) for m in MODELS] + [(WRITE, "Visit"), (DELETE, "Visit")]
+    + _menus(MENU_SERVICE + MENU_MASTER),
+    "Department": [(READ, "Department")] + _menus(["基础数据", "责任单位"]),
+    "Enterprise": [(READ, m) for m in ("Enterprise", "Officer", "Assignment", "Visit", "Department")]
+    + _menus(MENU_SERVICE + ["基础数据", "服务官", "责任单位"]),
+    "Public": [],
+}
+for _role, _perms in ROLE_PERMISSIONS.items():
+    if _role != "Public":
+        _perms.extend(SELF_SERVICE)
+
+ALL_ROLES = ["Admin", *ROLE_PERMISSIONS]
+
+
+def sync_roles():
+    """Idempotent. Returns {role: (added, removed)}."""
+    appbuilder = current_app.appbuilder
+    sm = appbuilder.sm
+    for role_name in ALL_ROLES:
+        sm.find_role(role_name) or sm.add_role(role_name)
+    appbuilder.add_permissions(update_perms=True)
+    report = {}
+    admin = sm.find_role("Admin")
+    every = sm.session.query(sm.permissionview_model).all()
+    before = set(admin.permissions)
+    admin.permissions = list(every)
+    report["Admin"] = (len(set(every) - before), len(before - set(every)))
+    for role_name, wanted in ROLE_PERMISSIONS.items():
+        role = sm.find_role(role_name)
+        pvms = []
+        for perm, view in wanted:
+            pvm = sm.find_permission_view_menu(perm, view)
+            if pvm is None:
+                raise RuntimeError(f"权限不存在：{perm} on {view}（视图未注册？）")
+            pvms.append(pvm)
+        before = set(role.permissions)
+        role.permissions = pvms
+        report[role_name] = (len(set(pvms) - before), len(before - set(pvms)))
+    sm.session.commit()
+    return report

@@ -1,0 +1,164 @@
+"""Who may see and change which rows — the one place that answers it (DESIGN.md §1, §7.3).
+
+Every entry point (HTML views, REST API, bulk actions, exports, dashboards, CLI) calls
+:func:`restrict` to filter a query and :func:`write_errors` before saving a row.
+
+* Admin, Office, Director: everything.
+* Leader: everything, read-only.
+* Officer: the enterprises of their own *active* assignments (chief or liaison) and what
+  hangs off them (their assignments, visits, the officers serving them).
+* Department: its own unit (and, later, what is addressed to it).
+* Enterprise: itself, its assignments, the officers serving it, its visits.
+A user with several roles gets the union.
+"""
+from flask import current_app, has_request_context
+from sqlalchemy import false, or_, select, true
+
+from .models import (
+    Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Officer, Visit,
+)
+
+FULL_ROLES = {"Admin", "Office", "Director"}
+READ_ALL_ROLES = {"Leader"}
+
+# models whose rows hang off an enterprise through ``enterprise_id``
+ENTERPRISE_CHILDREN = (Assignment, Visit)
+
+
+class ScopeError(Exception):
+    """Raised when a write would touch a row outside the caller's scope."""
+
+
+def current_user():
+    """The logged-in user on this request (session or JWT), else None."""
+    if not has_request_context():
+        return None
+    user = current_app.appbuilder.sm.current_user
+    return user if user is not None and getattr(user, "is_authenticated", True) else None
+
+
+def role_names(user):
+    if user is None:
+        return set()
+    return {r.name for r in getattr(user, "roles", [])}
+
+
+def sees_all(user):
+    return bool(role_names(user) & (FULL_ROLES | READ_ALL_ROLES))
+
+
+def writes_all(user):
+    return bool(role_names(user) & FULL_ROLES)
+
+
+def officer_of(user):
+    """The Officer record linked to this login, or None."""
+    if user is None:
+        return None
+    session = current_app.appbuilder.session
+    return session.scalar(select(Officer).where(Officer.user_id == user.id))
+
+
+def enterprise_ids(user):
+    """SELECT of the enterprise ids the user may see, or None for all."""
+    if sees_all(user):
+        return None
+    roles = role_names(user)
+    parts = []
+    if user is not None and "Officer" in roles:
+        parts.append(
+            select(Assignment.enterprise_id)
+            .join(Officer, Officer.id == Assignment.officer_id)
+            .where(Officer.user_id == user.id, Officer.active == true(), Assignment.end_date.is_(None))
+        )
+    if user is not None and "Enterprise" in roles:
+        parts.append(select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == user.id))
+    if not parts:
+        return select(Enterprise.id).where(false())
+    query = parts[0]
+    for part in parts[1:]:
+        query = query.union(part)
+    return query
+
+
+def _criterion(model, user):
+    """SQL criterion limiting ``model`` to the user's rows; None means no limit."""
+    if sees_all(user):
+        return None
+    roles = role_names(user)
+    ents = enterprise_ids(user)
+    if model is Enterprise:
+        return Enterprise.id.in_(ents)
+    if model in ENTERPRISE_CHILDREN:
+        return model.enterprise_id.in_(ents)
+    if model is Officer:
+        serving = select(Assignment.officer_id).where(
+            Assignment.enterprise_id.in_(ents), Assignment.end_date.is_(None)
+        )
+        conds = [Officer.id.in_(serving)]
+        if user is not None:
+            conds.append(Officer.user_id == user.id)
+        return or_(*conds)
+    if model is Department:
+        if roles & {"Officer", "Enterprise"}:
+            return None  # the directory of responsible units is public to the scheme's people
+        if "Department" in roles and user is not None:
+            return Department.id.in_(
+                select(DepartmentUser.department_id).where(DepartmentUser.user_id == user.id)
+            )
+        return false()
+    return false()  # unknown models are closed by default
+
+
+def restrict(model, query, user):
+    """Filter a legacy Query or a 2.0 Select to the user's rows of ``model``."""
+    crit = _criterion(model, user)
+    if crit is None:
+        return query
+    if hasattr(query, "where"):
+        return query.where(crit)
+    return query.filter(crit)
+
+
+def visible(model, row_id, user):
+    """True when the row with this id exists and the user may see it."""
+    if row_id is None:
+        return False
+    session = current_app.appbuilder.session
+    query = select(model.id).where(model.id == row_id)
+    return session.scalar(restrict(model, query, user)) is not None
+
+
+# which foreign keys of each model point where, with the Chinese field name
+FOREIGN_KEYS = {
+    Assignment: (("enterprise", Enterprise, "企业"), ("officer", Officer, "服务官")),
+    Visit: (("enterprise", Enterprise, "企业"), ("officer", Officer, "服务官")),
+}
+
+# models each non-full role may write (beyond read), checked on top of permissions
+WRITABLE = {"Officer": {Visit}}
+
+
+def may_write_model(user, model):
+    if writes_all(user):
+        return True
+    return any(model in WRITABLE.get(role, ()) for role in role_names(user))
+
+
+def write_errors(user, item):
+    """Field → message for a row the user wants to save; empty when allowed.
+
+    Checks that the role may write this model at all, that every foreign key points to a
+    row inside the user's scope (a forged id is refused, not trusted), and that the row
+    itself stays in scope after the change.
+    """
+    model = type(item)
+    if not may_write_model(user, model):
+        return {"_": "您没有修改此类数据的权限。"}
+    errors = {}
+    for attr, target, label in FOREIGN_KEYS.get(model, ()):
+        related = getattr(item, attr)
+        target_id = related.id if related is not None else getattr(item, attr + "_id")
+        if target_id is not None and not visible(target, target_id, user):
+            errors[attr] = f"所选{label}不存在或不在您的服务范围内。"
+    return errors

@@ -1,0 +1,108 @@
+"""Login hardening on top of Flask-AppBuilder: lockout, password complexity, rate limits,
+idle session expiry (DESIGN.md §7.4–7.5)."""
+import re
+from datetime import datetime, timedelta
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, logout_user
+
+from .models import AccountState, utcnow
+
+
+def password_complexity(password):
+    """At least 10 characters with three of: upper case, lower case, digits, symbols."""
+    password = password or ""
+    classes = sum(
+        bool(re.search(p, password)) for p in (r"[A-Z]", r"[a-z]", r"[0-9]", r"[^A-Za-z0-9]")
+    )
+    if len(password) < 10 or classes < 3:
+        raise PasswordComplexityValidationError(
+            "密码至少10位，并包含大写字母、小写字母、数字、符号中的至少三类。"
+        )
+
+
+class CSOSecurityManager(SecurityManager):
+    """Locks an account after repeated failures, for a cool-down or until an admin unlocks it."""
+
+    def _state(self, user, create=False):
+        state = self.session.get(AccountState, user.id)
+        if state is None and create:
+            state = AccountState(user_id=user.id, failed_logins=0)
+            self.session.add(state)
+        return state
+
+    def is_locked(self, user):
+        state = self._state(user)
+        return bool(state and state.locked_until and state.locked_until > utcnow())
+
+    def auth_user_db(self, username, password):
+        user = self.find_user(username=username) if username else None
+        if user is not None and self.is_locked(user):
+            state = self._state(user)
+            minutes = max(1, int((state.locked_until - utcnow()).total_seconds() // 60) + 1)
+            if request:
+                flash(f"该账户因连续登录失败已被锁定，请约{minutes}分钟后再试，或联系系统管理员解锁。", "danger")
+            return None
+        result = super().auth_user_db(username, password)
+        if user is not None:
+            state = self._state(user, create=True)
+            if result is None:
+                state.failed_logins = (state.failed_logins or 0) + 1
+                limit = current_app.config["LOGIN_LOCKOUT_ATTEMPTS"]
+                if limit and state.failed_logins >= limit:
+                    state.locked_until = utcnow() + timedelta(
+                        minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]
+                    )
+                    state.failed_logins = 0
+            else:
+                state.failed_logins = 0
+                state.locked_until = None
+            self.session.commit()
+        return result
+
+    def unlock(self, user):
+        state = self._state(user, create=True)
+        state.failed_logins = 0
+        state.locked_until = None
+        self.session.commit()
+
+
+LOGIN_ENDPOINTS = ("AuthDBView.login", "SecurityApi.login")
+
+
+def install(app, appbuilder):
+    """Rate-limit both logins and expire idle sessions."""
+    limiter = appbuilder.sm.limiter
+    rate = app.config["LOGIN_RATE_LIMIT"]
+    for endpoint in LOGIN_ENDPOINTS:
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(
+            rate, methods=["POST"], key_func=get_remote_address,
+            error_message="登录尝试过于频繁，请稍后再试。",
+        )(view)
+
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+
+    @app.before_request
+    def expire_idle_session():
+        if request.endpoint in ("static", "appbuilder.static") or request.path.startswith("/api/"):
+            return None
+        session.permanent = True
+        now = datetime.utcnow().timestamp()
+        last = session.get("_seen")
+        session["_seen"] = now
+        if last and current_user.is_authenticated and now - last > idle.total_seconds():
+            logout_user()
+            session.clear()
+            flash("长时间未操作，登录已过期，请重新登录。", "warning")
+            return redirect(url_for("AuthDBView.login", next=request.full_path))
+        return None
+
+    @app.errorhandler(429)
+    def too_many(exc):
+        if request.path.startswith("/api/"):
+            return {"message": "登录尝试过于频繁，请稍后再试。"}, 429
+        return ("<h3>登录尝试过于频繁，请稍后再试。</h3>", 429, {"Content-Type": "text/html; charset=utf-8"})

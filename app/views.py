@@ -1,0 +1,497 @@
+"""Screens (Flask-AppBuilder, in Chinese). Every view is scoped through app.scope."""
+import re
+from urllib.parse import urlencode
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import IndexView, ModelView, action, expose
+from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from sqlalchemy import func, select
+from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from . import clock, db, masterdata, scope
+from .models import (
+    ASSIGNMENT_ROLES, ASSIGNMENT_STATUSES, DEPARTMENT_KINDS, ENTERPRISE_CATEGORIES, OFFICER_RANKS,
+    VISIT_MODES, VISIT_TOPICS, AccountState, Assignment, Department, Enterprise, Officer, Visit,
+)
+from .validation import FormRule, InvalidValue, clean_credit_code, clean_phone
+
+
+# --- scope as a FAB filter -------------------------------------------------------------------
+
+
+class ScopeFilter(BaseFilter):
+    """Limits any query on its model to the current user's rows (app.scope)."""
+
+    name = "权限范围"
+    arg_name = None
+
+    def apply(self, query, value):
+        return scope.restrict(self.model, query, scope.current_user())
+
+
+SCOPED = [["id", ScopeFilter, None]]
+
+
+def _write_guard(item):
+    """Field → message from the scope and the master-data rules; empty when the row may be saved."""
+    errors = scope.write_errors(scope.current_user(), item)
+    if not errors:
+        errors = masterdata.item_errors(item)
+    return errors
+
+
+VIEW_PERMISSIONS = {"list": "read", "show": "read", "add": "write", "edit": "write", "delete": "delete"}
+# the same set on a model's screen and its REST resource (they share one permission name)
+BASE_PERMISSIONS = ["can_read", "can_write", "can_delete"]
+ASSIGNMENT_PERMISSIONS = BASE_PERMISSIONS + ["end_assignment"]
+
+
+class CSOModelView(ModelView):
+    """ModelView with scope on every path, rule checks shown next to the fields, safe actions."""
+
+    base_filters = SCOPED
+    method_permission_name = VIEW_PERMISSIONS
+    base_permissions = BASE_PERMISSIONS
+    page_size = 25
+    list_template = "appbuilder/general/model/list.html"
+
+    def __init__(self, **kwargs):
+        rel = {name: SCOPED for name in getattr(self, "scoped_relations", ())}
+        self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
+        self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
+        self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
+        super().__init__(**kwargs)
+
+    # -- add and edit: rule errors go next to their field, the form keeps its input --------
+    def _save_or_errors(self, form, item, is_add):
+        self.process_form(form, is_add)
+        form.populate_obj(item)
+        self.prepare_item(item, is_add)
+        errors = _write_guard(item)
+        if errors:
+            db.session.rollback()
+            for field, message in errors.items():
+                if field in form:
+                    form[field].errors = list(form[field].errors) + [message]
+                else:
+                    flash(message, "danger")
+            return False
+        try:
+            if is_add:
+                self.datamodel.add(item, raise_exception=True)
+            else:
+                self.datamodel.edit(item, raise_exception=True)
+        except Exception:  # noqa: BLE001 — integrity race after our checks
+            db.session.rollback()
+            flash("保存失败：数据与已有记录冲突，请刷新后重试。", "danger")
+            return False
+        flash(self.add_row_message if is_add else self.edit_row_message, "success")
+        return True
+
+    def prepare_item(self, item, is_add):
+        """Fill derived values before the checks (override per model)."""
+
+    def _add(self):
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            if form.validate():
+                item = self.datamodel.obj()
+                if self._save_or_errors(form, item, True):
+                    return None
+        else:
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=[])
+
+    def _edit(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            form._id = self.datamodel.get_pk_value(item)
+            if form.validate() and self._save_or_errors(form, item, False):
+                return None
+            item = self.datamodel.get(pk, self._base_filters)
+        else:
+            form = self.edit_form.refresh(obj=item)
+            self.update_redirect()
+        return self._get_edit_widget(form=form, exclude_cols=[])
+
+    def pre_delete(self, item):
+        errors = scope.write_errors(scope.current_user(), item) or masterdata.delete_errors(item)
+        if errors:
+            raise masterdata.RuleError(errors)
+
+    # -- bulk and single actions: scoped, POST only, unknown names answered -----------------
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        """One row's action from its page: POST only (CSRF-checked), row must be in scope."""
+        if request.method != "POST":
+            flash("请通过页面上的按钮执行该操作。", "warning")
+            return redirect(self.get_redirect())
+        return self._run_action(name, [pk], single=True)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        return self._run_action(request.form.get("action", ""), request.form.getlist("rowid"))
+
+    def _run_action(self, name, pks, single=False):
+        act = self.actions.get(name)
+        if act is None:
+            flash("未知的操作。", "danger")
+            return redirect(self.get_redirect())
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
+            flash("访问被拒绝。", "danger")
+            return redirect(self.get_redirect())
+        items = []
+        for pk in pks:
+            item = self.datamodel.get(pk, self._base_filters) if str(pk).isdigit() else None
+            if item is None:
+                flash("所选记录不存在或不在您的权限范围内，操作未执行。", "danger")
+                return redirect(self.get_redirect())
+            items.append(item)
+        if not items:
+            flash("请先选择记录。", "warning")
+            return redirect(self.get_redirect())
+        try:
+            return act.func(items[0] if single else items)
+        except masterdata.RuleError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(self.get_redirect())
+
+
+def _choice_label(mapping):
+    return lambda value: mapping.get(value, value or "")
+
+
+def _select(label, choices, required=True):
+    return SelectField(
+        label, choices=choices, widget=Select2Widget(),
+        validators=[DataRequired()] if required else [Optional()],
+    )
+
+
+class TopicsField(SelectMultipleField):
+    """Visit topics as checkboxes, stored as "党建指导、政策宣传"."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_data(self, value):
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[、,，]", value) if v]
+        super().process_data(value or [])
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, "、".join(self.data or []) or None)
+
+
+# --- the five models ------------------------------------------------------------------------
+
+ENTERPRISE_LABELS = {
+    "name": "企业名称", "credit_code": "统一社会信用代码", "subdistrict": "所属街道/乡镇",
+    "industry": "行业", "category": "企业类别", "address": "地址", "legal_rep": "法定代表人",
+    "contact": "联系人", "phone": "联系电话", "is_key": "重点服务企业", "created_at": "创建时间",
+}
+OFFICER_LABELS = {
+    "name": "姓名", "unit": "工作单位", "title": "职务", "rank": "职级", "phone": "联系电话",
+    "email": "电子邮箱", "active": "在岗", "user": "登录账号",
+}
+ASSIGNMENT_LABELS = {
+    "enterprise": "企业", "enterprise.name": "企业", "officer": "服务官", "officer.name": "服务官",
+    "role": "角色", "start_date": "开始日期", "end_date": "结束日期", "status": "状态",
+    "end_reason": "结束原因",
+}
+VISIT_LABELS = {
+    "enterprise": "企业", "enterprise.name": "企业", "officer": "服务官（默认为本人）",
+    "officer.name": "服务官", "visit_date": "走访日期", "mode": "走访方式", "topics": "服务内容",
+    "summary": "走访情况", "created_at": "录入时间",
+}
+DEPARTMENT_LABELS = {"name": "单位名称", "kind": "类别", "contact": "联系人", "phone": "联系电话", "email": "电子邮箱"}
+
+
+class AssignmentView(CSOModelView):
+    datamodel = SQLAInterface(Assignment)
+    class_permission_name = "Assignment"
+    base_permissions = ASSIGNMENT_PERMISSIONS
+    list_title = show_title = "包联关系"
+    add_title = "新增包联关系"
+    edit_title = "编辑包联关系"
+    scoped_relations = ("enterprise", "officer")
+    label_columns = ASSIGNMENT_LABELS
+    list_columns = ["enterprise.name", "officer.name", "role", "start_date", "end_date", "status", "end_reason"]
+    show_columns = ["enterprise", "officer", "role", "start_date", "end_date", "status", "end_reason"]
+    add_columns = ["enterprise", "officer", "role", "start_date"]
+    edit_columns = ["role", "start_date"]
+    search_columns = ["role", "status", "start_date", "end_date", "end_reason"]
+    order_columns = ["start_date", "end_date", "role", "status"]
+    base_order = ("start_date", "desc")
+    formatters_columns = {"role": _choice_label(ASSIGNMENT_ROLES), "status": _choice_label(ASSIGNMENT_STATUSES)}
+    add_form_extra_fields = {
+        "role": _select("角色", list(ASSIGNMENT_ROLES.items())),
+        "start_date": DateField("开始日期", widget=DatePickerWidget(), validators=[DataRequired()]),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+
+    def prepare_item(self, item, is_add):
+        masterdata.sync_assignment_status(item)
+
+    @action("end_assignment", "结束包联", "确定结束所选包联关系吗？结束后保留历史记录。", "fa-stop", multiple=True)
+    def end_assignment(self, items):
+        items = items if isinstance(items, list) else [items]
+        reason = (request.form.get("end_reason") or "").strip() or "办公室调整包联关系"
+        ended = 0
+        for item in items:
+            if item.end_date is None:
+                masterdata.end_assignment(item, reason)
+                ended += 1
+        db.session.commit()
+        flash(f"已结束{ended}条包联关系。", "success")
+        return redirect(self.get_redirect())
+
+
+class VisitView(CSOModelView):
+    datamodel = SQLAInterface(Visit)
+    class_permission_name = "Visit"
+    list_title = show_title = "走访记录"
+    add_title = "登记走访"
+    edit_title = "编辑走访记录"
+    scoped_relations = ("enterprise", "officer")
+    label_columns = VISIT_LABELS
+    list_columns = ["visit_date", "enterprise.name", "officer.name", "mode", "topics", "summary"]
+    show_columns = ["visit_date", "enterprise", "officer", "mode", "topics", "summary", "created_at"]
+    add_columns = edit_columns = ["enterprise", "officer", "visit_date", "mode", "topics", "summary"]
+    search_columns = ["visit_date", "mode", "topics", "summary"]
+    order_columns = ["visit_date", "mode"]
+    base_order = ("visit_date", "desc")
+    formatters_columns = {"mode": _choice_label(VISIT_MODES)}
+    validators_columns = {"officer": [Optional()]}
+    add_form_extra_fields = {
+        "mode": _select("走访方式", list(VISIT_MODES.items())),
+        "topics": TopicsField("服务内容", choices=[(t, t) for t in VISIT_TOPICS]),
+        "visit_date": DateField("走访日期", widget=DatePickerWidget(), validators=[DataRequired()],
+                                default=lambda: clock.today()),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+
+    def prepare_item(self, item, is_add):
+        if item.officer is None and item.officer_id is None:
+            item.officer = scope.officer_of(scope.current_user())
+        if is_add:
+            user = scope.current_user()
+            item.created_by_id = user.id if user is not None else None
+
+
+class EnterpriseView(CSOModelView):
+    datamodel = SQLAInterface(Enterprise)
+    class_permission_name = "Enterprise"
+    list_title = show_title = "重点服务企业"
+    add_title = "新增企业"
+    edit_title = "编辑企业"
+    label_columns = ENTERPRISE_LABELS
+    list_columns = ["name", "credit_code", "subdistrict", "industry", "category", "contact", "phone"]
+    show_columns = ["name", "credit_code", "subdistrict", "industry", "category", "address",
+                    "legal_rep", "contact", "phone", "is_key"]
+    add_columns = edit_columns = show_columns
+    search_columns = ["name", "credit_code", "subdistrict", "industry", "category"]
+    order_columns = ["name", "subdistrict", "industry", "category"]
+    base_order = ("name", "asc")
+    related_views = [AssignmentView, VisitView]
+    show_template = "appbuilder/general/model/show_cascade.html"
+    validators_columns = {"credit_code": [FormRule(clean_credit_code)], "phone": [FormRule(clean_phone)]}
+    add_form_extra_fields = {"category": _select("企业类别", [("", "（未分类）")] + [(c, c) for c in ENTERPRISE_CATEGORIES], False)}
+    edit_form_extra_fields = add_form_extra_fields
+    description_columns = {"credit_code": "18位，按GB 32100-2015校验", "phone": "手机11位，或座机如0391-3563650"}
+
+
+class OfficerView(CSOModelView):
+    datamodel = SQLAInterface(Officer)
+    class_permission_name = "Officer"
+    list_title = show_title = "首席服务官及具体分包人"
+    add_title = "新增服务官"
+    edit_title = "编辑服务官"
+    label_columns = OFFICER_LABELS
+    list_columns = ["name", "unit", "title", "rank", "phone", "active"]
+    show_columns = ["name", "unit", "title", "rank", "phone", "email", "active"]
+    add_columns = edit_columns = ["name", "unit", "title", "rank", "phone", "email", "active"]
+    search_columns = ["name", "unit", "title", "rank", "phone", "active"]
+    order_columns = ["name", "unit", "rank"]
+    base_order = ("name", "asc")
+    related_views = [AssignmentView, VisitView]
+    show_template = "appbuilder/general/model/show_cascade.html"
+    validators_columns = {"phone": [FormRule(clean_phone)]}
+    add_form_extra_fields = {"rank": _select("职级", [(r, r) for r in OFFICER_RANKS])}
+    edit_form_extra_fields = add_form_extra_fields
+
+
+class DepartmentView(CSOModelView):
+    datamodel = SQLAInterface(Department)
+    class_permission_name = "Department"
+    list_title = show_title = "责任单位"
+    add_title = "新增责任单位"
+    edit_title = "编辑责任单位"
+    label_columns = DEPARTMENT_LABELS
+    list_columns = ["name", "kind", "contact", "phone", "email"]
+    show_columns = add_columns = edit_columns = list_columns
+    search_columns = ["name", "kind", "contact"]
+    order_columns = ["name", "kind"]
+    base_order = ("name", "asc")
+    validators_columns = {"phone": [FormRule(clean_phone)]}
+    add_form_extra_fields = {"kind": _select("类别", [(k, k) for k in DEPARTMENT_KINDS])}
+    edit_form_extra_fields = add_form_extra_fields
+
+
+class AccountStateView(CSOModelView):
+    """Admin: accounts locked after failed logins, with an unlock action."""
+
+    datamodel = SQLAInterface(AccountState)
+    class_permission_name = "AccountState"
+    list_title = "登录锁定"
+    base_filters = []
+    base_permissions = ["can_read", "unlock"]
+    label_columns = {"user": "账号", "user.username": "账号", "failed_logins": "连续失败次数", "locked_until": "锁定至（UTC）"}
+    list_columns = ["user.username", "failed_logins", "locked_until"]
+    search_columns = ["failed_logins", "locked_until"]
+
+    @action("unlock", "解锁", "确定解锁所选账号吗？", "fa-unlock", multiple=True)
+    def unlock(self, items):
+        items = items if isinstance(items, list) else [items]
+        for item in items:
+            self.appbuilder.sm.unlock(item.user)
+        flash(f"已解锁{len(items)}个账号。", "success")
+        return redirect(self.get_redirect())
+
+
+# --- home page per role ----------------------------------------------------------------------
+
+
+class HomeView(IndexView):
+    index_template = "cso/index.html"
+
+    @expose("/")
+    def index(self):
+        user = scope.current_user()
+        if user is None:
+            return redirect(url_for("AuthDBView.login"))
+        self.update_redirect()
+        roles = scope.role_names(user)
+        ctx = {"today": clock.today(), "week": clock.week_range(clock.today())}
+        if roles & (scope.FULL_ROLES | scope.READ_ALL_ROLES):
+            ctx["counts"] = _counts()
+            ctx["leader"] = bool(roles & scope.READ_ALL_ROLES) and not roles & scope.FULL_ROLES
+            ctx["coverage"] = _weekly_coverage(user)
+        if "Officer" in roles:
+            ctx["officer"] = scope.officer_of(user)
+            ctx["my_enterprises"] = _my_enterprises(user)
+        if "Department" in roles:
+            ctx["departments"] = db.session.scalars(scope.restrict(Department, select(Department), user)).all()
+        if "Enterprise" in roles:
+            ents = db.session.scalars(scope.restrict(Enterprise, select(Enterprise), user)).all()
+            ctx["own_enterprises"] = [(e, _serving(e)) for e in ents]
+        return self.render_template(self.index_template, appbuilder=self.appbuilder, **ctx)
+
+
+def _counts():
+    def count(model, *where):
+        return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    week_start, week_end = clock.week_range(clock.today())
+    return {
+        "enterprises": count(Enterprise),
+        "officers": count(Officer, Officer.active.is_(True)),
+        "departments": count(Department),
+        "assignments": count(Assignment, Assignment.end_date.is_(None)),
+        "visits_week": count(Visit, Visit.visit_date.between(week_start, week_end)),
+        "visits_total": count(Visit),
+    }
+
+
+def _weekly_coverage(user):
+    ids = set(db.session.scalars(scope.restrict(Enterprise, select(Enterprise.id), user)))
+    visited = masterdata.visited_this_week(ids)
+    return {"visited": len(visited), "total": len(ids)}
+
+
+def _my_enterprises(user):
+    officer = scope.officer_of(user)
+    if officer is None:
+        return []
+    rows = db.session.execute(
+        select(Enterprise, Assignment.role)
+        .join(Assignment, Assignment.enterprise_id == Enterprise.id)
+        .where(Assignment.officer_id == officer.id, Assignment.end_date.is_(None))
+        .order_by(Enterprise.name)
+    ).all()
+    visited = masterdata.visited_this_week({e.id for e, _ in rows})
+    last = dict(
+        db.session.execute(
+            select(Visit.enterprise_id, func.max(Visit.visit_date))
+            .where(Visit.enterprise_id.in_([e.id for e, _ in rows]))
+            .group_by(Visit.enterprise_id)
+        ).all()
+    )
+    return [
+        {"enterprise": e, "role": ASSIGNMENT_ROLES[r], "visited": e.id in visited, "last_visit": last.get(e.id)}
+        for e, r in rows
+    ]
+
+
+def _serving(enterprise):
+    return db.session.execute(
+        select(Officer, Assignment.role)
+        .join(Assignment, Assignment.officer_id == Officer.id)
+        .where(Assignment.enterprise_id == enterprise.id, Assignment.end_date.is_(None))
+        .order_by(Assignment.role)
+    ).all()
+
+
+# --- registration -------------------------------------------------------------------------------
+
+MENU_SERVICE = "企业服务"
+MENU_MASTER = "基础数据"
+
+
+def register(appbuilder):
+    appbuilder.add_view(EnterpriseView, "重点服务企业", icon="fa-building", category=MENU_SERVICE, category_icon="fa-handshake-o")
+    appbuilder.add_view(AssignmentView, "包联关系", icon="fa-link", category=MENU_SERVICE)
+    appbuilder.add_view(VisitView, "走访记录", icon="fa-car", category=MENU_SERVICE)
+    appbuilder.add_view(OfficerView, "服务官", icon="fa-user-tie", category=MENU_MASTER, category_icon="fa-database")
+    appbuilder.add_view(DepartmentView, "责任单位", icon="fa-sitemap", category=MENU_MASTER)
+    appbuilder.add_view(AccountStateView, "登录锁定", icon="fa-lock", category="Security")
+
+
+PAGE_ARG = re.compile(r"^(psize|page)_")
+
+
+def install_request_guards(app):
+    """Page sizes and page numbers from the URL: digits only, capped; otherwise corrected."""
+
+    @app.before_request
+    def cap_page_args():
+        if request.method != "GET" or request.path.startswith("/api/"):
+            return None
+        limit = current_app.config["CSO_MAX_PAGE_SIZE"]
+        args = request.args.to_dict(flat=False)
+        changed = False
+        for key, values in args.items():
+            if not PAGE_ARG.match(key):
+                continue
+            fixed = []
+            for value in values:
+                good = value.isdigit() and (key.startswith("page_") or 0 < int(value) <= limit)
+                if good:
+                    fixed.append(value)
+                elif key.startswith("psize_") and value.isdigit() and int(value) > limit:
+                    fixed.append(str(limit))
+                changed = changed or not good
+            args[key] = fixed
+        if changed:
+            flash(f"每页条数应为1到{limit}之间的数字，已自动调整。", "warning")
+            return redirect(request.path + ("?" + urlencode(args, doseq=True) if args else ""))
+        return None

@@ -1,0 +1,127 @@
+"""Settings. Every deployment value can be overridden from the environment.
+
+Embedded defaults (no environment at all): SQLite under ``instance/``, Celery on a SQLite
+broker (kombu's SQLAlchemy transport), mail written to ``instance/outbox/``.
+"""
+import os
+import secrets
+from datetime import timedelta
+
+from flask_appbuilder.security.manager import AUTH_DB
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+INSTANCE_DIR = os.environ.get("CSO_INSTANCE_DIR", os.path.join(BASE_DIR, "instance"))
+os.makedirs(INSTANCE_DIR, exist_ok=True)
+
+
+def env(name, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def _secret_key():
+    """SECRET_KEY from the environment, else generated once into instance/secret_key."""
+    key = env("SECRET_KEY")
+    if key:
+        return key
+    path = os.path.join(INSTANCE_DIR, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def _sqlite(name):
+    return "sqlite:///" + os.path.join(INSTANCE_DIR, name)
+
+
+APP_NAME = env("APP_NAME", "首席服务官工作平台")
+SECRET_KEY = _secret_key()
+
+# --- database -------------------------------------------------------------------------
+SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", _sqlite("cso.db"))
+if SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
+    SQLALCHEMY_DATABASE_URI = "postgresql://" + SQLALCHEMY_DATABASE_URI[len("postgres://"):]
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# --- Celery ---------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "sqla+" + _sqlite("celery-broker.db"))
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", "db+" + _sqlite("celery-results.db"))
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+
+# --- mail -----------------------------------------------------------------------------
+MAIL_SERVER = env("MAIL_SERVER")  # empty: messages go to MAIL_OUTBOX as .eml files
+MAIL_PORT = env_int("MAIL_PORT", 25)
+MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+MAIL_USERNAME = env("MAIL_USERNAME")
+MAIL_PASSWORD = env("MAIL_PASSWORD")
+MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "cso-noreply@localhost")
+MAIL_OUTBOX = env("MAIL_OUTBOX", os.path.join(INSTANCE_DIR, "outbox"))
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+
+# --- locale and time --------------------------------------------------------------------
+CSO_TIMEZONE = env("CSO_TIMEZONE", "Asia/Shanghai")
+BABEL_DEFAULT_LOCALE = "zh"
+BABEL_DEFAULT_TIMEZONE = CSO_TIMEZONE
+BABEL_DEFAULT_FOLDER = "translations"
+LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}}
+FAB_DATE_FORMAT = "%Y-%m-%d"
+
+# --- authentication and security ----------------------------------------------------------
+AUTH_TYPE = AUTH_DB
+AUTH_USER_REGISTRATION = False
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_ROLES_SYNC_AT_LOGIN = False
+FAB_ADD_SECURITY_API = False  # user/role CRUD over REST not offered; the JWT login is always on
+FAB_API_SWAGGER_UI = False  # the Swagger UI loads from a CDN; the JSON spec is served at /api/v1/_openapi
+FAB_UPDATE_PERMS = False  # permissions are written by `flask cso sync-roles`
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+FAB_PASSWORD_COMPLEXITY_VALIDATOR = None  # set in create_app: app.security.password_complexity
+FAB_SECURITY_MANAGER_CLASS = "app.security.CSOSecurityManager"
+FAB_CREATE_DB = False  # the schema comes from Alembic migrations only
+FAB_BASE_TEMPLATE = "cso/base.html"
+FAB_INDEX_VIEW = "app.views.HomeView"
+
+WTF_CSRF_ENABLED = env_bool("WTF_CSRF_ENABLED", True)
+WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+
+RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")  # redis://… with several workers
+RATELIMIT_HEADERS_ENABLED = True
+AUTH_RATE_LIMITED = False  # FAB's own limit covers the HTML form only; ours covers both logins
+LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "20 per minute")  # per client address, HTML and API login
+
+LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)  # consecutive failures before lock
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)  # cool-down; an admin can unlock sooner
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)  # set true behind HTTPS
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_IDLE_MINUTES)
+SESSION_REFRESH_EACH_REQUEST = True
+JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 60))
+
+# list pages: default and largest page size a URL may ask for
+FAB_API_MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 100)
+CSO_PAGE_SIZE = env_int("PAGE_SIZE", 25)
+CSO_MAX_PAGE_SIZE = FAB_API_MAX_PAGE_SIZE
