@@ -23,7 +23,7 @@ class CSOModelApi(ModelRestApi):
     base_filters = SCOPED
     method_permission_name = READ_WRITE
     base_permissions = BASE_PERMISSIONS
-    allow_browser_login = True
+    allow_browser_login = False  # JWT only: the API is CSRF-exempt, so session cookies must not work here
     page_size = 25
 
     def prepare_item(self, item, is_add):
@@ -31,8 +31,7 @@ class CSOModelApi(ModelRestApi):
 
     def _errors(self, item, is_add):
         self.prepare_item(item, is_add)
-        errors = scope.write_errors(scope.current_user(), item)
-        return errors or masterdata.item_errors(item)
+        return scope.save_errors(scope.current_user(), item)
 
     def _refuse(self, errors):
         db.session.rollback()
@@ -83,7 +82,7 @@ class CSOModelApi(ModelRestApi):
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             return self.response_404()
-        errors = scope.write_errors(scope.current_user(), item) or masterdata.delete_errors(item)
+        errors = scope.removal_errors(scope.current_user(), item)
         if errors:
             return self._refuse(errors)
         db.session.delete(item)
@@ -147,6 +146,11 @@ class VisitApi(CSOModelApi):
                                    "visit_date", "mode", "topics", "summary", "created_at"]
     add_columns = edit_columns = ["enterprise", "officer", "visit_date", "mode", "topics", "summary"]
     search_columns = ["enterprise", "officer", "visit_date", "mode"]
+
+    def _init_model_schemas(self):
+        super()._init_model_schemas()
+        officer = self.add_model_schema.fields["officer"]  # defaults to the caller's own record
+        officer.required, officer.allow_none = False, True
 
     def prepare_item(self, item, is_add):
         if item.officer is None and item.officer_id is None:

@@ -7,7 +7,7 @@ from flask_appbuilder import IndexView, ModelView, action, expose
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from sqlalchemy import func, select
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Optional
@@ -37,14 +37,6 @@ class ScopeFilter(BaseFilter):
 SCOPED = [["id", ScopeFilter, None]]
 
 
-def _write_guard(item):
-    """Field → message from the scope and the master-data rules; empty when the row may be saved."""
-    errors = scope.write_errors(scope.current_user(), item)
-    if not errors:
-        errors = masterdata.item_errors(item)
-    return errors
-
-
 VIEW_PERMISSIONS = {"list": "read", "show": "read", "add": "write", "edit": "write", "delete": "delete"}
 # the same set on a model's screen and its REST resource (they share one permission name)
 BASE_PERMISSIONS = ["can_read", "can_write", "can_delete"]
@@ -72,7 +64,7 @@ class CSOModelView(ModelView):
         self.process_form(form, is_add)
         form.populate_obj(item)
         self.prepare_item(item, is_add)
-        errors = _write_guard(item)
+        errors = scope.save_errors(scope.current_user(), item)
         if errors:
             db.session.rollback()
             for field, message in errors.items():
@@ -83,9 +75,9 @@ class CSOModelView(ModelView):
             return False
         try:
             if is_add:
-                self.datamodel.add(item, raise_exception=True)
+                self.datamodel.add(item)
             else:
-                self.datamodel.edit(item, raise_exception=True)
+                self.datamodel.edit(item)
         except Exception:  # noqa: BLE001 — integrity race after our checks
             db.session.rollback()
             flash("保存失败：数据与已有记录冲突，请刷新后重试。", "danger")
@@ -120,10 +112,14 @@ class CSOModelView(ModelView):
         else:
             form = self.edit_form.refresh(obj=item)
             self.update_redirect()
-        return self._get_edit_widget(form=form, exclude_cols=[])
+        widgets = self._get_edit_widget(form=form, exclude_cols=[])
+        return self._get_related_views_widgets(
+            item, filters={}, orders=get_order_args(), pages=get_page_args(),
+            page_sizes=get_page_size_args(), widgets=widgets,
+        )
 
     def pre_delete(self, item):
-        errors = scope.write_errors(scope.current_user(), item) or masterdata.delete_errors(item)
+        errors = scope.removal_errors(scope.current_user(), item)
         if errors:
             raise masterdata.RuleError(errors)
 
@@ -271,6 +267,7 @@ class VisitView(CSOModelView):
     order_columns = ["visit_date", "mode"]
     base_order = ("visit_date", "desc")
     formatters_columns = {"mode": _choice_label(VISIT_MODES)}
+    method_permission_name = {**VIEW_PERMISSIONS, "delete_visits": "delete"}
     validators_columns = {"officer": [Optional()]}
     add_form_extra_fields = {
         "mode": _select("走访方式", list(VISIT_MODES.items())),
@@ -286,6 +283,16 @@ class VisitView(CSOModelView):
         if is_add:
             user = scope.current_user()
             item.created_by_id = user.id if user is not None else None
+
+
+    @action("delete_visits", "删除", "确定删除所选走访记录吗？", "fa-trash", multiple=True, single=False)
+    def delete_visits(self, items):
+        for item in items:
+            self.pre_delete(item)
+            db.session.delete(item)
+        db.session.commit()
+        flash(f"已删除{len(items)}条走访记录。", "success")
+        return redirect(self.get_redirect())
 
 
 class EnterpriseView(CSOModelView):
