@@ -19,7 +19,7 @@ def create_app(overrides=None):
     """Build one app. Each call builds a fresh AppBuilder, so tests may build several."""
     import config
 
-    from . import api, cli, messages, security, views
+    from . import api, cli, errors, messages, security, views
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
     app.config.from_object(config)
@@ -37,5 +37,6 @@ def create_app(overrides=None):
         api.register(appbuilder)  # 7. REST API
         security.install(app, appbuilder)  # 8. login limits, idle expiry
     views.install_request_guards(app)  # 9. page-size caps
-    cli.register(app)  # 10. `flask cso …`
+    errors.install(app)  # 10. Chinese error pages and API errors
+    cli.register(app)  # 11. `flask cso …`
     return app

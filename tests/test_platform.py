@@ -1,0 +1,171 @@
+"""Schema, CLI, roles, demo data, home pages, list-page query counts, Celery."""
+import os
+import subprocess
+import sys
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import event, func, select
+
+from app import clock, db
+from app.models import Assignment, Enterprise, Officer, Visit
+from app.roles import ROLE_PERMISSIONS
+from conftest import DB_URL, PASSWORD, api_token, login
+from world import enterprises_of, officer_of
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_migrations_and_models_agree(ctx):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    assert diff == []
+
+
+def test_two_apps_in_one_process(app, checker):
+    assert app is not checker and app.appbuilder is not checker.appbuilder
+    assert app.test_client().get("/login/").status_code == 200
+    assert checker.test_client().get("/login/").status_code == 200
+
+
+def run_flask(*args, env_extra=None):
+    env = {**os.environ, "DATABASE_URL": DB_URL, "FLASK_APP": "app", **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_seed_demo_is_idempotent_and_prints_logins(ctx):
+    counts = lambda: [db.session.scalar(select(func.count()).select_from(m)) for m in (Enterprise, Officer, Assignment, Visit)]  # noqa: E731
+    before = counts()
+    result = run_flask("cso", "seed-demo", "--password", PASSWORD)
+    assert result.returncode == 0, result.stderr
+    for name in ("admin", "office", "director", "leader", "officer01", "dept01", "ent01"):
+        assert f"  {name} " in result.stdout
+    assert PASSWORD in result.stdout
+    db.session.expire_all()
+    assert counts() == before
+    weak = run_flask("cso", "seed-demo", "--password", "123")
+    assert weak.returncode != 0 and "密码至少10位" in weak.stderr
+
+
+def test_demo_district_shape(ctx):
+    chiefs = db.session.execute(select(Assignment.officer_id, func.count()).where(
+        Assignment.role == "chief", Assignment.end_date.is_(None)).group_by(Assignment.officer_id)).all()
+    assert db.session.scalar(select(func.count()).select_from(Enterprise).where(Enterprise.is_key.is_(True))) >= 31
+    assert len(chiefs) == 12 and all(2 <= n <= 3 for _, n in chiefs)
+    every = db.session.scalars(select(Enterprise.id).where(Enterprise.name.like("焦作%") | Enterprise.name.like("河南%"))).all()
+    for ent in every[:31]:
+        roles = set(db.session.scalars(select(Assignment.role).where(Assignment.enterprise_id == ent)))
+        assert roles >= {"chief", "liaison"}
+    assert db.session.scalar(select(func.max(Visit.visit_date))) <= clock.today()
+    assert db.session.scalar(select(func.count(func.distinct(Visit.visit_date)))) > 10
+
+
+def test_sync_roles_is_idempotent_and_exact(app, ctx):
+    result = run_flask("cso", "sync-roles")
+    assert result.returncode == 0, result.stderr
+    assert all(line.endswith("+0 -0") for line in result.stdout.strip().splitlines())
+    sm = app.appbuilder.sm
+    for role_name, wanted in ROLE_PERMISSIONS.items():
+        role = sm.find_role(role_name)
+        have = {(p.permission.name, p.view_menu.name) for p in role.permissions}
+        assert have == set(wanted), role_name
+
+
+def test_home_page_per_role(client, ctx):
+    login(client, "officer01")
+    html = client.get("/").get_data(as_text=True)
+    names = [db.session.get(Enterprise, e).name for e in enterprises_of("officer01")]
+    assert all(n in html for n in names) and "本周" in html
+    foreign = db.session.get(Enterprise, enterprises_of("officer02")[0]).name
+    assert foreign not in html
+    login(client, "office")
+    html = client.get("/").get_data(as_text=True)
+    assert "办公室工作台" in html and 'data-k="enterprises"' in html
+    login(client, "leader")
+    assert "领导小组" in client.get("/").get_data(as_text=True)
+    login(client, "ent01")
+    html = client.get("/").get_data(as_text=True)
+    assert "首席服务官：" in html
+    login(client, "dept01")
+    assert "本单位" in client.get("/").get_data(as_text=True)
+
+
+def test_weekly_visit_flag_on_officer_home(client, ctx):
+    ent = enterprises_of("officer05")[0]
+    db.session.execute(Visit.__table__.delete().where(
+        Visit.enterprise_id == ent, Visit.visit_date >= clock.week_start(clock.today())))
+    db.session.commit()
+    login(client, "officer05")
+    html = client.get("/").get_data(as_text=True)
+    name = db.session.get(Enterprise, ent).name
+    row = html[html.index(name):html.index("</tr>", html.index(name))]
+    assert "本周未走访" in row
+    db.session.add(Visit(enterprise_id=ent, officer_id=officer_of("officer05").id, visit_date=clock.today(),
+                         mode="onsite", summary="本周补走访"))
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    row = html[html.index(name):html.index("</tr>", html.index(name))]
+    assert "已走访" in row
+
+
+def count_queries(engine, fn):
+    statements = []
+
+    def before(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return len(statements)
+
+
+def test_list_pages_have_no_n_plus_one(app, client):
+    login(client, "office")
+    with app.app_context():
+        engine = db.engine
+    for view in ("visitview", "assignmentview", "enterpriseview", "officerview"):
+        name = {"visitview": "VisitView", "assignmentview": "AssignmentView",
+                "enterpriseview": "EnterpriseView", "officerview": "OfficerView"}[view]
+        small = count_queries(engine, lambda: client.get(f"/{view}/list/?psize_{name}=5"))
+        large = count_queries(engine, lambda: client.get(f"/{view}/list/?psize_{name}=50"))
+        assert large == small, (view, small, large)
+    headers = api_token(client, "office")
+    for resource in ("visit", "assignment", "enterprise", "officer", "department"):
+        small = count_queries(engine, lambda: client.get(f"/api/v1/{resource}/?q=(page_size:5,page:0)", headers=headers))
+        large = count_queries(engine, lambda: client.get(f"/api/v1/{resource}/?q=(page_size:50,page:0)", headers=headers))
+        assert large == small, (resource, small, large)
+
+
+def test_html_add_enterprise_succeeds(client, ctx):
+    from app.validation import credit_check_char
+
+    body = "91410800MA7777777"
+    login(client, "office")
+    resp = client.post("/enterpriseview/add", data={"name": "焦作市表单新增有限公司", "credit_code": body + credit_check_char(body),
+                                                      "phone": "0391-3563650", "category": "其他"})
+    assert resp.status_code == 302
+    ent = db.session.scalar(select(Enterprise).where(Enterprise.name == "焦作市表单新增有限公司"))
+    assert ent is not None and ent.phone == "0391-3563650"
+
+
+def test_celery_worker_runs_the_scheduled_task(tmp_path):
+    """A real worker process on the configured broker (SQLite by default, Redis in CI)."""
+    env = {**os.environ, "DATABASE_URL": DB_URL}
+    if not os.environ.get("CELERY_BROKER_URL"):
+        env["CELERY_BROKER_URL"] = f"sqla+sqlite:///{tmp_path}/broker.db"
+        env["CELERY_RESULT_BACKEND"] = f"db+sqlite:///{tmp_path}/results.db"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "app.tasks", "worker", "--pool", "solo", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        script = ("from app.tasks import heartbeat; r = heartbeat.delay(); print(r.get(timeout=90)['enterprises'])")
+        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=150)
+        assert out.returncode == 0, out.stderr
+        assert int(out.stdout.strip().splitlines()[-1]) >= 31
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
