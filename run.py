@@ -45,6 +45,7 @@ def main():
     args = parser.parse_args()
 
     app = prepare(args.demo, args.password)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill` stops the worker too, like Ctrl-C
     workers = []
     if not args.no_worker:
         import config

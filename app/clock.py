@@ -1,5 +1,5 @@
 """Local time for the district (Asia/Shanghai by default) and week arithmetic."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -19,6 +19,11 @@ def now():
 
 def today():
     return now().date()
+
+
+def local(utc_naive: datetime) -> datetime:
+    """A naive UTC timestamp (as stored) in the district's time zone."""
+    return utc_naive.replace(tzinfo=timezone.utc).astimezone(tz())
 
 
 def week_start(day: date) -> date:

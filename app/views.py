@@ -1,6 +1,7 @@
 """Screens (Flask-AppBuilder, in Chinese). Every view is scoped through app.scope."""
 import logging
 import re
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -83,7 +84,7 @@ class CSOModelView(ModelView):
         self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
         for column in self.list_columns + self.show_columns:  # empty cells, not "None"
-            self.formatters_columns.setdefault(column, _blank_none)
+            self.formatters_columns.setdefault(column, _display)
 
     # -- add and edit: rule errors go next to their field, the form keeps its input --------
     def _save_or_errors(self, form, item, is_add):
@@ -189,8 +190,15 @@ class CSOModelView(ModelView):
             return redirect(self.get_redirect())
 
 
-def _blank_none(value):
-    return "" if value is None else value
+def _display(value):
+    """Empty cells for None, dates as YYYY-MM-DD, stored UTC times as local YYYY-MM-DD HH:MM."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return clock.local(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return value
 
 
 def _choice_label(mapping):
