@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 from flask_appbuilder import Model
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-    text,
+    JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table,
+    Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import relationship, validates
 
@@ -202,3 +202,152 @@ class AccountState(Model):
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime)
     user = relationship("User")
+
+
+# --- the problem ledger (企业问题台账) -----------------------------------------------------------
+
+ISSUE_SOURCES = {"visit": "走访", "direct": "直通车", "phone": "电话", "superior": "上级交办", "meeting": "会商"}
+TRIAGE_CLASSES = {"policy": "政策咨询类", "simple": "简单事项类", "complex": "综合问题类"}
+ISSUE_LEVELS = {"ordinary": "一般问题", "major": "重大复杂问题"}
+ESCALATION_LEVELS = {"consultation": "部门会商", "director": "主任会商", "leading_group": "领导小组"}
+ISSUE_STATUSES = {
+    "new": "待受理", "accepted": "已受理", "assigned": "已交办", "in_progress": "办理中",
+    "resolved": "已办结", "closed": "已销号", "unable": "无法解决", "void": "已作废",
+}
+SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+DEFAULT_CATEGORIES = ["融资信贷", "用地规划", "用工人才", "审批手续", "水电气暖", "政策兑现",
+                      "基础设施配套", "安全环保", "市场产销", "法律纠纷", "政策咨询", "其他"]
+
+
+class IssueCategory(Model):
+    """问题类别 — the office edits this list."""
+
+    __tablename__ = "issue_category"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(50), nullable=False, unique=True)
+    sort = Column(Integer, nullable=False, default=0)
+    active = Column(Boolean, nullable=False, default=True, server_default=text("true"))
+
+    def __str__(self):
+        return self.name or ""
+
+
+class IssueCounter(Model):
+    """Last number handed out per year: numbers are gapless and unique under concurrency."""
+
+    __tablename__ = "issue_counter"
+    year = Column(Integer, primary_key=True, autoincrement=False)
+    last = Column(Integer, nullable=False, default=0)
+
+
+issue_codepartment = Table(
+    "issue_codepartment", Model.metadata,
+    Column("issue_id", Integer, ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", Integer, ForeignKey("department.id"), primary_key=True, index=True),
+)
+
+
+class Issue(Model):
+    """One problem in the ledger. Never deleted (void with a reason); every change is an IssueEvent."""
+
+    __tablename__ = "issue"
+    id = Column(Integer, primary_key=True)
+    number = Column(String(12), nullable=False, unique=True)
+    year = Column(Integer, nullable=False)
+    seq = Column(Integer, nullable=False)
+    enterprise_id = Column(Integer, ForeignKey("enterprise.id"), nullable=False, index=True)
+    officer_id = Column(Integer, ForeignKey("officer.id"), index=True)  # the officer who follows it
+    visit_id = Column(Integer, ForeignKey("visit.id"))
+    source = Column(String(10), nullable=False, default="visit")
+    category_id = Column(Integer, ForeignKey("issue_category.id"), index=True)
+    triage_class = Column(String(10))
+    level = Column(String(10), nullable=False, default="ordinary")
+    escalation = Column(String(20))
+    region = Column(String(50), index=True)
+    title = Column(String(200), nullable=False)
+    description = Column(Text, nullable=False)
+    lead_department_id = Column(Integer, ForeignKey("department.id"), index=True)
+    status = Column(String(12), nullable=False, default="new", index=True)
+    received_on = Column(Date, nullable=False, index=True)
+    transfer_due = Column(Date)
+    feedback_due = Column(Date)
+    resolve_due = Column(Date)
+    due_on = Column(Date, index=True)  # the deadline that applies now (null once resolved/closed)
+    assigned_at = Column(DateTime)
+    acknowledged_at = Column(DateTime)
+    first_feedback_at = Column(DateTime)
+    resolved_at = Column(DateTime)
+    closed_at = Column(DateTime)
+    resolution = Column(Text)
+    satisfaction = Column(String(20))
+    rework_count = Column(Integer, nullable=False, default=0)
+    pending_due = Column(Date)  # requested extension, waiting for the office
+    pending_reason = Column(String(500))
+    unable_requested = Column(Boolean, nullable=False, default=False, server_default=text("false"))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    version = Column(Integer, nullable=False, default=1)
+
+    enterprise = relationship("Enterprise")
+    officer = relationship("Officer")
+    visit = relationship("Visit")
+    category = relationship("IssueCategory")
+    lead_department = relationship("Department", foreign_keys=[lead_department_id])
+    co_departments = relationship("Department", secondary=issue_codepartment, lazy="selectin")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    events = relationship("IssueEvent", back_populates="issue", order_by="IssueEvent.id", lazy="select")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("year", "seq", name="uq_issue_year_seq"),
+        Index("ix_issue_status_due", "status", "due_on"),
+        Index("ix_issue_lead_status", "lead_department_id", "status", "due_on"),
+    )
+
+    @property
+    def status_label(self):
+        return ISSUE_STATUSES.get(self.status, self.status)
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+
+class IssueEvent(Model):
+    """Append-only history of an issue: who, when, what, from → to, note, changed fields."""
+
+    __tablename__ = "issue_event"
+    id = Column(Integer, primary_key=True)
+    issue_id = Column(Integer, ForeignKey("issue.id"), nullable=False, index=True)
+    at = Column(DateTime, nullable=False, default=utcnow)
+    actor_id = Column(Integer, ForeignKey("ab_user.id"))
+    actor_name = Column(String(100), nullable=False)
+    action = Column(String(30), nullable=False)
+    from_status = Column(String(12))
+    to_status = Column(String(12))
+    note = Column(Text)
+    changes = Column(JSON)
+    internal = Column(Boolean, nullable=False, default=False, server_default=text("false"))
+
+    issue = relationship("Issue", back_populates="events")
+    actor = relationship("User", foreign_keys=[actor_id])
+
+
+class Holiday(Model):
+    """Calendar override: a day off (holiday) or a make-up working day (workday, 调休)."""
+
+    __tablename__ = "holiday"
+    id = Column(Integer, primary_key=True)
+    day = Column(Date, nullable=False, unique=True)
+    kind = Column(String(10), nullable=False)
+    name = Column(String(50))
+
+    __table_args__ = (CheckConstraint("kind in ('holiday', 'workday')", name="ck_holiday_kind"),)
+
+
+class Setting(Model):
+    """Office-editable settings (e.g. the 13710 deadline policy), one value per key."""
+
+    __tablename__ = "setting"
+    key = Column(String(50), primary_key=True)
+    value = Column(String(200), nullable=False)
