@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import db, masterdata, scope
+from .issue_api import IssueApi
 from .models import Assignment, Department, Enterprise, Officer, Visit
 from .validation import api_rule, clean_credit_code, clean_phone
 from .views import ASSIGNMENT_PERMISSIONS, BASE_PERMISSIONS, SCOPED
@@ -168,5 +169,5 @@ class VisitApi(CSOModelApi):
 
 def register(appbuilder):
     appbuilder.add_api(OpenApi)  # JSON spec at /api/v1/_openapi (FAB only adds it with the CDN Swagger UI)
-    for api in (EnterpriseApi, DepartmentApi, OfficerApi, AssignmentApi, VisitApi):
+    for api in (EnterpriseApi, DepartmentApi, OfficerApi, AssignmentApi, VisitApi, IssueApi):
         appbuilder.add_api(api)

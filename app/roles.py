@@ -33,7 +33,7 @@ def _menus(names):
 
 
 def _office():
-    perms = [(p, m) for m in MODELS for p in (READ, WRITE)]
+    perms = [(p, m) for m in MODELS + ["Issue"] for p in (READ, WRITE)]
     perms += [(DELETE, m) for m in ("Enterprise", "Department", "Officer", "Visit")]
     perms += [("end_assignment", "Assignment")]
     return perms + _menus(MENU_SERVICE + MENU_MASTER)
@@ -42,12 +42,13 @@ def _office():
 ROLE_PERMISSIONS = {
     "Office": _office(),
     "Director": _office(),
-    "Leader": [(READ, m) for m in MODELS] + _menus(MENU_SERVICE + MENU_MASTER),
-    "Officer": [(READ, m) for m in MODELS] + [(WRITE, "Visit"), (DELETE, "Visit")]
+    "Leader": [(READ, m) for m in MODELS + ["Issue"]] + _menus(MENU_SERVICE + MENU_MASTER),
+    "Officer": [(READ, m) for m in MODELS] + [(WRITE, "Visit"), (DELETE, "Visit"), (READ, "Issue"), (WRITE, "Issue")]
     + _menus(MENU_SERVICE + MENU_MASTER),
-    "Department": [(READ, "Department")] + _menus(["基础数据", "责任单位"]),
+    "Department": [(READ, "Department"), (READ, "Enterprise"), (READ, "Issue"), (WRITE, "Issue")]
+    + _menus(["基础数据", "责任单位"]),
     "Enterprise": [(READ, m) for m in ("Enterprise", "Officer", "Assignment", "Visit", "Department")]
-    + _menus(MENU_SERVICE + ["基础数据", "服务官", "责任单位"]),
+    + [(READ, "Issue"), (WRITE, "Issue")] + _menus(MENU_SERVICE + ["基础数据", "服务官", "责任单位"]),
     "Public": [],
 }
 for _role, _perms in ROLE_PERMISSIONS.items():

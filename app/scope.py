@@ -15,7 +15,8 @@ from flask import current_app, has_request_context
 from sqlalchemy import false, or_, select, true
 
 from .models import (
-    Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Officer, Visit,
+    Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Issue, IssueEvent, Officer, Visit,
+    issue_codepartment,
 )
 
 FULL_ROLES = {"Admin", "Office", "Director"}
@@ -23,6 +24,18 @@ READ_ALL_ROLES = {"Leader"}
 
 # models whose rows hang off an enterprise through ``enterprise_id``
 ENTERPRISE_CHILDREN = (Assignment, Visit)
+
+
+def department_ids(user):
+    """SELECT of the departments this login acts for."""
+    return select(DepartmentUser.department_id).where(DepartmentUser.user_id == user.id)
+
+
+def addressed_issue_ids(user):
+    """SELECT of the issues addressed to the user's departments (as lead or co-department)."""
+    depts = department_ids(user)
+    return select(Issue.id).where(Issue.lead_department_id.in_(depts)).union(
+        select(issue_codepartment.c.issue_id).where(issue_codepartment.c.department_id.in_(depts)))
 
 
 class ScopeError(Exception):
@@ -73,6 +86,8 @@ def enterprise_ids(user):
         )
     if user is not None and "Enterprise" in roles:
         parts.append(select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == user.id))
+    if user is not None and "Department" in roles:  # the enterprises whose problems it handles
+        parts.append(select(Issue.enterprise_id).where(Issue.id.in_(addressed_issue_ids(user))))
     if not parts:
         return select(Enterprise.id).where(false())
     query = parts[0]
@@ -91,6 +106,12 @@ def _criterion(model, user):
         return Enterprise.id.in_(ents)
     if model in ENTERPRISE_CHILDREN:
         return model.enterprise_id.in_(ents)
+    if model in (Issue, IssueEvent):
+        column = Issue.id if model is Issue else IssueEvent.issue_id
+        conds = [column.in_(select(Issue.id).where(Issue.enterprise_id.in_(ents)))] if roles & {"Officer", "Enterprise"} else []
+        if "Department" in roles and user is not None:
+            conds.append(column.in_(addressed_issue_ids(user)))
+        return or_(*conds) if conds else false()
     if model is Officer:
         serving = select(Assignment.officer_id).where(
             Assignment.enterprise_id.in_(ents), Assignment.end_date.is_(None)
@@ -103,9 +124,7 @@ def _criterion(model, user):
         if roles & {"Officer", "Enterprise"}:
             return None  # the directory of responsible units is public to the scheme's people
         if "Department" in roles and user is not None:
-            return Department.id.in_(
-                select(DepartmentUser.department_id).where(DepartmentUser.user_id == user.id)
-            )
+            return Department.id.in_(department_ids(user))
         return false()
     return false()  # unknown models are closed by default
 

@@ -1,0 +1,177 @@
+"""REST for the ledger: /api/v1/issue/ (list, get, post, put), /<id>/transition, /<id>/history."""
+from datetime import date
+
+from flask import current_app, request
+from flask_appbuilder.api import BaseApi, expose, protect, safe
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import db, issue_list, ledger, scope
+
+
+class IssueApi(BaseApi):
+    resource_name = "issue"
+    class_permission_name = "Issue"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"get_list": "read", "get": "read", "history": "read",
+                              "post": "write", "put": "write", "transition": "write"}
+    openapi_spec_tag = "Issue"
+
+    def _fail(self, exc):
+        db.session.rollback()
+        if isinstance(exc, ledger.LedgerError):
+            return self.response(exc.status, **exc.as_dict())
+        if isinstance(exc, issue_list.FilterError):
+            return self.response(400, message={exc.field: [exc.message]})
+        if isinstance(exc, StaleDataError):
+            return self.response(409, message="该问题已被他人更新，请刷新后再操作。")
+        raise exc
+
+    def _commit(self, issue, status=200):
+        try:
+            db.session.commit()
+        except StaleDataError as exc:
+            return self._fail(exc)
+        return self.response(status, id=issue.id, result=issue_list.serialize(issue))
+
+    def _json(self):
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise ledger.LedgerError(400, "请求体应为JSON对象。")
+        return data
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    def get_list(self):
+        """List the caller's issues.
+        ---
+        get:
+          description: >-
+            Filters as query arguments: status, tier (approaching|overdue|serious|overdue_only),
+            enterprise, department, officer, category, region, source, level, received_from,
+            received_to, q, open; order (due_on|-received_on|received_on|number|-number); page, page_size.
+          responses:
+            200:
+              description: count and result
+        """
+        try:
+            max_size = current_app.config["FAB_API_MAX_PAGE_SIZE"]
+            count, rows = issue_list.page(scope.current_user(), request.args, max_size=max_size)
+        except issue_list.FilterError as exc:
+            return self._fail(exc)
+        return self.response(200, count=count, ids=[r.id for r in rows],
+                             result=[issue_list.serialize(r) for r in rows])
+
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @safe
+    def get(self, pk):
+        """One issue.
+        ---
+        get:
+          responses:
+            200:
+              description: the issue
+        """
+        try:
+            issue = ledger.load_for(scope.current_user(), pk)
+        except ledger.LedgerError as exc:
+            return self._fail(exc)
+        actions = [a.name for a in ledger.allowed_actions(scope.current_user(), issue)]
+        return self.response(200, id=issue.id, result=issue_list.serialize(issue), actions=actions)
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    def post(self):
+        """File a problem.
+        ---
+        post:
+          description: '{"enterprise": id, "title": …, "description": …, "source": …, "category": 中文名, "visit": id, "received_on": YYYY-MM-DD, "level": ordinary|major}'
+          responses:
+            201:
+              description: created
+        """
+        try:
+            data = self._json()
+            received = data.get("received_on")
+            if received:
+                try:
+                    received = date.fromisoformat(str(received))
+                except ValueError:
+                    raise ledger.LedgerError(422, "日期格式应为YYYY-MM-DD。", "received_on") from None
+            issue = ledger.create_issue(
+                scope.current_user(), data.get("enterprise"), data.get("title"), data.get("description"),
+                source=data.get("source"), category=data.get("category"), visit_id=data.get("visit"),
+                received_on=received, level=data.get("level"))
+        except ledger.LedgerError as exc:
+            return self._fail(exc)
+        return self._commit(issue, 201)
+
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    def put(self, pk):
+        """Edit triage fields (office).
+        ---
+        put:
+          responses:
+            200:
+              description: updated
+        """
+        try:
+            data = self._json()
+            version = data.pop("version", None)
+            issue = ledger.edit_issue(scope.current_user(), pk, data, version)
+        except (ledger.LedgerError, StaleDataError) as exc:
+            return self._fail(exc)
+        return self._commit(issue)
+
+    @expose("/<int:pk>/transition", methods=["POST"])
+    @protect()
+    @safe
+    def transition(self, pk):
+        """Apply an action of the ledger's state machine.
+        ---
+        post:
+          description: '{"action": accept|assign|acknowledge|progress|return|request_extension|approve_extension|reject_extension|escalate|resolve|confirm|close|declare_unable|approve_unable|void, "version": n, …params}'
+          responses:
+            200:
+              description: the updated issue
+            403:
+              description: role not allowed
+            404:
+              description: out of scope
+            409:
+              description: wrong status or stale version
+            422:
+              description: missing or invalid parameters
+        """
+        try:
+            data = self._json()
+            action = data.pop("action", None)
+            if not action:
+                raise ledger.LedgerError(422, "请指定操作（action）。", "action")
+            version = data.pop("version", None)
+            issue = ledger.transition(scope.current_user(), pk, action, data, version)
+            db.session.commit()
+        except (ledger.LedgerError, StaleDataError) as exc:
+            return self._fail(exc)
+        return self.response(200, id=issue.id, result=issue_list.serialize(issue))
+
+    @expose("/<int:pk>/history", methods=["GET"])
+    @protect()
+    @safe
+    def history(self, pk):
+        """The issue's events, oldest first.
+        ---
+        get:
+          responses:
+            200:
+              description: events
+        """
+        try:
+            events = ledger.history(scope.current_user(), pk)
+        except ledger.LedgerError as exc:
+            return self._fail(exc)
+        return self.response(200, result=[issue_list.serialize_event(e) for e in events])

@@ -1,0 +1,167 @@
+"""Listing the ledger: filters (validated, in Chinese), tiers in SQL, one serialisation.
+
+Used by the REST API, the HTML ledger screens and (later) the exports, always through
+``scope.restrict`` so that every list holds only the caller's rows.
+"""
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from . import clock, db, scope
+from .deadlines import OPEN_STATUSES, TIERS, tier, tier_bounds
+from .models import (
+    ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES,
+    Assignment, Enterprise, Issue, IssueCategory, issue_codepartment,
+)
+from .policy import get_policy
+
+ORDERS = {
+    "due_on": (Issue.due_on.asc().nulls_last(), Issue.id.asc()),
+    "-received_on": (Issue.received_on.desc(), Issue.id.desc()),
+    "received_on": (Issue.received_on.asc(), Issue.id.asc()),
+    "number": (Issue.year.asc(), Issue.seq.asc()),
+    "-number": (Issue.year.desc(), Issue.seq.desc()),
+}
+TIER_CHOICES = {**TIERS, "overdue_only": "超期（未到严重）"}
+
+
+class FilterError(ValueError):
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _ids(value, field):
+    items = [v for v in str(value).split(",") if v.strip()]
+    if not all(v.strip().isdigit() for v in items):
+        raise FilterError(field, "应为数字编号（多个用逗号分隔）。")
+    return [int(v) for v in items]
+
+
+def _date(value, field):
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise FilterError(field, "日期格式应为YYYY-MM-DD。") from None
+
+
+def _choices(value, field, allowed):
+    items = [v.strip() for v in str(value).split(",") if v.strip()]
+    bad = [v for v in items if v not in allowed]
+    if bad:
+        raise FilterError(field, f"不认识的取值：{'、'.join(bad)}；可选：{'、'.join(allowed)}。")
+    return items
+
+
+FILTERS = ("status", "tier", "enterprise", "department", "officer", "category", "region", "source",
+           "level", "received_from", "received_to", "q", "open")
+
+
+def build_query(user, args, today=None):
+    """A SELECT of the user's issues matching ``args`` (a mapping of filter → string)."""
+    today = today or clock.today()
+    query = scope.restrict(Issue, select(Issue), user)
+    conds = []
+    if args.get("status"):
+        conds.append(Issue.status.in_(_choices(args["status"], "status", ISSUE_STATUSES)))
+    if args.get("open") in ("1", "true", "yes"):
+        conds.append(Issue.status.in_(OPEN_STATUSES))
+    if args.get("tier"):
+        policy = get_policy()
+        tiers = _choices(args["tier"], "tier", TIER_CHOICES)
+        parts = []
+        for name in tiers:
+            low, high = tier_bounds(name, today, policy)
+            parts.append(and_(*(c for c in (Issue.due_on >= low if low else None,
+                                            Issue.due_on <= high if high else None) if c is not None)))
+        conds += [Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None), or_(*parts)]
+    if args.get("enterprise"):
+        conds.append(Issue.enterprise_id.in_(_ids(args["enterprise"], "enterprise")))
+    if args.get("department"):
+        ids = _ids(args["department"], "department")
+        conds.append(or_(Issue.lead_department_id.in_(ids), Issue.id.in_(
+            select(issue_codepartment.c.issue_id).where(issue_codepartment.c.department_id.in_(ids)))))
+    if args.get("officer"):
+        ids = _ids(args["officer"], "officer")
+        conds.append(or_(Issue.officer_id.in_(ids), Issue.enterprise_id.in_(select(Assignment.enterprise_id).where(
+            Assignment.officer_id.in_(ids), Assignment.end_date.is_(None)))))
+    if args.get("category"):
+        names = [v.strip() for v in str(args["category"]).split(",") if v.strip()]
+        conds.append(Issue.category_id.in_(select(IssueCategory.id).where(IssueCategory.name.in_(names))))
+    if args.get("region"):
+        conds.append(Issue.region.in_([v.strip() for v in str(args["region"]).split(",") if v.strip()]))
+    if args.get("source"):
+        conds.append(Issue.source.in_(_choices(args["source"], "source", ISSUE_SOURCES)))
+    if args.get("level"):
+        conds.append(Issue.level.in_(_choices(args["level"], "level", ISSUE_LEVELS)))
+    if args.get("received_from"):
+        conds.append(Issue.received_on >= _date(args["received_from"], "received_from"))
+    if args.get("received_to"):
+        conds.append(Issue.received_on <= _date(args["received_to"], "received_to"))
+    if args.get("q"):
+        needle = f"%{str(args['q']).strip()}%"
+        conds.append(or_(Issue.number.like(needle), Issue.title.like(needle), Issue.description.like(needle),
+                         Issue.enterprise_id.in_(select(Enterprise.id).where(Enterprise.name.like(needle)))))
+    return query.where(*conds)
+
+
+def page(user, args, default_size=25, max_size=100):
+    """(count, issues) for one page; eager loads so the query count does not grow with the page."""
+    query = build_query(user, args)
+    order = args.get("order") or "due_on"
+    if order not in ORDERS:
+        raise FilterError("order", f"排序应为：{'、'.join(ORDERS)}。")
+    try:
+        size = int(args.get("page_size") or default_size)
+        number = int(args.get("page") or 0)
+    except ValueError:
+        raise FilterError("page_size", "page 和 page_size 应为整数。") from None
+    if not 1 <= size <= max_size or number < 0:
+        raise FilterError("page_size", f"每页条数应在1到{max_size}之间，页码从0开始。")
+    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(
+        query.order_by(*ORDERS[order]).offset(number * size).limit(size).options(
+            selectinload(Issue.enterprise), selectinload(Issue.category), selectinload(Issue.lead_department),
+            selectinload(Issue.officer), selectinload(Issue.co_departments))
+    ).all()
+    return count, rows
+
+
+def serialize(issue, today=None, policy=None):
+    today = today or clock.today()
+    policy = policy or get_policy()
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    stamp = lambda t: clock.local(t).isoformat(timespec="seconds") if t else None  # noqa: E731
+    current_tier = tier(issue.due_on, today, policy) if issue.status in OPEN_STATUSES else None
+    return {
+        "id": issue.id, "number": issue.number, "version": issue.version,
+        "enterprise": issue.enterprise_id, "enterprise_name": issue.enterprise.name if issue.enterprise else None,
+        "officer": issue.officer_id, "officer_name": issue.officer.name if issue.officer else None,
+        "visit": issue.visit_id, "source": issue.source, "source_label": ISSUE_SOURCES.get(issue.source),
+        "category": issue.category.name if issue.category else None,
+        "triage_class": issue.triage_class, "triage_class_label": TRIAGE_CLASSES.get(issue.triage_class),
+        "level": issue.level, "level_label": ISSUE_LEVELS.get(issue.level),
+        "escalation": issue.escalation, "escalation_label": ESCALATION_LEVELS.get(issue.escalation),
+        "region": issue.region, "title": issue.title, "description": issue.description,
+        "department": issue.lead_department_id,
+        "department_name": issue.lead_department.name if issue.lead_department else None,
+        "co_departments": sorted(d.id for d in issue.co_departments),
+        "status": issue.status, "status_label": ISSUE_STATUSES.get(issue.status),
+        "received_on": iso(issue.received_on), "transfer_due": iso(issue.transfer_due),
+        "feedback_due": iso(issue.feedback_due), "resolve_due": iso(issue.resolve_due), "due_on": iso(issue.due_on),
+        "tier": current_tier, "tier_label": TIER_CHOICES.get(current_tier),
+        "pending_extension": iso(issue.pending_due), "unable_requested": issue.unable_requested,
+        "assigned_at": stamp(issue.assigned_at), "acknowledged_at": stamp(issue.acknowledged_at),
+        "resolved_at": stamp(issue.resolved_at), "closed_at": stamp(issue.closed_at),
+        "resolution": issue.resolution, "satisfaction": issue.satisfaction,
+        "satisfaction_label": SATISFACTION.get(issue.satisfaction), "rework_count": issue.rework_count,
+    }
+
+
+def serialize_event(ev):
+    return {
+        "id": ev.id, "at": clock.local(ev.at).isoformat(timespec="seconds"), "actor": ev.actor_name,
+        "action": ev.action, "from_status": ev.from_status, "to_status": ev.to_status,
+        "note": ev.note, "changes": ev.changes or {},
+    }
