@@ -19,7 +19,7 @@ def create_app(overrides=None):
     """Build one app. Each call builds a fresh AppBuilder, so tests may build several."""
     import config
 
-    from . import api, cli, errors, messages, security, views
+    from . import api, cli, errors, issue_views, messages, security, views
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
     app.config.from_object(config)
@@ -34,6 +34,7 @@ def create_app(overrides=None):
     with app.app_context():
         appbuilder = AppBuilder(app, db.session)  # 5. FAB: security, menus, i18n
         views.register(appbuilder)  # 6. screens
+        issue_views.register(appbuilder)  # 6b. the problem ledger
         api.register(appbuilder)  # 7. REST API
         security.install(app, appbuilder)  # 8. login limits, idle expiry
     views.install_request_guards(app)  # 9. page-size caps

@@ -1,4 +1,10 @@
-"""Local time for the district (Asia/Shanghai by default) and week arithmetic."""
+"""Local time for the district (Asia/Shanghai by default) and week arithmetic.
+
+Business code asks this module for "now", never the wall clock directly, so that the demo
+seeder, the sweep (``--now``) and tests can act at a chosen moment with :func:`at`.
+"""
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -12,9 +18,30 @@ def tz():
     return ZoneInfo(name)
 
 
+_override = ContextVar("cso_now", default=None)
+
+
+@contextmanager
+def at(moment: datetime):
+    """Run the block as if it were ``moment`` (naive = local time)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz())
+    token = _override.set(moment)
+    try:
+        yield moment
+    finally:
+        _override.reset(token)
+
+
 def now():
     """Aware local datetime."""
-    return datetime.now(tz())
+    moment = _override.get()
+    return moment.astimezone(tz()) if moment is not None else datetime.now(tz())
+
+
+def utcnow():
+    """Naive UTC, as timestamps are stored."""
+    return now().astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def today():

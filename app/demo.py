@@ -202,5 +202,117 @@ def seed(password=None):
     for i, ent in enumerate(enterprises, start=1):
         user = login(f"ent{i:02d}", "Enterprise", f"企业 {ent.name}", ent.name[:10], "联系人")
         _get_or_create(EnterpriseUser, {"user_id": user.id}, enterprise_id=ent.id)
+    db.session.flush()
+    seed_issues(rng, enterprises, departments, {e.id: chief_of[e.id].user for e in enterprises})
     db.session.commit()
     return password, logins
+
+
+ISSUE_TEXTS = [
+    ("融资信贷", "流动资金贷款到期续贷困难", "企业一笔2000万元流动资金贷款下月到期，银行要求追加抵押，希望协调续贷。"),
+    ("用地规划", "二期厂房用地规划调整", "二期扩建项目用地规划条件需调整容积率，请求协调自然资源部门。"),
+    ("用工人才", "技术工人招聘难", "数控、焊接等技术工人缺口约50人，希望人社部门组织专场招聘。"),
+    ("审批手续", "环评批复办理进度慢", "新建生产线环评报告已提交一个月，批复尚未下达。"),
+    ("水电气暖", "双回路供电改造", "生产线需要双回路供电保障，申请供电公司尽快施工。"),
+    ("政策兑现", "技改奖补资金未到位", "去年技术改造项目奖补资金至今未拨付。"),
+    ("基础设施配套", "厂区门前道路破损", "厂区门前道路破损严重，雨天积水影响货车通行。"),
+    ("安全环保", "危废处置渠道不畅", "企业产生的危险废物处置单位少、价格高，请求协调。"),
+    ("市场产销", "产品进入政府采购目录", "企业希望产品纳入本地政府采购推荐目录。"),
+    ("法律纠纷", "合同纠纷执行难", "与外地客户的合同纠纷已胜诉，但执行困难。"),
+    ("政策咨询", "高新技术企业认定政策咨询", "咨询高新技术企业认定条件和申报时间。"),
+    ("其他", "员工子女入学", "引进的技术骨干子女入学需协调教育部门。"),
+]
+
+# (final state, how many): every state and tier of the ledger shows up in the demo
+ISSUE_PLAN = [
+    ("new", 5), ("accepted", 4), ("returned", 1), ("assigned", 6), ("in_progress", 14),
+    ("in_progress_extended", 1), ("in_progress_pending", 1), ("escalated", 2), ("resolved", 6),
+    ("closed", 14), ("closed_reworked", 1), ("officer_closed", 2), ("unable", 1), ("void", 2),
+]
+
+
+def seed_issues(rng, enterprises, departments, chiefs_by_ent):
+    """About 60 problems across every status and tier, each built through app.ledger at dates in
+    the past so its deadlines and history agree with its dates."""
+    from datetime import datetime, time
+
+    from . import ledger
+    from .models import Issue
+
+    if db.session.scalar(select(func.count()).select_from(Issue)):
+        return 0
+    sm = current_app.appbuilder.sm
+    office = sm.find_user(username="office")
+    director = sm.find_user(username="director")
+    dept_users = {d.id: sm.find_user(username=f"dept{i:02d}") for i, d in enumerate(departments, start=1)}
+    ent_users = {e.id: sm.find_user(username=f"ent{i:02d}") for i, e in enumerate(enterprises, start=1)}
+    today = clock.today()
+    made = 0
+    for state, count in ISSUE_PLAN:
+        for _ in range(count):
+            ent = enterprises[(made * 7) % len(enterprises)]
+            cat, title, text = ISSUE_TEXTS[made % len(ISSUE_TEXTS)]
+            officer_user = chiefs_by_ent[ent.id]
+            # older problems for the states that take longer; "overdue" ones are old on purpose
+            age = {"new": rng.randint(0, 2), "accepted": rng.randint(1, 4), "assigned": rng.randint(2, 8),
+                   "resolved": rng.randint(10, 25)}.get(state.split("_")[0], rng.choice([1, 2, 3, 5, 8, 13, 21, 34]))
+            received = today - timedelta(days=age)
+            moment = [datetime.combine(received, time(9, 30))]
+
+            def step(who, action, days=0, **params):
+                moment[0] = min(moment[0] + timedelta(days=days, hours=2), datetime.combine(today, time(8, 0)))
+                with clock.at(moment[0]):
+                    ledger.transition(who, issue.id, action, params)
+
+            lead = departments[made % 9]
+            co = departments[(made + 3) % 9]
+            with clock.at(moment[0]):
+                issue = ledger.create_issue(
+                    ent_users[ent.id] if made % 5 == 0 else officer_user, ent.id, title, text,
+                    category=cat, received_on=received, level="major" if made % 11 == 0 else None)
+            if state == "void":
+                step(office, "void", reason="与已登记问题重复")
+            elif state == "officer_closed":
+                step(officer_user, "resolve", 1, result="经首席服务官协调，当场答复企业政策口径。")
+                step(ent_users[ent.id], "confirm", 1, satisfaction="satisfied")
+                step(office, "close", 1)
+            elif state != "new":
+                step(office, "accept", 0, category=cat, triage_class="complex" if made % 3 else "simple")
+                if state == "returned":
+                    step(office, "assign", 1, department=lead.id)
+                    step(dept_users[lead.id], "return", 1, reason="该事项不属于本单位职责，建议转交相关单位。")
+                elif state == "escalated":
+                    step(office, "assign", 1, department=lead.id, co_departments=[co.id])
+                    step(dept_users[lead.id], "acknowledge", 1)
+                    step(office, "escalate", 2, level="consultation", note="涉及多部门，提请会商。")
+                elif state != "accepted":
+                    step(office, "assign", rng.choice([0, 1, 2]), department=lead.id,
+                         co_departments=[co.id] if made % 2 else [])
+                    if state != "assigned":
+                        step(dept_users[lead.id], "acknowledge", rng.choice([0, 1]))
+                        step(dept_users[lead.id], "progress", rng.randint(1, 3), note="已与企业对接，正在办理。")
+                    if state == "in_progress_extended":
+                        step(dept_users[lead.id], "request_extension", 1, new_due=str(today + timedelta(days=20)),
+                             reason="需报市级部门审批。")
+                        step(office, "approve_extension", 1)
+                    if state == "in_progress_pending":
+                        step(dept_users[lead.id], "request_extension", 1, new_due=str(today + timedelta(days=15)),
+                             reason="等待第三方评估报告。")
+                    if state in ("resolved", "closed", "closed_reworked", "unable"):
+                        if state == "unable":
+                            step(dept_users[lead.id], "declare_unable", 2, reason="现行政策不允许。")
+                            step(director, "approve_unable", 1)
+                        else:
+                            step(dept_users[lead.id], "resolve", rng.randint(1, 4), result="已协调解决，企业已知晓。")
+                    if state == "closed_reworked":
+                        step(ent_users[ent.id], "confirm", 1, satisfaction="dissatisfied")
+                        step(dept_users[lead.id], "resolve", 2, result="重新办理，问题已彻底解决。")
+                    if state in ("closed", "closed_reworked"):
+                        if made % 2:
+                            step(ent_users[ent.id], "confirm", 1, satisfaction=rng.choice(["satisfied", "basically_satisfied"]))
+                        else:
+                            step(office, "confirm", 1, satisfaction="satisfied", note="电话回访，企业表示满意。")
+                        step(office, "close", 1)
+            made += 1
+    db.session.flush()
+    return made

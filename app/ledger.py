@@ -16,7 +16,7 @@ from .deadlines import after_transfer, current_due, transfer_due
 from .models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES,
     Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Issue, IssueCategory,
-    IssueCounter, IssueEvent, Officer, Visit, utcnow,
+    IssueCounter, IssueEvent, Officer, Visit,
 )
 from .policy import get_policy
 
@@ -113,7 +113,7 @@ def _actor_name(user):
 def _event(issue, user, action, from_status, note=None, changes=None, internal=False):
     ev = IssueEvent(issue=issue, actor_id=user.id if user is not None else None, actor_name=_actor_name(user),
                     action=action, from_status=from_status, to_status=issue.status, note=note,
-                    changes=changes or None, internal=internal or action in INTERNAL_ACTIONS, at=utcnow())
+                    changes=changes or None, internal=internal or action in INTERNAL_ACTIONS, at=clock.utcnow())
     db.session.add(ev)
     return ev
 
@@ -210,6 +210,7 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
         visit=visit, source=source, category=_category(category), level=level or "ordinary",
         region=enterprise.subdistrict, title=title, description=description, status="new",
         received_on=received_on, created_by_id=user.id if user is not None else None,
+        created_at=clock.utcnow(), updated_at=clock.utcnow(),
     )
     issue.transfer_due = transfer_due(received_on, policy)
     issue.due_on = current_due(issue)
@@ -299,7 +300,7 @@ def transition(user, issue_id, action_name, params=None, version=None):
     if action.target:
         _set(issue, changes, "status", action.target)
     _refresh_due(issue, changes)
-    issue.updated_at = utcnow()
+    issue.updated_at = clock.utcnow()
     _event(issue, user, action.name, before, note=note, changes=changes)
     db.session.flush()
     return issue
@@ -355,7 +356,7 @@ def _h_assign(user, issue, params, changes, kinds):
     if old_co != sorted(d.id for d in co):
         changes["co_departments"] = [old_co, sorted(d.id for d in co)]
         issue.co_departments = co
-    now = utcnow()
+    now = clock.utcnow()
     _set(issue, changes, "assigned_at", now)
     _set(issue, changes, "acknowledged_at", None)
     _set(issue, changes, "first_feedback_at", None)
@@ -369,13 +370,13 @@ def _h_assign(user, issue, params, changes, kinds):
 
 
 def _h_acknowledge(user, issue, params, changes, kinds):
-    _set(issue, changes, "acknowledged_at", utcnow())
+    _set(issue, changes, "acknowledged_at", clock.utcnow())
     return params.get("note")
 
 
 def _h_progress(user, issue, params, changes, kinds):
     if kinds & {"lead", "co"} and issue.first_feedback_at is None:
-        _set(issue, changes, "first_feedback_at", utcnow())
+        _set(issue, changes, "first_feedback_at", clock.utcnow())
     return params["note"]
 
 
@@ -431,10 +432,10 @@ def _h_escalate(user, issue, params, changes, kinds):
 
 def _h_resolve(user, issue, params, changes, kinds):
     _set(issue, changes, "resolution", str(params["result"]))
-    _set(issue, changes, "resolved_at", utcnow())
+    _set(issue, changes, "resolved_at", clock.utcnow())
     _set(issue, changes, "satisfaction", None)
     if issue.status == "in_progress" and issue.first_feedback_at is None:
-        _set(issue, changes, "first_feedback_at", utcnow())
+        _set(issue, changes, "first_feedback_at", clock.utcnow())
     return params.get("note")
 
 
@@ -456,7 +457,7 @@ def _h_confirm(user, issue, params, changes, kinds):
 
 
 def _h_close(user, issue, params, changes, kinds):
-    _set(issue, changes, "closed_at", utcnow())
+    _set(issue, changes, "closed_at", clock.utcnow())
     return params.get("note")
 
 
@@ -510,7 +511,7 @@ def edit_issue(user, issue_id, values, version=None):
     if not changes:
         return issue
     _refresh_due(issue, changes)
-    issue.updated_at = utcnow()
+    issue.updated_at = clock.utcnow()
     _event(issue, user, "edit", issue.status, changes=changes)
     db.session.flush()
     return issue

@@ -285,7 +285,7 @@ class Issue(Model):
     pending_reason = Column(String(500))
     unable_requested = Column(Boolean, nullable=False, default=False, server_default=text("false"))
     created_at = Column(DateTime, nullable=False, default=utcnow)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
     created_by_id = Column(Integer, ForeignKey("ab_user.id"))
     version = Column(Integer, nullable=False, default=1)
 

@@ -12,6 +12,9 @@ DELETE = "can_delete"
 # menu entries (view_menu names) reachable by role
 MENU_SERVICE = ["企业服务", "重点服务企业", "包联关系", "走访记录"]
 MENU_MASTER = ["基础数据", "服务官", "责任单位"]
+MENU_LEDGER = ["问题台账"]  # the category and its list (its title follows the role)
+MENU_FILE = ["登记问题"]
+MENU_OVERDUE = ["超期问题"]
 
 # what every logged-in person may do with their own account
 SELF_SERVICE = [
@@ -36,19 +39,21 @@ def _office():
     perms = [(p, m) for m in MODELS + ["Issue"] for p in (READ, WRITE)]
     perms += [(DELETE, m) for m in ("Enterprise", "Department", "Officer", "Visit")]
     perms += [("end_assignment", "Assignment")]
-    return perms + _menus(MENU_SERVICE + MENU_MASTER)
+    return perms + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE)
 
 
 ROLE_PERMISSIONS = {
     "Office": _office(),
     "Director": _office(),
-    "Leader": [(READ, m) for m in MODELS + ["Issue"]] + _menus(MENU_SERVICE + MENU_MASTER),
+    "Leader": [(READ, m) for m in MODELS + ["Issue"]]
+    + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_OVERDUE),
     "Officer": [(READ, m) for m in MODELS] + [(WRITE, "Visit"), (DELETE, "Visit"), (READ, "Issue"), (WRITE, "Issue")]
-    + _menus(MENU_SERVICE + MENU_MASTER),
+    + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE),
     "Department": [(READ, "Department"), (READ, "Enterprise"), (READ, "Issue"), (WRITE, "Issue")]
-    + _menus(["基础数据", "责任单位"]),
+    + _menus(["基础数据", "责任单位"] + MENU_LEDGER + MENU_OVERDUE),
     "Enterprise": [(READ, m) for m in ("Enterprise", "Officer", "Assignment", "Visit", "Department")]
-    + [(READ, "Issue"), (WRITE, "Issue")] + _menus(MENU_SERVICE + ["基础数据", "服务官", "责任单位"]),
+    + [(READ, "Issue"), (WRITE, "Issue")] 
+    + _menus(MENU_SERVICE + ["基础数据", "服务官", "责任单位"] + MENU_LEDGER + MENU_FILE),
     "Public": [],
 }
 for _role, _perms in ROLE_PERMISSIONS.items():

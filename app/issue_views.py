@@ -1,0 +1,203 @@
+"""Ledger screens: office ledger, officer "my problems", department inbox, enterprise direct channel,
+the issue page with its history and one button per action the viewer may take now.
+
+All of them go through app.issue_list (filters, scope) and app.ledger (every change)."""
+from datetime import date
+from urllib.parse import urlencode
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import clock, db, issue_list, ledger, scope, workdays
+from .models import (
+    ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES, Department,
+    Enterprise, IssueCategory, Officer, Visit,
+)
+from .policy import get_policy
+
+ROW_CLASS = {"serious": "danger", "overdue": "danger", "approaching": "warning"}
+
+
+def calendar_warning():
+    """Plain words when this or next year's official calendar is not known (falls back to Mon–Fri)."""
+    year = clock.today().year
+    missing = workdays.uncovered_years([year, year + 1])
+    if not missing:
+        return None
+    years = "、".join(f"{y}年" for y in missing)
+    return (f"{years}的法定节假日和调休安排尚未录入，这些年份暂按周一至周五计算工作日，时限可能不准。"
+            "请办公室在“节假日”中按国务院办公厅通知录入或导入。")
+
+
+class LedgerView(BaseView):
+    route_base = "/ledger"
+    class_permission_name = "Issue"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"list": "read", "show": "read", "add": "write", "act": "write", "edit": "write"}
+    default_view = "list"
+
+    def _user(self):
+        return scope.current_user()
+
+    def _choices(self, user):
+        depts = db.session.scalars(select(Department).order_by(Department.name)).all()
+        officers = db.session.scalars(scope.restrict(Officer, select(Officer), user).where(
+            Officer.active.is_(True)).order_by(Officer.name)).all()
+        regions = sorted({r for r in db.session.scalars(scope.restrict(
+            Enterprise, select(Enterprise.subdistrict), user).distinct()) if r})
+        cats = db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
+                                  .order_by(IssueCategory.sort)).all()
+        return {"departments": depts, "officers": officers, "regions": regions, "categories": cats}
+
+    @expose("/")
+    @has_access
+    def list(self):
+        user = self._user()
+        args = {k: v for k, v in request.args.items() if v not in (None, "")}
+        try:
+            count, rows = issue_list.page(user, args, max_size=current_app.config["CSO_MAX_PAGE_SIZE"])
+        except issue_list.FilterError as exc:
+            flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
+            return redirect(url_for("LedgerView.list"))
+        today, policy = clock.today(), get_policy()
+        items = [issue_list.serialize(r, today, policy) for r in rows]
+        for item in items:
+            item["row_class"] = ROW_CLASS.get(item["tier"]) or ("success" if item["status"] == "closed" else "")
+        size = int(args.get("page_size") or 25)
+        number = int(args.get("page") or 0)
+        pages = max(1, (count + size - 1) // size)
+        link = lambda **kw: url_for("LedgerView.list") + "?" + urlencode({**args, **kw})  # noqa: E731
+        roles = scope.role_names(user)
+        return self.render_template(
+            "cso/ledger_list.html", items=items, count=count, args=args, page=number, pages=pages, link=link,
+            statuses=ISSUE_STATUSES, tiers=issue_list.TIER_CHOICES, sources=ISSUE_SOURCES,
+            warning=calendar_warning(), title=self._title(roles), can_file=bool(
+                roles & (ledger.OFFICE | {"Officer", "Enterprise"})), **self._choices(user))
+
+    @staticmethod
+    def _title(roles):
+        if roles & ledger.OFFICE:
+            return "企业问题台账"
+        if "Leader" in roles:
+            return "企业问题台账（只读）"
+        if "Officer" in roles:
+            return "我的问题"
+        if "Department" in roles:
+            return "本单位待办问题"
+        return "我的诉求"
+
+    @expose("/<int:pk>")
+    @has_access
+    def show(self, pk):
+        user = self._user()
+        try:
+            issue = ledger.load_for(user, pk)
+            events = ledger.history(user, pk)
+        except ledger.LedgerError:
+            abort(404)
+        actions = ledger.allowed_actions(user, issue)
+        return self.render_template(
+            "cso/ledger_show.html", issue=issue, item=issue_list.serialize(issue),
+            events=[issue_list.serialize_event(e) for e in events], actions=actions,
+            departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
+            escalation_levels=ESCALATION_LEVELS, satisfaction=SATISFACTION, statuses=ISSUE_STATUSES,
+            categories=db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
+                                          .order_by(IssueCategory.sort)).all(),
+            triage_classes=TRIAGE_CLASSES, levels=ISSUE_LEVELS, labels=ACTION_LABELS,
+            can_edit=bool(scope.role_names(user) & ledger.OFFICE) and issue.status not in ("closed", "void"),
+            warning=calendar_warning())
+
+    @expose("/<int:pk>/act", methods=["POST"])
+    @has_access
+    def act(self, pk):
+        form = request.form
+        params = {k: v for k, v in form.items() if k not in ("csrf_token", "action", "version") and v != ""}
+        if "co_departments" in form:
+            params["co_departments"] = [v for v in form.getlist("co_departments") if v]
+        try:
+            ledger.transition(self._user(), pk, form.get("action", ""), params, form.get("version"))
+            db.session.commit()
+            flash(f"已{ledger.ACTIONS[form['action']].label}。", "success")
+        except ledger.LedgerError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                abort(404)
+            flash(exc.message, "danger")
+        except StaleDataError:
+            db.session.rollback()
+            flash("该问题已被他人更新，请刷新后再操作。", "danger")
+        return redirect(url_for("LedgerView.show", pk=pk))
+
+    @expose("/<int:pk>/edit", methods=["POST"])
+    @has_access
+    def edit(self, pk):
+        form = request.form
+        values = {k: form.get(k) for k in ledger.EDITABLE if k in form}
+        try:
+            ledger.edit_issue(self._user(), pk, values, form.get("version"))
+            db.session.commit()
+            flash("已保存修改。", "success")
+        except ledger.LedgerError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                abort(404)
+            flash(exc.message, "danger")
+        except StaleDataError:
+            db.session.rollback()
+            flash("该问题已被他人更新，请刷新后再操作。", "danger")
+        return redirect(url_for("LedgerView.show", pk=pk))
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        user = self._user()
+        roles = scope.role_names(user)
+        if not roles & (ledger.OFFICE | {"Officer", "Enterprise"}):
+            abort(403)
+        enterprises = db.session.scalars(scope.restrict(Enterprise, select(Enterprise), user).order_by(Enterprise.name)).all()
+        visit = None
+        visit_id = request.values.get("visit")
+        if visit_id and visit_id.isdigit() and scope.visible(Visit, int(visit_id), user):
+            visit = db.session.get(Visit, int(visit_id))
+        values, errors = dict(request.form), {}
+        if request.method == "POST":
+            received = request.form.get("received_on") or None
+            try:
+                if received:
+                    try:
+                        received = date.fromisoformat(received)
+                    except ValueError:
+                        raise ledger.LedgerError(422, "日期格式应为YYYY-MM-DD。", "received_on") from None
+                enterprise = request.form.get("enterprise")
+                issue = ledger.create_issue(
+                    user, int(enterprise) if enterprise and enterprise.isdigit() else None,
+                    request.form.get("title"), request.form.get("description"), source=request.form.get("source"),
+                    category=request.form.get("category"), visit_id=visit.id if visit else None,
+                    received_on=received, level=request.form.get("level"))
+                db.session.commit()
+                flash(f"已登记问题 {issue.number}。", "success")
+                return redirect(url_for("LedgerView.show", pk=issue.id))
+            except ledger.LedgerError as exc:
+                db.session.rollback()
+                errors[exc.field or "_"] = exc.message
+                if not exc.field:
+                    flash(exc.message, "danger")
+        direct = "Enterprise" in roles and not roles & (ledger.OFFICE | {"Officer"})
+        return self.render_template(
+            "cso/ledger_new.html", enterprises=enterprises, visit=visit, values=values, errors=errors,
+            sources=ISSUE_SOURCES, levels=ISSUE_LEVELS, direct=direct, today=clock.today(),
+            categories=db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
+                                          .order_by(IssueCategory.sort)).all())
+
+
+ACTION_LABELS = {name: a.label for name, a in ledger.ACTIONS.items()} | {"create": "登记", "edit": "修改", "recompute": "重算时限"}
+
+
+def register(appbuilder):
+    appbuilder.add_view(LedgerView, "问题台账", href="/ledger/", icon="fa-list-alt", category="问题台账",
+                        category_icon="fa-exclamation-circle")
+    appbuilder.add_link("登记问题", href="/ledger/new", icon="fa-plus", category="问题台账")
+    appbuilder.add_link("超期问题", href="/ledger/?tier=overdue", icon="fa-clock", category="问题台账")
