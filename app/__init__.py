@@ -19,7 +19,7 @@ def create_app(overrides=None):
     """Build one app. Each call builds a fresh AppBuilder, so tests may build several."""
     import config
 
-    from . import api, cli, errors, issue_views, messages, security, views
+    from . import api, calendar_views, cli, errors, issue_views, messages, security, views
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
     app.config.from_object(config)
@@ -35,6 +35,7 @@ def create_app(overrides=None):
         appbuilder = AppBuilder(app, db.session)  # 5. FAB: security, menus, i18n
         views.register(appbuilder)  # 6. screens
         issue_views.register(appbuilder)  # 6b. the problem ledger
+        calendar_views.register(appbuilder)  # 6c. holidays and deadline settings
         api.register(appbuilder)  # 7. REST API
         security.install(app, appbuilder)  # 8. login limits, idle expiry
     views.install_request_guards(app)  # 9. page-size caps

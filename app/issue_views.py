@@ -171,7 +171,7 @@ class LedgerView(BaseView):
                         received = date.fromisoformat(received)
                     except ValueError:
                         raise ledger.LedgerError(422, "日期格式应为YYYY-MM-DD。", "received_on") from None
-                enterprise = request.form.get("enterprise")
+                enterprise = str(visit.enterprise_id) if visit else request.form.get("enterprise")
                 issue = ledger.create_issue(
                     user, int(enterprise) if enterprise and enterprise.isdigit() else None,
                     request.form.get("title"), request.form.get("description"), source=request.form.get("source"),
@@ -183,7 +183,7 @@ class LedgerView(BaseView):
             except ledger.LedgerError as exc:
                 db.session.rollback()
                 errors[exc.field or "_"] = exc.message
-                if not exc.field:
+                if exc.field not in ("enterprise", "title", "description", "category", "source", "level", "received_on"):
                     flash(exc.message, "danger")
         direct = "Enterprise" in roles and not roles & (ledger.OFFICE | {"Officer"})
         return self.render_template(
@@ -196,7 +196,16 @@ class LedgerView(BaseView):
 ACTION_LABELS = {name: a.label for name, a in ledger.ACTIONS.items()} | {"create": "登记", "edit": "修改", "recompute": "重算时限"}
 
 
+def visit_issues(visit_id):
+    """Problems filed from a visit, as far as the viewer may see them (for the visit page)."""
+    from .models import Issue
+
+    query = scope.restrict(Issue, select(Issue), scope.current_user()).where(Issue.visit_id == int(visit_id))
+    return db.session.scalars(query.order_by(Issue.id)).all()
+
+
 def register(appbuilder):
+    current_app.add_template_global(visit_issues)
     appbuilder.add_view(LedgerView, "问题台账", href="/ledger/", icon="fa-list-alt", category="问题台账",
                         category_icon="fa-exclamation-circle")
     appbuilder.add_link("登记问题", href="/ledger/new", icon="fa-plus", category="问题台账")

@@ -6,7 +6,7 @@ Called by the HTML views, the REST API, the CLI and the demo seeder alike:
 from sqlalchemy import and_, or_, select
 
 from . import clock, db
-from .models import ASSIGNMENT_ROLES, VISIT_MODES, Assignment, Department, Enterprise, Officer, Visit
+from .models import ASSIGNMENT_ROLES, VISIT_MODES, Assignment, Department, Enterprise, Holiday, Officer, Visit
 
 
 class RuleError(Exception):
@@ -100,7 +100,17 @@ def _assignment_errors(item):
     return errors
 
 
+def _holiday_errors(item):
+    errors = {}
+    if item.kind not in ("holiday", "workday"):
+        errors["kind"] = "类型应为放假（holiday）或调休上班（workday）。"
+    if _taken(Holiday, Holiday.day, item.day, item.id):
+        errors["day"] = f"{item.day}已有设置，请直接编辑该日期。"
+    return errors
+
+
 _CHECKS = {
+    Holiday: _holiday_errors,
     Enterprise: _enterprise_errors,
     Department: _department_errors,
     Visit: _visit_errors,

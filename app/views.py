@@ -111,10 +111,14 @@ class CSOModelView(ModelView):
             flash("保存失败：数据与已有记录冲突，请刷新后重试。", "danger")
             return False
         flash(self.add_row_message if is_add else self.edit_row_message, "success")
+        self.after_change()
         return True
 
     def prepare_item(self, item, is_add):
         """Fill derived values before the checks (override per model)."""
+
+    def after_change(self):
+        """Called after a row was saved or deleted (override per model)."""
 
     def _add(self):
         form = self.add_form.refresh()
@@ -306,6 +310,7 @@ class VisitView(CSOModelView):
     order_columns = ["visit_date", "mode"]
     base_order = ("visit_date", "desc")
     formatters_columns = {"mode": _choice_label(VISIT_MODES)}
+    show_template = "cso/visit_show.html"
     method_permission_name = {**VIEW_PERMISSIONS, "delete_visits": "delete"}
     validators_columns = {"officer": [Optional()]}
     add_form_extra_fields = {

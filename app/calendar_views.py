@@ -1,0 +1,111 @@
+"""Office screens for the working-day calendar (节假日) and the deadline policy (13710 时限设置).
+
+Any change re-derives the open problems' deadlines (ledger.recompute_open), with an event each."""
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from wtforms import DateField, SelectField
+from wtforms.validators import DataRequired
+
+from . import db, ledger, scope, workdays
+from .holiday_import import import_holidays, parse_holidays
+from .models import Holiday
+from .policy import LABELS, PolicyError, get_policy, save_policy
+from .views import BASE_PERMISSIONS, CSOModelView
+
+HOLIDAY_KINDS = {"holiday": "放假", "workday": "调休上班"}
+
+
+def recompute_after(reason):
+    """Drop the calendar cache and re-derive open deadlines; returns how many problems changed."""
+    workdays.invalidate()
+    changed = ledger.recompute_open(scope.current_user(), reason)
+    db.session.commit()
+    return changed
+
+
+class HolidayView(CSOModelView):
+    datamodel = SQLAInterface(Holiday)
+    class_permission_name = "Holiday"
+    base_filters = []  # the calendar is the same for everyone
+    base_permissions = BASE_PERMISSIONS
+    list_title = "节假日与调休"
+    add_title = "新增节假日/调休日"
+    edit_title = "编辑节假日/调休日"
+    label_columns = {"day": "日期", "kind": "类型", "name": "名称"}
+    list_columns = show_columns = ["day", "kind", "name"]
+    add_columns = edit_columns = ["day", "kind", "name"]
+    search_columns = ["day", "kind", "name"]
+    order_columns = ["day"]
+    base_order = ("day", "desc")
+    list_template = "cso/holiday_list.html"
+    formatters_columns = {"kind": lambda v: HOLIDAY_KINDS.get(v, v)}
+    add_form_extra_fields = {
+        "day": DateField("日期", widget=DatePickerWidget(), validators=[DataRequired()]),
+        "kind": SelectField("类型", choices=list(HOLIDAY_KINDS.items()), widget=Select2Widget(),
+                            validators=[DataRequired()]),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+
+    def after_change(self):
+        changed = recompute_after("节假日安排变更，按新日历重算时限")
+        if changed:
+            flash(f"已按新的节假日安排重算{changed}个未办结问题的时限。", "info")
+
+    def post_delete(self, item):
+        self.after_change()
+
+    @expose("/import", methods=["POST"])
+    @has_access
+    def import_file(self):
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash("请选择要导入的CSV或Excel文件。", "danger")
+            return redirect(url_for("HolidayView.list"))
+        rows, errors = parse_holidays(upload.filename, upload.read())
+        if errors:
+            for err in errors[:10]:
+                where = f"第{err['row']}行" if err.get("row") else ""
+                flash(f"{where}{err.get('column') or ''}：{err['message']}", "danger")
+            flash("文件有错误，未导入任何数据。", "danger")
+            return redirect(url_for("HolidayView.list"))
+        result = import_holidays(rows)
+        db.session.commit()
+        flash(f"已导入：新增{result['created']}天，更新{result['updated']}天。", "success")
+        self.after_change()
+        return redirect(url_for("HolidayView.list"))
+
+
+class DeadlinePolicyView(BaseView):
+    route_base = "/settings/deadlines"
+    class_permission_name = "Setting"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"show": "read", "save": "write"}
+    default_view = "show"
+
+    @expose("/")
+    @has_access
+    def show(self):
+        return self.render_template("cso/policy.html", policy=get_policy(), labels=LABELS)
+
+    @expose("/", methods=["POST"])
+    @has_access
+    def save(self):
+        values = {k: request.form.get(k) for k in LABELS if request.form.get(k) not in (None, "")}
+        try:
+            save_policy(**values)
+        except PolicyError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("DeadlinePolicyView.show"))
+        changed = recompute_after("时限设置变更，按新规则重算时限")
+        flash(f"已保存。按新规则重算了{changed}个未办结问题的时限。", "success")
+        return redirect(url_for("DeadlinePolicyView.show"))
+
+
+def register(appbuilder):
+    appbuilder.add_view(HolidayView, "节假日", icon="fa-calendar", category="系统设置", category_icon="fa-cogs")
+    appbuilder.add_view(DeadlinePolicyView, "时限设置", href="/settings/deadlines/", icon="fa-hourglass-half",
+                        category="系统设置")
