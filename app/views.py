@@ -438,7 +438,7 @@ class HomeView(IndexView):
             return redirect(url_for("AuthDBView.login"))
         self.update_redirect()
         roles = scope.role_names(user)
-        ctx = {"today": clock.today(), "week": clock.week_range(clock.today())}
+        ctx = {"today": clock.today(), "week": clock.week_range(clock.today()), "ledger": _ledger_counts(user)}
         if roles & (scope.FULL_ROLES | scope.READ_ALL_ROLES):
             ctx["counts"] = _counts()
             ctx["leader"] = bool(roles & scope.READ_ALL_ROLES) and not roles & scope.FULL_ROLES
@@ -452,6 +452,17 @@ class HomeView(IndexView):
             ents = db.session.scalars(scope.restrict(Enterprise, select(Enterprise), user)).all()
             ctx["own_enterprises"] = [(e, _serving(e)) for e in ents]
         return self.render_template(self.index_template, appbuilder=self.appbuilder, **ctx)
+
+
+def _ledger_counts(user):
+    """Open / overdue / approaching problems the user may see (same filters as the ledger list)."""
+    from .issue_list import build_query
+
+    def count(**args):
+        query = build_query(user, {"open": "1", **args})
+        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+    return {"open": count(), "overdue": count(tier="overdue"), "approaching": count(tier="approaching")}
 
 
 def _counts():

@@ -35,6 +35,13 @@ def rows():
     foreign_ent = enterprises_of("officer02")[0]
     client_ent = enterprise_of_login("ent01")
     own_dept = department_of_login("dept01")
+    from app.models import Issue, issue_codepartment
+
+    handled_by_dept01 = set(db.session.scalars(select(Issue.enterprise_id).where(
+        Issue.lead_department_id == own_dept
+        | Issue.id.in_(select(issue_codepartment.c.issue_id).where(issue_codepartment.c.department_id == own_dept)))))
+    untouched_ent = next(e for e in db.session.scalars(select(Enterprise.id).order_by(Enterprise.id.desc()))
+                         if e not in handled_by_dept01)
     foreign_dept = department_of_login("dept02")
     visit = lambda ent: db.session.scalar(select(Visit.id).where(Visit.enterprise_id == ent).limit(1))  # noqa: E731
     assign = lambda ent: db.session.scalar(select(Assignment.id).where(Assignment.enterprise_id == ent).limit(1))  # noqa: E731
@@ -50,7 +57,7 @@ def rows():
             "Officer": (db.session.get(Assignment, assign(client_ent)).officer_id, officer_of("officer02").id),
         },
         "dept01": {
-            "Department": (own_dept, foreign_dept), "Enterprise": (None, foreign_ent),
+            "Department": (own_dept, foreign_dept), "Enterprise": (None, untouched_ent),
             "Visit": (None, visit(foreign_ent)), "Assignment": (None, assign(foreign_ent)),
             "Officer": (None, officer_of("officer02").id),
         },
