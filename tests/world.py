@@ -1,5 +1,5 @@
 """Named rows of the demo district, looked up by who owns them."""
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app import db
 from app.models import Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Officer, Visit
@@ -37,9 +37,9 @@ def rows():
     own_dept = department_of_login("dept01")
     from app.models import Issue, issue_codepartment
 
-    handled_by_dept01 = set(db.session.scalars(select(Issue.enterprise_id).where(
-        Issue.lead_department_id == own_dept
-        | Issue.id.in_(select(issue_codepartment.c.issue_id).where(issue_codepartment.c.department_id == own_dept)))))
+    handled_by_dept01 = set(db.session.scalars(select(Issue.enterprise_id).where(or_(
+        Issue.lead_department_id == own_dept,
+        Issue.id.in_(select(issue_codepartment.c.issue_id).where(issue_codepartment.c.department_id == own_dept))))))
     untouched_ent = next(e for e in db.session.scalars(select(Enterprise.id).order_by(Enterprise.id.desc()))
                          if e not in handled_by_dept01)
     foreign_dept = department_of_login("dept02")
