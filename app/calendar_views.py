@@ -6,12 +6,12 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from wtforms import DateField, SelectField
+from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import DataRequired
 
 from . import db, ledger, scope, workdays
 from .holiday_import import import_holidays, parse_holidays
-from .models import Holiday
+from .models import Holiday, IssueCategory
 from .policy import LABELS, PolicyError, get_policy, save_policy
 from .views import BASE_PERMISSIONS, CSOModelView
 
@@ -78,6 +78,25 @@ class HolidayView(CSOModelView):
         return redirect(url_for("HolidayView.list"))
 
 
+class IssueCategoryView(CSOModelView):
+    """问题类别 — the office keeps the list; a category in use is deactivated, not deleted."""
+
+    datamodel = SQLAInterface(IssueCategory)
+    class_permission_name = "IssueCategory"
+    base_filters = []
+    base_permissions = BASE_PERMISSIONS
+    list_title = "问题类别"
+    add_title = "新增问题类别"
+    edit_title = "编辑问题类别"
+    label_columns = {"name": "类别名称", "sort": "排序", "active": "启用"}
+    list_columns = show_columns = add_columns = edit_columns = ["name", "sort", "active"]
+    search_columns = ["name", "active"]
+    order_columns = ["sort", "name"]
+    base_order = ("sort", "asc")
+    add_form_extra_fields = {"active": BooleanField("启用", default=True)}
+    edit_form_extra_fields = add_form_extra_fields
+
+
 class DeadlinePolicyView(BaseView):
     route_base = "/settings/deadlines"
     class_permission_name = "Setting"
@@ -107,5 +126,6 @@ class DeadlinePolicyView(BaseView):
 
 def register(appbuilder):
     appbuilder.add_view(HolidayView, "节假日", icon="fa-calendar", category="系统设置", category_icon="fa-cogs")
+    appbuilder.add_view(IssueCategoryView, "问题类别", icon="fa-tags", category="系统设置")
     appbuilder.add_view(DeadlinePolicyView, "时限设置", href="/settings/deadlines/", icon="fa-hourglass-half",
                         category="系统设置")

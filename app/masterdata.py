@@ -6,7 +6,9 @@ Called by the HTML views, the REST API, the CLI and the demo seeder alike:
 from sqlalchemy import and_, or_, select
 
 from . import clock, db
-from .models import ASSIGNMENT_ROLES, VISIT_MODES, Assignment, Department, Enterprise, Holiday, Officer, Visit
+from .models import (
+    ASSIGNMENT_ROLES, VISIT_MODES, Assignment, Department, Enterprise, Holiday, Issue, IssueCategory, Officer, Visit,
+)
 
 
 class RuleError(Exception):
@@ -109,8 +111,17 @@ def _holiday_errors(item):
     return errors
 
 
+def _category_errors(item):
+    if not (item.name or "").strip():
+        return {"name": "类别名称不能为空。"}
+    if _taken(IssueCategory, IssueCategory.name, item.name, item.id):
+        return {"name": f"类别“{item.name}”已存在。"}
+    return {}
+
+
 _CHECKS = {
     Holiday: _holiday_errors,
+    IssueCategory: _category_errors,
     Enterprise: _enterprise_errors,
     Department: _department_errors,
     Visit: _visit_errors,
@@ -152,6 +163,12 @@ def delete_errors(item):
         ) or db.session.scalar(select(Visit.id).where(Visit.enterprise_id == item.id).limit(1))
         if used:
             return {"_": f"企业“{item.name}”已有包联或走访记录，不能删除。"}
+    if isinstance(item, IssueCategory):
+        if db.session.scalar(select(Issue.id).where(Issue.category_id == item.id).limit(1)):
+            return {"_": f"类别“{item.name}”已被问题使用，不能删除；可取消“启用”。"}
+    if isinstance(item, Department):
+        if db.session.scalar(select(Issue.id).where(Issue.lead_department_id == item.id).limit(1)):
+            return {"_": f"单位“{item.name}”已承办过问题，不能删除。"}
     if isinstance(item, Officer):
         used = db.session.scalar(
             select(Assignment.id).where(Assignment.officer_id == item.id).limit(1)

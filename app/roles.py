@@ -15,7 +15,7 @@ MENU_MASTER = ["基础数据", "服务官", "责任单位"]
 MENU_LEDGER = ["问题台账"]  # the category and its list (its title follows the role)
 MENU_FILE = ["登记问题"]
 MENU_OVERDUE = ["超期问题"]
-MENU_SETTINGS = ["系统设置", "节假日", "时限设置"]
+MENU_SETTINGS = ["系统设置", "节假日", "问题类别", "时限设置"]
 
 # what every logged-in person may do with their own account
 SELF_SERVICE = [
@@ -40,14 +40,15 @@ def _office():
     perms = [(p, m) for m in MODELS + ["Issue"] for p in (READ, WRITE)]
     perms += [(DELETE, m) for m in ("Enterprise", "Department", "Officer", "Visit")]
     perms += [("end_assignment", "Assignment")]
-    perms += [(READ, "Holiday"), (WRITE, "Holiday"), (DELETE, "Holiday"), (READ, "Setting"), (WRITE, "Setting")]
+    perms += [(p, m) for m in ("Holiday", "IssueCategory") for p in (READ, WRITE, DELETE)]
+    perms += [(READ, "Setting"), (WRITE, "Setting")]
     return perms + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE + MENU_SETTINGS)
 
 
 ROLE_PERMISSIONS = {
     "Office": _office(),
     "Director": _office(),
-    "Leader": [(READ, m) for m in MODELS + ["Issue", "Holiday", "Setting"]]
+    "Leader": [(READ, m) for m in MODELS + ["Issue", "Holiday", "IssueCategory", "Setting"]]
     + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_OVERDUE + MENU_SETTINGS),
     "Officer": [(READ, m) for m in MODELS] + [(WRITE, "Visit"), (DELETE, "Visit"), (READ, "Issue"), (WRITE, "Issue")]
     + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE),

@@ -295,3 +295,20 @@ def test_two_people_acting_at_once(app):
         issue = db.session.get(Issue, pk)
         assert issue.version == version + 1
         assert len([e for e in issue.events if e.action in ("acknowledge", "return")]) == 1
+
+
+def test_office_keeps_the_category_list(ctx, client):
+    login(client, "office")
+    client.post("/issuecategoryview/add", data={"name": "数据要素", "sort": "20", "active": "y"})
+    headers = api_token(client, "officer01")
+    body = {"enterprise": enterprise_of_login("ent01"), "description": "数据资产入表咨询", "category": "数据要素"}
+    r = client.post("/api/v1/issue/", headers=headers, json=body)
+    assert r.status_code == 201 and r.get_json()["result"]["category"] == "数据要素"
+    from app.models import IssueCategory
+
+    cat = db.session.scalar(select(IssueCategory).where(IssueCategory.name == "数据要素"))
+    page = client.post(f"/issuecategoryview/delete/{cat.id}", follow_redirects=True).get_data(as_text=True)
+    assert "不能删除" in page
+    client.post(f"/issuecategoryview/edit/{cat.id}", data={"name": "数据要素", "sort": "20"})  # unticked: inactive
+    r = client.post("/api/v1/issue/", headers=headers, json=body)
+    assert r.status_code == 422 and "category" in r.get_json()["message"]
