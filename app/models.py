@@ -195,12 +195,13 @@ class EnterpriseUser(Model):
 
 
 class AccountState(Model):
-    """Lockout state for a login (FAB's user table is not ours to change)."""
+    """Lockout and first-login state for a login (FAB's user table is not ours to change)."""
 
     __tablename__ = "account_state"
     user_id = Column(Integer, ForeignKey("ab_user.id"), primary_key=True)
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime)
+    must_change_password = Column(Boolean, nullable=False, default=False, server_default=text("false"))
     user = relationship("User")
 
 
@@ -351,3 +352,20 @@ class Setting(Model):
     __tablename__ = "setting"
     key = Column(String(50), primary_key=True)
     value = Column(String(200), nullable=False)
+
+
+class ImportLog(Model):
+    """One import of a roster file: who, when, which file (name + sha256) and the full report."""
+
+    __tablename__ = "import_log"
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(30), nullable=False, default="assignments")
+    at = Column(DateTime, nullable=False, default=utcnow)
+    user_id = Column(Integer, ForeignKey("ab_user.id"))
+    filename = Column(String(255), nullable=False)
+    sha256 = Column(String(64), nullable=False, index=True)
+    dry_run = Column(Boolean, nullable=False, default=False)
+    ok = Column(Boolean, nullable=False, default=False)
+    report = Column(JSON, nullable=False)
+
+    user = relationship("User", foreign_keys=[user_id])

@@ -63,6 +63,22 @@ class CSOSecurityManager(SecurityManager):
             self.session.commit()
         return result
 
+    def reset_password(self, userid, password):
+        """Any password change clears the first-login obligation."""
+        result = super().reset_password(userid, password)
+        state = self.session.get(AccountState, userid)
+        if state is not None and state.must_change_password:
+            state.must_change_password = False
+            self.session.commit()
+        return result
+
+    def must_change_password(self, user):
+        state = self.session.get(AccountState, user.id) if user is not None else None
+        return bool(state and state.must_change_password)
+
+    def require_password_change(self, user):
+        self._state(user, create=True).must_change_password = True
+
     def unlock(self, user):
         state = self._state(user, create=True)
         state.failed_logins = 0
@@ -99,6 +115,20 @@ def install(app, appbuilder):
             session.clear()
             flash("长时间未操作，登录已过期，请重新登录。", "warning")
             return redirect(url_for("AuthDBView.login", next=request.full_path))
+        return None
+
+    free = {"ResetMyPasswordView.this_form_get", "ResetMyPasswordView.this_form_post", "AuthDBView.logout",
+            "AuthDBView.login", "static", "appbuilder.static", "SecurityApi.login", "SecurityApi.refresh"}
+
+    @app.before_request
+    def first_login_password_change():
+        if request.endpoint in free or not current_user.is_authenticated:
+            return None
+        if appbuilder.sm.must_change_password(current_user):
+            if request.path.startswith("/api/"):
+                return {"message": "请先登录网页修改初始密码。"}, 403
+            flash("首次登录请先修改初始密码。", "warning")
+            return redirect(url_for("ResetMyPasswordView.this_form_get"))
         return None
 
     @app.errorhandler(429)

@@ -134,3 +134,14 @@ def test_error_pages_are_chinese(client):
     assert page.status_code == 404 and "不在您的查看范围内" in page.get_data(as_text=True)
     page = client.get("/departmentview/add")
     assert page.status_code == 403 and "没有执行此操作的权限" in page.get_data(as_text=True)
+
+
+def test_first_login_must_change_password(app, ctx, client):
+    user = create_login("firstlogin", "Leader", "First-Login-2026!")
+    app.appbuilder.sm.require_password_change(user)
+    db.session.commit()
+    client.post("/login/", data={"username": "firstlogin", "password": "First-Login-2026!"})
+    resp = client.get("/ledger/")
+    assert resp.status_code == 302 and "/resetmypassword/form" in resp.headers["Location"]
+    client.post("/resetmypassword/form", data={"password": "Brand-New-2026!", "conf_password": "Brand-New-2026!"})
+    assert client.get("/ledger/").status_code == 200
