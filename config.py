@@ -125,3 +125,8 @@ JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 60))
 FAB_API_MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 100)
 CSO_PAGE_SIZE = env_int("PAGE_SIZE", 25)
 CSO_MAX_PAGE_SIZE = FAB_API_MAX_PAGE_SIZE
+
+# --- roster import --------------------------------------------------------------------------
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)  # larger uploads are refused
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+MAX_CONTENT_LENGTH = IMPORT_MAX_BYTES + 1024 * 1024  # the web server refuses bigger requests outright

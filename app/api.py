@@ -27,11 +27,8 @@ class CSOModelApi(ModelRestApi):
     allow_browser_login = False  # JWT only: the API is CSRF-exempt, so session cookies must not work here
     page_size = 25
 
-    def prepare_item(self, item, is_add):
-        """Fill derived values before the checks (override per resource)."""
-
     def _errors(self, item, is_add):
-        self.prepare_item(item, is_add)
+        masterdata.prepare(item, scope.current_user(), is_add)
         return scope.save_errors(scope.current_user(), item)
 
     def _refuse(self, errors):
@@ -135,8 +132,6 @@ class AssignmentApi(CSOModelApi):
     edit_columns = ["role", "start_date", "end_date", "end_reason"]
     search_columns = ["enterprise", "officer", "role", "status", "start_date", "end_date"]
 
-    def prepare_item(self, item, is_add):
-        masterdata.sync_assignment_status(item)
 
 
 class VisitApi(CSOModelApi):
@@ -153,18 +148,6 @@ class VisitApi(CSOModelApi):
         officer = self.add_model_schema.fields["officer"]  # defaults to the caller's own record
         officer.required, officer.allow_none = False, True
 
-    def prepare_item(self, item, is_add):
-        if item.officer is None and item.officer_id is None:
-            item.officer = scope.officer_of(scope.current_user())
-        if is_add:
-            user = scope.current_user()
-            item.created_by_id = user.id if user is not None else None
-
-    def _errors(self, item, is_add):
-        errors = super()._errors(item, is_add)
-        if item.officer is None and item.officer_id is None:
-            errors = {"officer": "请选择服务官（您的账号未关联服务官）。", **errors}
-        return errors
 
 
 def register(appbuilder):

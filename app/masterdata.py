@@ -73,6 +73,8 @@ def _visit_errors(item):
     if not (item.summary or "").strip():
         errors["summary"] = "请填写走访情况。"
     officer_id, enterprise_id = _id_of(item, "officer"), _id_of(item, "enterprise")
+    if not officer_id:
+        errors["officer"] = "请选择服务官（您的账号未关联服务官）。"
     if "visit_date" not in errors and officer_id and enterprise_id:
         if covering_assignment(officer_id, enterprise_id, item.visit_date) is None:
             errors["officer"] = "该服务官在走访日期并未包联此企业。"
@@ -127,6 +129,18 @@ _CHECKS = {
     Visit: _visit_errors,
     Assignment: _assignment_errors,
 }
+
+
+def prepare(item, user, is_add):
+    """Derived values every entry point fills the same way before the checks."""
+    if isinstance(item, Assignment):
+        sync_assignment_status(item)
+    if isinstance(item, Visit):
+        if item.officer is None and item.officer_id is None and user is not None:
+            # the visiting officer defaults to the caller's own officer record
+            item.officer = db.session.scalar(select(Officer).where(Officer.user_id == user.id))
+        if is_add:
+            item.created_by_id = user.id if user is not None else None
 
 
 def item_errors(item):

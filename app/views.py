@@ -90,7 +90,7 @@ class CSOModelView(ModelView):
     def _save_or_errors(self, form, item, is_add):
         self.process_form(form, is_add)
         form.populate_obj(item)
-        self.prepare_item(item, is_add)
+        masterdata.prepare(item, scope.current_user(), is_add)
         errors = scope.save_errors(scope.current_user(), item)
         if errors:
             db.session.rollback()
@@ -113,9 +113,6 @@ class CSOModelView(ModelView):
         flash(self.add_row_message if is_add else self.edit_row_message, "success")
         self.after_change()
         return True
-
-    def prepare_item(self, item, is_add):
-        """Fill derived values before the checks (override per model)."""
 
     def after_change(self):
         """Called after a row was saved or deleted (override per model)."""
@@ -278,9 +275,6 @@ class AssignmentView(CSOModelView):
     }
     edit_form_extra_fields = add_form_extra_fields
 
-    def prepare_item(self, item, is_add):
-        masterdata.sync_assignment_status(item)
-
     @action("end_assignment", "结束包联", "确定结束所选包联关系吗？结束后保留历史记录。", "fa-stop", multiple=True)
     def end_assignment(self, items):
         items = items if isinstance(items, list) else [items]
@@ -320,13 +314,6 @@ class VisitView(CSOModelView):
                                 default=lambda: clock.today()),
     }
     edit_form_extra_fields = add_form_extra_fields
-
-    def prepare_item(self, item, is_add):
-        if item.officer is None and item.officer_id is None:
-            item.officer = scope.officer_of(scope.current_user())
-        if is_add:
-            user = scope.current_user()
-            item.created_by_id = user.id if user is not None else None
 
 
     @action("delete_visits", "删除", "确定删除所选走访记录吗？", "fa-trash", multiple=True, single=False)
