@@ -3,7 +3,6 @@ from datetime import date
 
 from flask import current_app, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
-from sqlalchemy.orm.exc import StaleDataError
 
 from . import db, issue_list, ledger, scope
 
@@ -22,14 +21,12 @@ class IssueApi(BaseApi):
             return self.response(exc.status, **exc.as_dict())
         if isinstance(exc, issue_list.FilterError):
             return self.response(400, message={exc.field: [exc.message]})
-        if isinstance(exc, StaleDataError):
-            return self.response(409, message="该问题已被他人更新，请刷新后再操作。")
         raise exc
 
     def _commit(self, issue, status=200):
         try:
-            db.session.commit()
-        except StaleDataError as exc:
+            ledger.commit()
+        except ledger.LedgerError as exc:
             return self._fail(exc)
         return self.response(status, id=issue.id, result=issue_list.serialize(issue))
 
@@ -123,7 +120,7 @@ class IssueApi(BaseApi):
             data = self._json()
             version = data.pop("version", None)
             issue = ledger.edit_issue(scope.current_user(), pk, data, version)
-        except (ledger.LedgerError, StaleDataError) as exc:
+        except ledger.LedgerError as exc:
             return self._fail(exc)
         return self._commit(issue)
 
@@ -154,10 +151,9 @@ class IssueApi(BaseApi):
                 raise ledger.LedgerError(422, "请指定操作（action）。", "action")
             version = data.pop("version", None)
             issue = ledger.transition(scope.current_user(), pk, action, data, version)
-            db.session.commit()
-        except (ledger.LedgerError, StaleDataError) as exc:
+        except ledger.LedgerError as exc:
             return self._fail(exc)
-        return self.response(200, id=issue.id, result=issue_list.serialize(issue))
+        return self._commit(issue)
 
     @expose("/<int:pk>/history", methods=["GET"])
     @protect()

@@ -9,7 +9,6 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from . import clock, db, issue_list, ledger, scope, workdays
 from .models import (
@@ -117,18 +116,22 @@ class LedgerView(BaseView):
         params = {k: v for k, v in form.items() if k not in ("csrf_token", "action", "version") and v != ""}
         if "co_departments" in form:
             params["co_departments"] = [v for v in form.getlist("co_departments") if v]
+        action = ledger.ACTIONS.get(form.get("action", ""))
+        return self._apply(pk, lambda: ledger.transition(self._user(), pk, form.get("action", ""), params,
+                                                         form.get("version")),
+                           f"已{action.label}。" if action else "")
+
+    def _apply(self, pk, change, success):
+        """Run one ledger change, commit, and come back to the issue page with the outcome."""
         try:
-            ledger.transition(self._user(), pk, form.get("action", ""), params, form.get("version"))
-            db.session.commit()
-            flash(f"已{ledger.ACTIONS[form['action']].label}。", "success")
+            change()
+            ledger.commit()
+            flash(success, "success")
         except ledger.LedgerError as exc:
             db.session.rollback()
             if exc.status == 404:
                 abort(404)
             flash(exc.message, "danger")
-        except StaleDataError:
-            db.session.rollback()
-            flash("该问题已被他人更新，请刷新后再操作。", "danger")
         return redirect(url_for("LedgerView.show", pk=pk))
 
     @expose("/<int:pk>/edit", methods=["POST"])
@@ -136,19 +139,7 @@ class LedgerView(BaseView):
     def edit(self, pk):
         form = request.form
         values = {k: form.get(k) for k in ledger.EDITABLE if k in form}
-        try:
-            ledger.edit_issue(self._user(), pk, values, form.get("version"))
-            db.session.commit()
-            flash("已保存修改。", "success")
-        except ledger.LedgerError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(exc.message, "danger")
-        except StaleDataError:
-            db.session.rollback()
-            flash("该问题已被他人更新，请刷新后再操作。", "danger")
-        return redirect(url_for("LedgerView.show", pk=pk))
+        return self._apply(pk, lambda: ledger.edit_issue(self._user(), pk, values, form.get("version")), "已保存修改。")
 
     @expose("/new", methods=["GET", "POST"])
     @has_access

@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import clock, db, scope
 from .deadlines import after_transfer, current_due, transfer_due
@@ -35,6 +36,27 @@ class LedgerError(Exception):
         if self.field:
             return {"message": {self.field: [self.message]}}
         return {"message": self.message}
+
+
+STALE = "该问题已被他人更新，请刷新后再操作。"
+
+
+def _flush():
+    """Flush; a concurrent update of the same issue (version mismatch) becomes a 409."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise LedgerError(409, STALE) from None
+
+
+def commit():
+    """Commit the unit of work of one action, with the same 409 for a lost race."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise LedgerError(409, STALE) from None
 
 
 @dataclass(frozen=True)
@@ -233,7 +255,7 @@ def load_for(user, issue_id, version=None):
         except (TypeError, ValueError):
             raise LedgerError(422, "version 应为整数。", "version") from None
         if stale:
-            raise LedgerError(409, "该问题已被他人更新，请刷新后再操作。")
+            raise LedgerError(409, STALE)
     return issue
 
 
@@ -302,7 +324,7 @@ def transition(user, issue_id, action_name, params=None, version=None):
     _refresh_due(issue, changes)
     issue.updated_at = clock.utcnow()
     _event(issue, user, action.name, before, note=note, changes=changes)
-    db.session.flush()
+    _flush()
     return issue
 
 
@@ -513,7 +535,7 @@ def edit_issue(user, issue_id, values, version=None):
     _refresh_due(issue, changes)
     issue.updated_at = clock.utcnow()
     _event(issue, user, "edit", issue.status, changes=changes)
-    db.session.flush()
+    _flush()
     return issue
 
 
