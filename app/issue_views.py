@@ -180,6 +180,7 @@ class LedgerView(BaseView):
         return self.render_template(
             "cso/ledger_new.html", enterprises=enterprises, visit=visit, values=values, errors=errors,
             sources=ISSUE_SOURCES, levels=ISSUE_LEVELS, direct=direct, today=clock.today(),
+            preselect=request.args.get("enterprise", ""),
             categories=db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
                                           .order_by(IssueCategory.sort)).all())
 

@@ -195,6 +195,8 @@ def _display(value):
     """Empty cells for None, dates as YYYY-MM-DD, stored UTC times as local YYYY-MM-DD HH:MM."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if isinstance(value, datetime):
         return clock.local(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -341,7 +343,7 @@ class EnterpriseView(CSOModelView):
     order_columns = ["name", "subdistrict", "industry", "category"]
     base_order = ("name", "asc")
     related_views = [AssignmentView, VisitView]
-    show_template = "appbuilder/general/model/show_cascade.html"
+    show_template = "cso/enterprise_show.html"
     validators_columns = {"credit_code": [FormRule(clean_credit_code)], "phone": [FormRule(clean_phone)]}
     add_form_extra_fields = {
         "category": _select("企业类别", [("", "（未分类）")] + [(c, c) for c in ENTERPRISE_CATEGORIES], False),
@@ -365,7 +367,6 @@ class OfficerView(CSOModelView):
     order_columns = ["name", "unit", "rank"]
     base_order = ("name", "asc")
     related_views = [AssignmentView, VisitView]
-    show_template = "appbuilder/general/model/show_cascade.html"
     validators_columns = {"phone": [FormRule(clean_phone)]}
     add_form_extra_fields = {
         "rank": _select("职级", [(r, r) for r in OFFICER_RANKS]),
