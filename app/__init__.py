@@ -7,6 +7,7 @@ from flask_appbuilder import AppBuilder, Model
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -28,6 +29,9 @@ def create_app(overrides=None):
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)  # 1. database
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":  # enforce foreign keys on SQLite as PostgreSQL does
+            event.listen(db.engine, "connect", lambda conn, _: conn.execute("PRAGMA foreign_keys=ON"))
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)  # 2. Alembic migrations
     csrf.init_app(app)  # 3. CSRF on every form post
     messages.install()  # 4. Chinese validation messages for the API

@@ -9,11 +9,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import db, masterdata, scope
 from .issue_api import IssueApi
 from .models import Assignment, Department, Enterprise, Officer, Visit
-from .validation import api_rule, clean_credit_code, clean_phone
+from .validation import api_rule, clean_credit_code, clean_phone, valid_id
 from .views import ASSIGNMENT_PERMISSIONS, BASE_PERMISSIONS, SCOPED
 
 READ_WRITE = {
-    "get_list": "read", "get": "read", "info": "read",
+    "get_list": "read", "get": "read",
+    "info": "write",  # _info lists the pick-list choices of the add/edit forms: writers only
     "post": "write", "put": "write", "delete": "delete",
 }
 
@@ -26,6 +27,24 @@ class CSOModelApi(ModelRestApi):
     base_permissions = BASE_PERMISSIONS
     allow_browser_login = False  # JWT only: the API is CSRF-exempt, so session cookies must not work here
     page_size = 25
+
+    def __init__(self, **kwargs):
+        rel = {name: SCOPED for name in ("enterprise", "officer") if name in (self.add_columns or [])}
+        self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
+        self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
+        super().__init__(**kwargs)
+
+    def get_headless(self, pk, **kwargs):
+        if not valid_id(pk):
+            return self.response_404()
+        return super().get_headless(pk, **kwargs)
+
+    def get_list_headless(self, **kwargs):
+        try:
+            return super().get_list_headless(**kwargs)
+        except SQLAlchemyError:  # a filter value the database cannot compare (e.g. text for an id)
+            db.session.rollback()
+            return self.response_400(message="筛选条件无效，请检查字段和取值。")
 
     def _errors(self, item, is_add):
         masterdata.prepare(item, scope.current_user(), is_add)
@@ -60,7 +79,7 @@ class CSOModelApi(ModelRestApi):
         return self._commit(item, True, 201)
 
     def put_headless(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(int(pk), self._base_filters) if valid_id(pk) else None
         if item is None:
             return self.response_404()
         if not request.is_json or not isinstance(request.json, dict):
@@ -77,14 +96,17 @@ class CSOModelApi(ModelRestApi):
         return self._commit(item, False, 200)
 
     def delete_headless(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(int(pk), self._base_filters) if valid_id(pk) else None
         if item is None:
             return self.response_404()
         errors = scope.removal_errors(scope.current_user(), item)
         if errors:
             return self._refuse(errors)
-        db.session.delete(item)
-        db.session.commit()
+        try:
+            db.session.delete(item)
+            db.session.commit()
+        except SQLAlchemyError:  # still referenced somewhere the rules did not foresee
+            return self._refuse({"_": "该记录仍被其他数据引用，不能删除。"})
         return self.response(200, message="已删除。")
 
 

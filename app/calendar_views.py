@@ -13,7 +13,7 @@ from . import db, ledger, scope, workdays
 from .holiday_import import import_holidays, parse_holidays
 from .models import Holiday, IssueCategory
 from .policy import LABELS, PolicyError, get_policy, save_policy
-from .views import BASE_PERMISSIONS, CSOModelView
+from .views import BASE_PERMISSIONS, VIEW_PERMISSIONS, CSOModelView
 
 HOLIDAY_KINDS = {"holiday": "放假", "workday": "调休上班"}
 
@@ -31,6 +31,7 @@ class HolidayView(CSOModelView):
     class_permission_name = "Holiday"
     base_filters = []  # the calendar is the same for everyone
     base_permissions = BASE_PERMISSIONS
+    method_permission_name = {**VIEW_PERMISSIONS, "import_file": "write"}
     list_title = "节假日与调休"
     add_title = "新增节假日/调休日"
     edit_title = "编辑节假日/调休日"

@@ -15,6 +15,9 @@ ERRORS = {
 def install(app):
     def handler(exc):
         code = getattr(exc, "code", 500) or 500
+        from . import db
+
+        db.session.rollback()  # an aborted transaction must not break the error page itself
         title, message = ERRORS.get(code, ERRORS[500])
         if request.path.startswith("/api/"):
             return {"message": message}, code

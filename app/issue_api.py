@@ -28,7 +28,10 @@ class IssueApi(BaseApi):
             ledger.commit()
         except ledger.LedgerError as exc:
             return self._fail(exc)
-        return self.response(status, id=issue.id, result=issue_list.serialize(issue))
+        return self.response(status, id=issue.id, result=self._show(issue))
+
+    def _show(self, issue):
+        return issue_list.serialize(issue, internal=ledger.sees_internal(scope.current_user()))
 
     def _json(self):
         data = request.get_json(silent=True)
@@ -57,7 +60,7 @@ class IssueApi(BaseApi):
         except issue_list.FilterError as exc:
             return self._fail(exc)
         return self.response(200, count=count, ids=[r.id for r in rows],
-                             result=[issue_list.serialize(r) for r in rows])
+                             result=[self._show(r) for r in rows])
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -75,7 +78,7 @@ class IssueApi(BaseApi):
         except ledger.LedgerError as exc:
             return self._fail(exc)
         actions = [a.name for a in ledger.allowed_actions(scope.current_user(), issue)]
-        return self.response(200, id=issue.id, result=issue_list.serialize(issue), actions=actions)
+        return self.response(200, id=issue.id, result=self._show(issue), actions=actions)
 
     @expose("/", methods=["POST"])
     @protect()

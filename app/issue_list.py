@@ -5,6 +5,7 @@ Used by the REST API, the HTML ledger screens and (later) the exports, always th
 """
 from datetime import date
 
+from flask import g, has_request_context, request
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -15,6 +16,7 @@ from .models import (
     Assignment, Enterprise, Issue, IssueCategory, issue_codepartment,
 )
 from .policy import get_policy
+from .validation import valid_id
 
 ORDERS = {
     "due_on": (Issue.due_on.asc().nulls_last(), Issue.id.asc()),
@@ -33,8 +35,8 @@ class FilterError(ValueError):
 
 
 def _ids(value, field):
-    items = [v for v in str(value).split(",") if v.strip()]
-    if not all(v.strip().isdigit() for v in items):
+    items = [v.strip() for v in str(value).split(",") if v.strip()]
+    if not all(valid_id(v) for v in items):
         raise FilterError(field, "应为数字编号（多个用逗号分隔）。")
     return [int(v) for v in items]
 
@@ -117,7 +119,7 @@ def page(user, args, default_size=25, max_size=100):
         number = int(args.get("page") or 0)
     except ValueError:
         raise FilterError("page_size", "page 和 page_size 应为整数。") from None
-    if not 1 <= size <= max_size or number < 0:
+    if not 1 <= size <= max_size or not 0 <= number <= 1_000_000:
         raise FilterError("page_size", f"每页条数应在1到{max_size}之间，页码从0开始。")
     count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(
@@ -128,9 +130,23 @@ def page(user, args, default_size=25, max_size=100):
     return count, rows
 
 
-def serialize(issue, today=None, policy=None):
+def _policy():
+    """The deadline policy; read once per GET request, which may serialise a whole page of issues
+    (so the statement count does not grow with the page size). Other requests read it afresh."""
+    if not has_request_context() or request.method != "GET":
+        return get_policy()
+    current = request._get_current_object()
+    cached = getattr(g, "_cso_list_policy", None)
+    if cached is None or cached[0] is not current:
+        cached = g._cso_list_policy = (current, get_policy())
+    return cached[1]
+
+
+def serialize(issue, today=None, policy=None, internal=True):
+    """The issue as the API and screens show it; ``internal=False`` (an enterprise's own view)
+    leaves out the office's deliberations: pending extensions, "unable" requests, escalations."""
     today = today or clock.today()
-    policy = policy or get_policy()
+    policy = policy or _policy()
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
     stamp = lambda t: clock.local(t).isoformat(timespec="seconds") if t else None  # noqa: E731
     current_tier = tier(issue.due_on, today, policy) if issue.status in OPEN_STATUSES else None
@@ -156,7 +172,8 @@ def serialize(issue, today=None, policy=None):
         "resolved_at": stamp(issue.resolved_at), "closed_at": stamp(issue.closed_at),
         "resolution": issue.resolution, "satisfaction": issue.satisfaction,
         "satisfaction_label": SATISFACTION.get(issue.satisfaction), "rework_count": issue.rework_count,
-    }
+    } | ({} if internal else {"pending_extension": None, "unable_requested": False, "escalation": None,
+                              "escalation_label": None})
 
 
 def serialize_event(ev):

@@ -62,7 +62,8 @@ class LedgerView(BaseView):
             flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
             return redirect(url_for("LedgerView.list"))
         today, policy = clock.today(), get_policy()
-        items = [issue_list.serialize(r, today, policy) for r in rows]
+        internal = ledger.sees_internal(user)
+        items = [issue_list.serialize(r, today, policy, internal=internal) for r in rows]
         for item in items:
             item["row_class"] = ROW_CLASS.get(item["tier"]) or ("success" if item["status"] == "closed" else "")
         size = int(args.get("page_size") or 25)
@@ -99,7 +100,7 @@ class LedgerView(BaseView):
             abort(404)
         actions = ledger.allowed_actions(user, issue)
         return self.render_template(
-            "cso/ledger_show.html", issue=issue, item=issue_list.serialize(issue),
+            "cso/ledger_show.html", issue=issue, item=issue_list.serialize(issue, internal=ledger.sees_internal(user)),
             events=[issue_list.serialize_event(e) for e in events], actions=actions,
             departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
             escalation_levels=ESCALATION_LEVELS, satisfaction=SATISFACTION, statuses=ISSUE_STATUSES,

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import clock, db, scope
+from .validation import valid_id
 from .deadlines import after_transfer, current_due, transfer_due
 from .models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES,
@@ -59,6 +60,29 @@ def commit():
         raise LedgerError(409, STALE) from None
 
 
+def _id(value, field, label):
+    """A row id from JSON or a form: an int (not a bool) within range, else 422."""
+    if value in (None, ""):
+        raise LedgerError(422, f"请选择{label}。", field)
+    if not valid_id(value):
+        raise LedgerError(422, f"{label}编号无效。", field)
+    return int(value)
+
+
+def _text(value, field):
+    """Text parameters must be text (numbers are taken as text); lists and objects are refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise LedgerError(422, f"{PARAM_LABELS.get(field, field)}格式不正确，应为文本。", field)
+    return str(value)
+
+
+def sees_internal(user):
+    """Everyone but an enterprise's own login sees the office's deliberations."""
+    return not (scope.role_names(user) <= {"Enterprise"})
+
+
 @dataclass(frozen=True)
 class Action:
     name: str
@@ -93,7 +117,9 @@ ACTIONS = {a.name: a for a in [
 ]}
 
 PARAM_LABELS = {"department": "牵头单位", "note": "进展情况", "reason": "原因", "new_due": "延期后的办结日期",
-                "level": "提级层级", "result": "办理结果", "satisfaction": "满意度"}
+                "level": "层级", "result": "办理结果", "satisfaction": "满意度", "title": "问题标题",
+                "description": "问题描述", "source": "问题来源", "category": "问题类别", "triage_class": "问题分类",
+                "region": "所属街道", "co_departments": "配合单位", "version": "version", "action": "操作"}
 
 
 # --- who is the actor, relative to this issue --------------------------------------------------
@@ -192,9 +218,12 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
     roles = scope.role_names(user)
     if not roles & (OFFICE | {"Officer", "Enterprise"}):
         raise LedgerError(403, "您的角色不能登记问题。")
-    if not enterprise_id or not scope.visible(Enterprise, enterprise_id, user):
+    enterprise_id = _id(enterprise_id, "enterprise", "企业")
+    if not scope.visible(Enterprise, enterprise_id, user):
         raise LedgerError(422, "所选企业不存在或不在您的服务范围内。", "enterprise")
-    title, description = (title or "").strip(), (description or "").strip()
+    title = (_text(title, "title") or "").strip()
+    description = (_text(description, "description") or "").strip()
+    source, category, level = _text(source, "source"), _text(category, "category"), _text(level, "level")
     if not description:
         raise LedgerError(422, "请填写问题描述。", "description")
     if not title:
@@ -214,7 +243,8 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
     if received_on > today:
         raise LedgerError(422, "反映时间不能晚于今天。", "received_on")
     visit = None
-    if visit_id:
+    if visit_id not in (None, ""):
+        visit_id = _id(visit_id, "visit", "走访记录")
         visit = db.session.get(Visit, visit_id)
         if visit is None or visit.enterprise_id != enterprise_id or not scope.visible(Visit, visit_id, user):
             raise LedgerError(422, "所选走访记录不存在、不属于该企业或不在您的范围内。", "visit")
@@ -246,7 +276,7 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
 
 def load_for(user, issue_id, version=None):
     """The issue if the user may see it (404 otherwise); 409 when ``version`` is given and stale."""
-    issue = db.session.get(Issue, issue_id) if str(issue_id).isdigit() else None
+    issue = db.session.get(Issue, int(issue_id)) if valid_id(issue_id) else None
     if issue is None or not scope.visible(Issue, issue.id, user):
         raise LedgerError(404, "问题不存在或不在您的查看范围内。")
     if version not in (None, ""):
@@ -300,7 +330,9 @@ def _extra_check(action, user, issue, kinds):
 
 
 def transition(user, issue_id, action_name, params=None, version=None):
-    params = dict(params or {})
+    if not isinstance(action_name, str):
+        raise LedgerError(422, "操作（action）应为文本。", "action")
+    params = {k: (v if k == "co_departments" else _text(v, k)) for k, v in dict(params or {}).items()}
     action = ACTIONS.get(action_name)
     if action is None:
         raise LedgerError(422, f"未知的操作：{action_name}。可用操作：{'、'.join(ACTIONS)}。", "action")
@@ -358,7 +390,7 @@ def _triage(issue, params, changes):
 
 
 def _department(value, field):
-    dept = db.session.get(Department, value) if str(value).isdigit() else None
+    dept = db.session.get(Department, int(value)) if valid_id(value) else None
     if dept is None:
         raise LedgerError(422, "所选单位不存在。", field)
     return dept
@@ -369,7 +401,7 @@ def _h_assign(user, issue, params, changes, kinds):
     co_ids = params.get("co_departments") or []
     if not isinstance(co_ids, list):
         raise LedgerError(422, "配合单位应为单位编号的列表。", "co_departments")
-    co = [_department(c, "co_departments") for c in co_ids]
+    co = list(dict.fromkeys(_department(c, "co_departments") for c in co_ids))  # duplicates ignored
     if lead in co:
         raise LedgerError(422, "牵头单位不能同时是配合单位。", "co_departments")
     _triage(issue, params, changes)
@@ -518,6 +550,7 @@ def edit_issue(user, issue_id, values, version=None):
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise LedgerError(422, f"这些字段不能在此修改：{'、'.join(sorted(unknown))}。", sorted(unknown)[0])
+    values = {k: _text(v, k) for k, v in values.items()}
     changes = {}
     for field in ("title", "description"):
         if field in values:
@@ -568,7 +601,7 @@ def recompute_open(user, reason):
 def history(user, issue_id):
     issue = load_for(user, issue_id)
     query = select(IssueEvent).where(IssueEvent.issue_id == issue.id).order_by(IssueEvent.id)
-    if "enterprise" in role_kinds(user, issue) and not scope.role_names(user) & OFFICE:
+    if not sees_internal(user):
         query = query.where(IssueEvent.internal.is_(False))
     return db.session.scalars(query).all()
 

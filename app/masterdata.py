@@ -167,27 +167,34 @@ def end_assignment(assignment, reason, end_date=None):
     sync_assignment_status(assignment)
 
 
+def _used(*queries):
+    return any(db.session.scalar(q.limit(1)) for q in queries)
+
+
 def delete_errors(item):
     """History is never deleted: rows with dependants are refused with the reason."""
+    from .models import DepartmentUser, EnterpriseUser, issue_codepartment
+
     if isinstance(item, Assignment):
         return {"_": "包联关系不能删除，请使用“结束包联”。"}
     if isinstance(item, Enterprise):
-        used = db.session.scalar(
-            select(Assignment.id).where(Assignment.enterprise_id == item.id).limit(1)
-        ) or db.session.scalar(select(Visit.id).where(Visit.enterprise_id == item.id).limit(1))
-        if used:
-            return {"_": f"企业“{item.name}”已有包联或走访记录，不能删除。"}
+        if _used(select(Assignment.id).where(Assignment.enterprise_id == item.id),
+                 select(Visit.id).where(Visit.enterprise_id == item.id),
+                 select(Issue.id).where(Issue.enterprise_id == item.id),
+                 select(EnterpriseUser.id).where(EnterpriseUser.enterprise_id == item.id)):
+            return {"_": f"企业“{item.name}”已有包联、走访、问题记录或登录账号，不能删除。"}
     if isinstance(item, IssueCategory):
         if db.session.scalar(select(Issue.id).where(Issue.category_id == item.id).limit(1)):
             return {"_": f"类别“{item.name}”已被问题使用，不能删除；可取消“启用”。"}
     if isinstance(item, Department):
-        if db.session.scalar(select(Issue.id).where(Issue.lead_department_id == item.id).limit(1)):
-            return {"_": f"单位“{item.name}”已承办过问题，不能删除。"}
+        if _used(select(Issue.id).where(Issue.lead_department_id == item.id),
+                 select(issue_codepartment.c.issue_id).where(issue_codepartment.c.department_id == item.id),
+                 select(DepartmentUser.id).where(DepartmentUser.department_id == item.id)):
+            return {"_": f"单位“{item.name}”已承办过问题或有登录账号，不能删除。"}
     if isinstance(item, Officer):
-        used = db.session.scalar(
-            select(Assignment.id).where(Assignment.officer_id == item.id).limit(1)
-        ) or db.session.scalar(select(Visit.id).where(Visit.officer_id == item.id).limit(1))
-        if used:
+        if item.user_id or _used(select(Assignment.id).where(Assignment.officer_id == item.id),
+                                 select(Visit.id).where(Visit.officer_id == item.id),
+                                 select(Issue.id).where(Issue.officer_id == item.id)):
             return {"_": f"服务官“{item.name}”已有包联或走访记录，不能删除；可将其设为不在岗。"}
     return {}
 

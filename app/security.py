@@ -41,11 +41,9 @@ class CSOSecurityManager(SecurityManager):
     def auth_user_db(self, username, password):
         user = self.find_user(username=username) if username else None
         if user is not None and self.is_locked(user):
-            state = self._state(user)
-            minutes = max(1, int((state.locked_until - utcnow()).total_seconds() // 60) + 1)
-            if request:
-                flash(f"该账户因连续登录失败已被锁定，请约{minutes}分钟后再试，或联系系统管理员解锁。", "danger")
-            return None
+            return None  # same answer as a wrong password: no hint which names exist
+        if user is not None and request.path.startswith("/api/") and self.must_change_password(user):
+            return None  # no API token before the initial password is changed on the web
         result = super().auth_user_db(username, password)
         if user is not None:
             state = self._state(user, create=True)

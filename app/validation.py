@@ -104,6 +104,21 @@ def clean_phone(phone):
     raise InvalidValue(f"电话号码“{phone}”格式不正确：手机号应为11位，座机应为“区号-号码”，如0391-3563650。")
 
 
+# --- ids ------------------------------------------------------------------------------------
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; SQLite would overflow only past 2**63
+
+
+def valid_id(value):
+    """A row id as it may arrive in a URL or a form: digits only, within the integer range."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 < value <= MAX_ID
+    text = str(value)
+    return text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_ID
+
+
 # --- adapters ---------------------------------------------------------------------------
 
 

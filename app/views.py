@@ -5,6 +5,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, request, url_for
+from markupsafe import Markup
 from flask_appbuilder import IndexView, ModelView, action, expose
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
@@ -22,7 +23,7 @@ from .models import (
     ASSIGNMENT_ROLES, ASSIGNMENT_STATUSES, DEPARTMENT_KINDS, ENTERPRISE_CATEGORIES, OFFICER_RANKS,
     VISIT_MODES, VISIT_TOPICS, AccountState, Assignment, Department, Enterprise, Officer, Visit,
 )
-from .validation import FormRule, InvalidValue, clean_credit_code, clean_phone
+from .validation import FormRule, clean_credit_code, clean_phone, valid_id
 
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,9 @@ class CSOModelView(ModelView):
         return self._get_add_widget(form=form, exclude_cols=[])
 
     def _edit(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
+        if not valid_id(pk):
+            abort(404)
+        item = self.datamodel.get(int(pk), self._base_filters)
         if not item:
             abort(404)
         if request.method == "POST":
@@ -137,7 +140,7 @@ class CSOModelView(ModelView):
             form._id = self.datamodel.get_pk_value(item)
             if form.validate() and self._save_or_errors(form, item, False):
                 return None
-            item = self.datamodel.get(pk, self._base_filters)
+            item = self.datamodel.get(int(pk), self._base_filters)
         else:
             form = self.edit_form.refresh(obj=item)
             self.update_redirect()
@@ -146,6 +149,27 @@ class CSOModelView(ModelView):
             item, filters={}, orders=get_order_args(), pages=get_page_args(),
             page_sizes=get_page_size_args(), widgets=widgets,
         )
+
+    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None, widgets=None, **args):
+        """Related lists only for viewers who may read that model; the others get a note."""
+        widgets = widgets or {}
+        widgets["related_views"] = []
+        sm = self.appbuilder.sm
+        for view in self._related_views:
+            if not sm.has_access("can_read", view.class_permission_name):
+                widgets["related_views"].append(lambda **_: Markup('<p class="text-muted">您无权查看此项。</p>'))
+                continue
+            order_column, order_direction = (orders or {}).get(view.__class__.__name__) or ("", "")
+            widgets["related_views"].append(self._get_related_view_widget(
+                item, view, order_column, order_direction, page=(pages or {}).get(view.__class__.__name__),
+                page_size=(page_sizes or {}).get(view.__class__.__name__)))
+        return widgets
+
+    def _deserialize_pk_if_composite(self, pk):
+        """Row ids in URLs: digits within the database's integer range, else 404 (never a 500)."""
+        if not valid_id(pk):
+            abort(404)
+        return int(pk)
 
     def pre_delete(self, item):
         errors = scope.removal_errors(scope.current_user(), item)
@@ -173,9 +197,12 @@ class CSOModelView(ModelView):
         if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
             flash("访问被拒绝。", "danger")
             return redirect(self.get_redirect())
+        if single and not act.single:
+            flash("该操作只能在列表中勾选记录后执行。", "warning")
+            return redirect(self.get_redirect())
         items = []
         for pk in pks:
-            item = self.datamodel.get(pk, self._base_filters) if str(pk).isdigit() else None
+            item = self.datamodel.get(int(pk), self._base_filters) if valid_id(pk) else None
             if item is None:
                 flash("所选记录不存在或不在您的权限范围内，操作未执行。", "danger")
                 return redirect(self.get_redirect())

@@ -61,7 +61,8 @@ def test_lockout_after_repeated_failures_then_admin_unlock(app, ctx, client):
         client.post("/login/", data={"username": "lockme", "password": "wrong-password"})
     # now even the right password is refused, on both doors
     resp = client.post("/login/", data={"username": "lockme", "password": "Lock-Me-2026!"}, follow_redirects=True)
-    assert "已被锁定" in resp.get_data(as_text=True)
+    assert "临时锁定" in resp.get_data(as_text=True)  # the same words as for any failed login
+    assert client.get("/").status_code == 302
     assert client.post("/api/v1/security/login", json={
         "username": "lockme", "password": "Lock-Me-2026!", "provider": "db"}).status_code == 401
     # the admin sees it and unlocks it
