@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired
 from . import db, ledger, scope, workdays
 from .holiday_import import import_holidays, parse_holidays
 from .models import Holiday, IssueCategory
-from .policy import LABELS, PolicyError, get_policy, save_policy
+from .policy import LABELS, RANGES, PolicyError, get_policy, save_policy
 from .views import BASE_PERMISSIONS, VIEW_PERMISSIONS, CSOModelView
 
 HOLIDAY_KINDS = {"holiday": "放假", "workday": "调休上班"}
@@ -108,7 +108,7 @@ class DeadlinePolicyView(BaseView):
     @expose("/")
     @has_access
     def show(self):
-        return self.render_template("cso/policy.html", policy=get_policy(), labels=LABELS)
+        return self.render_template("cso/policy.html", policy=get_policy(), labels=LABELS, ranges=RANGES)
 
     @expose("/", methods=["POST"])
     @has_access

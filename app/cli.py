@@ -72,3 +72,46 @@ def create_login_cmd(username, role, password, name, officer_id, department_id, 
 
 def register(app):
     app.cli.add_command(cso)
+
+
+@cso.command("sweep")
+@click.option("--now", "now_iso", default=None, help="按此时刻运行，如 2026-11-27T09:00（亚洲/上海时间）")
+@click.option("--json", "as_json", is_flag=True, help="以JSON输出结果")
+@click.option("--no-send", is_flag=True, help="只生成提醒，不发送")
+def sweep_cmd(now_iso, as_json, no_send):
+    """Run the reminder sweep in-process (what beat runs every quarter hour), then send what is due."""
+    import json
+    from datetime import datetime
+
+    from . import mail, reminders
+
+    try:
+        now = datetime.fromisoformat(now_iso) if now_iso else None
+    except ValueError:
+        raise click.BadParameter("时间格式应为 YYYY-MM-DDTHH:MM", param_hint="--now") from None
+    summary = reminders.sweep(now)
+    if not no_send:
+        summary["sent"], summary["failed"] = mail.deliver_due(now)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        click.echo("提醒巡检完成：新生成报告草稿{drafted_reports}份，新增履职记录{duty_records}条，"
+                   "新提醒{reminders}条，邮件{messages}封".format(**summary)
+                   + ("，已发送{sent}封，失败{failed}封".format(**summary) if "sent" in summary else "") + "。")
+
+
+@cso.command("bulletin")
+@click.argument("kind", type=click.Choice(["weekly", "monthly"]))
+@click.option("--period", default=None, help="期间内任一天，如 2026-11-20（默认：本周 / 上月）")
+def bulletin_cmd(kind, period):
+    """Generate a bulletin draft by hand (beat does it on Fridays and on the 1st)."""
+    from datetime import date
+
+    from . import bulletins
+
+    try:
+        day = date.fromisoformat(period) if period else None
+    except ValueError:
+        raise click.BadParameter("日期格式应为 YYYY-MM-DD", param_hint="--period") from None
+    bulletin = bulletins.generate(kind, day)
+    click.echo(f"已生成通报草稿 #{bulletin.id}：{bulletin.title}")

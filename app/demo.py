@@ -204,6 +204,7 @@ def seed(password=None):
         _get_or_create(EnterpriseUser, {"user_id": user.id}, enterprise_id=ent.id)
     db.session.flush()
     seed_issues(rng, enterprises, departments, {e.id: chief_of[e.id].user for e in enterprises})
+    seed_duties(rng, chiefs)
     db.session.commit()
     return password, logins
 
@@ -314,5 +315,42 @@ def seed_issues(rng, enterprises, departments, chiefs_by_ent):
                             step(office, "confirm", 1, satisfaction="satisfied", note="电话回访，企业表示满意。")
                         step(office, "close", 1)
             made += 1
+    db.session.flush()
+    return made
+
+
+def seed_duties(rng, chiefs):
+    """Three past weeks of weekly reports per chief officer — most on time, some late, some still
+    missing — so that the first sweep and the first bulletin have something to say."""
+    from datetime import datetime, time
+
+    from . import duties
+    from .models import Report
+    from .policy import get_policy
+
+    if db.session.scalar(select(func.count()).select_from(Report)):
+        return 0
+    policy = get_policy()
+    today = clock.today()
+    made = 0
+    for weeks_back in (3, 2, 1):
+        day = today - timedelta(weeks=weeks_back)
+        start, end, due = duties.weekly_period(day, policy)
+        for i, chief in enumerate(chiefs):
+            report = Report(officer_id=chief.id, kind="weekly", period_start=start, period_end=end, due_on=due,
+                            status="draft", content=duties.draft_content(chief, start, end))
+            db.session.add(report)
+            db.session.flush()
+            made += 1
+            fate = (i + weeks_back) % 6
+            if fate == 0 or chief.user is None:
+                continue  # still missing (漏报)
+            late = fate == 1
+            when = datetime.combine(due + timedelta(days=2 if late else -1), time(16, 0))
+            with clock.at(when):
+                duties.submit_report(chief.user, report.id, report.content + "\n（已核实）")
+    with clock.at(datetime.combine(today, time(9, 0))):
+        duties.ensure_reports(today)
+        duties.record_lapses(today)
     db.session.flush()
     return made

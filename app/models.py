@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from flask_appbuilder import Model
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table,
+    JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Table,
     Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import relationship, validates
@@ -202,6 +202,7 @@ class AccountState(Model):
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime)
     must_change_password = Column(Boolean, nullable=False, default=False, server_default=text("false"))
+    mail_mode = Column(String(10), nullable=False, default="immediate", server_default="immediate")  # or "daily"
     user = relationship("User")
 
 
@@ -369,3 +370,117 @@ class ImportLog(Model):
     report = Column(JSON, nullable=False)
 
     user = relationship("User", foreign_keys=[user_id])
+
+
+# --- duties, reminders, mail, bulletins (seed 六(一)(三), 七(一), 八(七)) ----------------------------
+
+REPORT_KINDS = {"weekly": "周报", "monthly": "月度工作台账"}
+DUTY_KINDS = {"late_report": "迟报", "missing_report": "漏报", "urged_missing": "催而不报", "missed_visit": "未按周走访"}
+
+
+class Report(Model):
+    """An officer's weekly report (周报) or monthly work ledger (月报) for one period."""
+
+    __tablename__ = "report"
+    id = Column(Integer, primary_key=True)
+    officer_id = Column(Integer, ForeignKey("officer.id"), nullable=False, index=True)
+    kind = Column(String(10), nullable=False)
+    period_start = Column(Date, nullable=False)
+    period_end = Column(Date, nullable=False)
+    due_on = Column(Date, nullable=False, index=True)
+    status = Column(String(10), nullable=False, default="draft")
+    content = Column(Text, nullable=False, default="")
+    submitted_at = Column(DateTime)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    officer = relationship("Officer")
+    __table_args__ = (UniqueConstraint("officer_id", "kind", "period_start", name="uq_report_period"),)
+
+    @property
+    def kind_label(self):
+        return REPORT_KINDS.get(self.kind, self.kind)
+
+
+class DutyRecord(Model):
+    """A duty not done on time — late, missing, urged-but-still-missing report, a missed weekly visit.
+    Records, not colours: bulletins and assessments count them."""
+
+    __tablename__ = "duty_record"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(120), nullable=False, unique=True)  # kind:officer:period:enterprise — recorded once
+    officer_id = Column(Integer, ForeignKey("officer.id"), nullable=False, index=True)
+    kind = Column(String(20), nullable=False)
+    period = Column(String(20), nullable=False)  # 2026-W48 or 2026-11
+    enterprise_id = Column(Integer, ForeignKey("enterprise.id"))
+    report_id = Column(Integer, ForeignKey("report.id"))
+    note = Column(String(300))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    officer = relationship("Officer")
+    enterprise = relationship("Enterprise")
+
+    @property
+    def kind_label(self):
+        return DUTY_KINDS.get(self.kind, self.kind)
+
+
+class OutboundMessage(Model):
+    """One e-mail (a digest of reminders) to one recipient; sent once, retried on failure."""
+
+    __tablename__ = "outbound_message"
+    id = Column(Integer, primary_key=True)
+    recipient_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    to_addr = Column(String(200), nullable=False)
+    subject = Column(String(200), nullable=False)
+    body_text = Column(Text, nullable=False)
+    body_html = Column(Text, nullable=False)
+    attachment_name = Column(String(200))
+    attachment = Column(LargeBinary)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    not_before = Column(DateTime, nullable=False, default=utcnow, index=True)  # quiet hours
+    status = Column(String(10), nullable=False, default="pending", index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(500))
+    sent_at = Column(DateTime)
+    eml_path = Column(String(300))
+
+    recipient = relationship("User", foreign_keys=[recipient_id])
+
+
+class Reminder(Model):
+    """One reminder about one item for one recipient; the unique dedupe key makes it happen once."""
+
+    __tablename__ = "reminder"
+    id = Column(Integer, primary_key=True)
+    dedupe_key = Column(String(200), nullable=False, unique=True)
+    recipient_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
+    kind = Column(String(30), nullable=False)
+    item_type = Column(String(20), nullable=False)
+    item_id = Column(Integer)
+    tier = Column(String(20))
+    period = Column(String(20))
+    text = Column(String(500), nullable=False)
+    link = Column(String(300))
+    message_id = Column(Integer, ForeignKey("outbound_message.id"), index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    message = relationship("OutboundMessage")
+
+
+class Bulletin(Model):
+    """通报: drafted by beat, commented and published by the office."""
+
+    __tablename__ = "bulletin"
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(10), nullable=False)
+    period_start = Column(Date, nullable=False)
+    period_end = Column(Date, nullable=False)
+    status = Column(String(10), nullable=False, default="draft")
+    title = Column(String(200), nullable=False)
+    commentary = Column(Text, nullable=False, default="")
+    data = Column(JSON, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    published_at = Column(DateTime)
+    published_by_id = Column(Integer, ForeignKey("ab_user.id"))
+
+    __table_args__ = (UniqueConstraint("kind", "period_start", name="uq_bulletin_period"),)

@@ -15,7 +15,9 @@ MENU_MASTER = ["基础数据", "服务官", "责任单位"]
 MENU_LEDGER = ["问题台账"]  # the category and its list (its title follows the role)
 MENU_FILE = ["登记问题"]
 MENU_OVERDUE = ["超期问题"]
-MENU_SETTINGS = ["系统设置", "节假日", "问题类别", "时限设置"]
+MENU_SETTINGS = ["系统设置", "节假日", "问题类别", "时限设置", "定时任务"]
+MENU_REPORTS = ["工作报告", "周报与月度台账", "履职记录", "通报"]
+MAIL_PREF = [("can_read", "MailPreference"), ("can_write", "MailPreference")]
 
 # what every logged-in person may do with their own account
 SELF_SERVICE = [
@@ -41,17 +43,21 @@ def _office():
     perms += [(DELETE, m) for m in ("Enterprise", "Department", "Officer", "Visit")]
     perms += [("end_assignment", "Assignment")]
     perms += [(p, m) for m in ("Holiday", "IssueCategory") for p in (READ, WRITE, DELETE)]
-    perms += [(READ, "Setting"), (WRITE, "Setting")]
-    return perms + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE + MENU_SETTINGS)
+    perms += [(READ, "Setting"), (WRITE, "Setting"), (READ, "Schedule"), (READ, "Report"), (READ, "DutyRecord"),
+              (READ, "Bulletin"), (WRITE, "Bulletin"), (READ, "OutboundMessage"), ("retry", "OutboundMessage")]
+    return perms + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE + MENU_SETTINGS
+                          + MENU_REPORTS + ["发件箱"])
 
 
 ROLE_PERMISSIONS = {
     "Office": _office(),
     "Director": _office(),
-    "Leader": [(READ, m) for m in MODELS + ["Issue", "Holiday", "IssueCategory", "Setting"]]
-    + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_OVERDUE + MENU_SETTINGS),
-    "Officer": [(READ, m) for m in MODELS] + [(WRITE, "Visit"), (DELETE, "Visit"), (READ, "Issue"), (WRITE, "Issue")]
-    + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE),
+    "Leader": [(READ, m) for m in MODELS + ["Issue", "Holiday", "IssueCategory", "Setting", "Schedule", "Report",
+                                            "DutyRecord", "Bulletin"]]
+    + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_OVERDUE + MENU_SETTINGS + MENU_REPORTS),
+    "Officer": [(READ, m) for m in MODELS] + [(WRITE, "Visit"), (DELETE, "Visit"), (READ, "Issue"), (WRITE, "Issue"),
+                                              (READ, "Report"), (WRITE, "Report"), (READ, "DutyRecord")]
+    + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE + ["工作报告", "周报与月度台账", "履职记录"]),
     "Department": [(READ, "Department"), (READ, "Enterprise"), (READ, "Issue"), (WRITE, "Issue")]
     + _menus(["基础数据", "责任单位"] + MENU_LEDGER + MENU_OVERDUE),
     "Enterprise": [(READ, m) for m in ("Enterprise", "Officer", "Assignment", "Visit", "Department")]
@@ -61,7 +67,7 @@ ROLE_PERMISSIONS = {
 }
 for _role, _perms in ROLE_PERMISSIONS.items():
     if _role != "Public":
-        _perms.extend(SELF_SERVICE)
+        _perms.extend(SELF_SERVICE + MAIL_PREF)
 
 ALL_ROLES = ["Admin", *ROLE_PERMISSIONS]
 

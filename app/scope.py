@@ -18,8 +18,8 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from .models import (
-    Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Issue, IssueEvent, Officer, Visit,
-    issue_codepartment,
+    Assignment, Department, DepartmentUser, DutyRecord, Enterprise, EnterpriseUser, Issue, IssueEvent, Officer,
+    Report, Visit, issue_codepartment,
 )
 
 FULL_ROLES = {"Admin", "Office", "Director"}
@@ -132,7 +132,10 @@ def enterprise_ids(user):
     if user is not None and "Enterprise" in roles:
         parts.append(select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == user.id))
     if user is not None and "Department" in roles:  # the enterprises whose problems it handles
-        parts.append(select(Issue.enterprise_id).where(addressed(user)))
+        depts = department_ids(user)  # as lead (read off an index), then as co-department
+        parts.append(select(Issue.enterprise_id).where(member_of(Issue.lead_department_id, depts)))
+        parts.append(select(Issue.enterprise_id).where(member_of(Issue.id, select(
+            issue_codepartment.c.issue_id).where(member_of(issue_codepartment.c.department_id, depts)))))
     if not parts:
         return select(Enterprise.id).where(false())
     query = parts[0]
@@ -162,6 +165,10 @@ def _criterion(model, user):
         if "Department" in roles and user is not None:
             conds.append(column.in_(addressed_issue_ids(user)))
         return or_(*conds) if conds else false()
+    if model in (Report, DutyRecord):  # an officer's own duties
+        if "Officer" in roles and user is not None:
+            return model.officer_id.in_(select(Officer.id).where(Officer.user_id == user.id))
+        return false()
     if model is Officer:
         serving = select(Assignment.officer_id).where(
             Assignment.enterprise_id.in_(ents), Assignment.end_date.is_(None)

@@ -4,6 +4,7 @@ Every task runs inside a Flask app context. The broker is whatever CELERY_BROKER
 a SQLite file through kombu's SQLAlchemy transport by default, Redis in production.
 """
 import logging
+import smtplib
 
 from celery import Celery, Task
 from celery.schedules import crontab
@@ -29,6 +30,19 @@ class AppContextTask(Task):
             return self.run(*args, **kwargs)
 
 
+# the office can see this on 系统设置 → 定时任务 (times are Asia/Shanghai)
+BEAT_SCHEDULE = {
+    "sweep": {"task": "cso.sweep", "schedule": crontab(minute="*/15"),
+              "description": "每15分钟：生成报告草稿、记录迟报漏报、发送到期和超期提醒"},
+    "bulletin-weekly": {"task": "cso.bulletin", "schedule": crontab(minute=0, hour=17, day_of_week="fri"),
+                        "args": ("weekly",), "description": "每周五17:00：生成本周通报草稿"},
+    "bulletin-monthly": {"task": "cso.bulletin", "schedule": crontab(minute=0, hour=8, day_of_month="1"),
+                         "args": ("monthly",), "description": "每月1日8:00：生成上月问题办理情况通报草稿"},
+    "heartbeat": {"task": "cso.heartbeat", "schedule": crontab(minute="*/5"),
+                  "description": "每5分钟：检查任务队列和数据库是否正常"},
+}
+
+
 def make_celery():
     import config
 
@@ -45,9 +59,7 @@ def make_celery():
         worker_prefetch_multiplier=1,
         task_always_eager=config.CELERY_TASK_ALWAYS_EAGER,
         broker_connection_retry_on_startup=True,
-        beat_schedule={
-            "heartbeat": {"task": "cso.heartbeat", "schedule": crontab(minute="*/5")},
-        },
+        beat_schedule={k: {kk: vv for kk, vv in v.items() if kk != "description"} for k, v in BEAT_SCHEDULE.items()},
     )
     return celery
 
@@ -66,3 +78,38 @@ def heartbeat():
     count = db.session.scalar(select(func.count()).select_from(Enterprise))
     log.info("heartbeat: %s enterprises", count)
     return {"enterprises": count}
+
+
+@celery.task(name="cso.sweep", bind=True, max_retries=3, default_retry_delay=60)
+def sweep_task(self, now_iso=None):
+    """Beat's sweep: reminders written once (dedupe keys), then one send task per due message."""
+    from datetime import datetime
+
+    from . import mail, reminders
+
+    now = datetime.fromisoformat(now_iso) if now_iso else None
+    summary = reminders.sweep(now)
+    ids = mail.due_messages(now)
+    for message_id in ids:
+        send_message.delay(message_id)
+    summary["queued"] = len(ids)
+    return summary
+
+
+@celery.task(name="cso.send_message", bind=True, max_retries=8,
+             autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=30, retry_backoff_max=3600, retry_jitter=True)
+def send_message(self, message_id):
+    """Send one message; SMTP failures retry with backoff. A message already sent is skipped."""
+    from . import mail
+
+    return mail.deliver(message_id)
+
+
+@celery.task(name="cso.bulletin")
+def bulletin_task(kind, period=None):
+    from datetime import date
+
+    from . import bulletins
+
+    bulletin = bulletins.generate(kind, date.fromisoformat(period) if period else None)
+    return {"id": bulletin.id, "title": bulletin.title}

@@ -156,7 +156,7 @@ def test_html_add_enterprise_succeeds(client, ctx):
     assert ent is not None and ent.phone == "0391-3563650"
 
 
-def test_celery_worker_runs_the_scheduled_task(tmp_path):
+def test_celery_worker_runs_the_scheduled_task(app, tmp_path):
     """A real worker process on the configured broker (SQLite by default, Redis in CI)."""
     env = {**os.environ, "DATABASE_URL": DB_URL}
     if not os.environ.get("CELERY_BROKER_URL"):

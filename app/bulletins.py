@@ -1,0 +1,166 @@
+"""通报 — weekly and month-end bulletins for the leading group (seed 六(三)(四), 七(一)).
+
+``generate`` (beat on Fridays and on the 1st, or ``flask cso bulletin``) writes a *draft* with a
+snapshot of the figures; the office edits the commentary and ``publish``es it: then it is a page
+in the portal, an .xlsx attachment and an e-mail to the leaders."""
+import io
+from html import escape
+from datetime import timedelta
+
+import xlsxwriter
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func, select
+
+from . import clock, db, duties
+from .deadlines import OPEN_STATUSES
+from .mail import next_send_time, to_utc_naive
+from .models import (
+    DUTY_KINDS, ISSUE_STATUSES, Assignment, Bulletin, Department, DutyRecord, Issue, IssueCategory,
+    Officer, OutboundMessage, Visit,
+)
+
+
+class BulletinError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _period(kind, day):
+    if kind == "weekly":
+        start = clock.week_start(day)
+        return start, start + timedelta(days=6)
+    first = day.replace(day=1) - relativedelta(months=1)
+    return first, day.replace(day=1) - timedelta(days=1)
+
+
+def _issue_rows(query):
+    return [[i.number, i.enterprise.name, i.title, ISSUE_STATUSES[i.status],
+             i.lead_department.name if i.lead_department else ""] for i in db.session.scalars(query.order_by(Issue.id))]
+
+
+def _in(column, start, end):
+    return (func.date(column) >= start) & (func.date(column) <= end)
+
+
+def snapshot(kind, start, end):
+    today = clock.today()
+    data = {"new": _issue_rows(select(Issue).where(Issue.received_on.between(start, end))),
+            "closed": _issue_rows(select(Issue).where(Issue.status == "closed", _in(Issue.closed_at, start, end))),
+            "open_count": db.session.scalar(select(func.count()).select_from(Issue).where(Issue.status.in_(OPEN_STATUSES)))}
+    data["in_progress"] = _issue_rows(select(Issue).where(Issue.status.in_(("assigned", "in_progress"))))
+    data["overdue_by_department"] = [[name, n] for name, n in db.session.execute(
+        select(Department.name, func.count()).join(Issue, Issue.lead_department_id == Department.id).where(
+            Issue.status.in_(OPEN_STATUSES), Issue.due_on < today).group_by(Department.name)
+        .order_by(func.count().desc()))]
+    coverage = []
+    visited = set(db.session.scalars(select(Visit.enterprise_id).where(Visit.visit_date.between(start, end))))
+    for officer in db.session.scalars(select(Officer).join(Assignment).where(
+            Assignment.role == "chief", Assignment.end_date.is_(None)).distinct().order_by(Officer.name)):
+        ents = [e.id for e in duties.enterprises_of(officer.id)]
+        coverage.append([officer.name, sum(1 for e in ents if e in visited), len(ents)])
+    data["visit_coverage"] = coverage
+    data["duty_records"] = [[r.officer.name, DUTY_KINDS.get(r.kind, r.kind), r.note or ""] for r in db.session.scalars(
+        select(DutyRecord).where(_in(DutyRecord.created_at, start, end + timedelta(days=7))).order_by(DutyRecord.id))
+        if r.kind in ("late_report", "missing_report", "urged_missing")]
+    if kind == "monthly":
+        data["by_status"] = [[ISSUE_STATUSES[s], n] for s, n in db.session.execute(
+            select(Issue.status, func.count()).group_by(Issue.status))]
+        data["by_category"] = [[name or "未分类", n] for name, n in db.session.execute(
+            select(IssueCategory.name, func.count()).select_from(Issue).outerjoin(IssueCategory).group_by(IssueCategory.name))]
+        closed_total = db.session.scalar(select(func.count()).select_from(Issue).where(Issue.status == "closed"))
+        valid = db.session.scalar(select(func.count()).select_from(Issue).where(Issue.status != "void"))
+        data["solution_rate"] = round(100.0 * closed_total / valid, 1) if valid else 0.0
+    return data
+
+
+def generate(kind, day=None):
+    """Write (or refresh) the draft bulletin of the period holding ``day``; a published one stays."""
+    if kind not in ("weekly", "monthly"):
+        raise BulletinError(422, "通报类型应为 weekly（周通报）或 monthly（月通报）。")
+    day = day or clock.today()
+    start, end = _period(kind, day)
+    bulletin = db.session.scalar(select(Bulletin).where(Bulletin.kind == kind, Bulletin.period_start == start))
+    if bulletin is not None and bulletin.status == "published":
+        return bulletin
+    title = (f"首席服务官工作周通报（{start:%Y年%m月%d日}—{end:%m月%d日}）" if kind == "weekly"
+             else f"企业问题办理情况月报（{start:%Y年%m月}）")
+    if bulletin is None:
+        bulletin = Bulletin(kind=kind, period_start=start, period_end=end, status="draft", title=title, commentary="",
+                            data={}, created_at=clock.utcnow())
+        db.session.add(bulletin)
+    bulletin.data = snapshot(kind, start, end)
+    db.session.commit()
+    return bulletin
+
+
+SECTIONS = [
+    ("new", "本期新增问题", ["问题编号", "企业名称", "问题", "状态", "牵头单位"]),
+    ("in_progress", "正在办理的问题", ["问题编号", "企业名称", "问题", "状态", "牵头单位"]),
+    ("closed", "本期销号问题", ["问题编号", "企业名称", "问题", "状态", "牵头单位"]),
+    ("overdue_by_department", "超期问题（按牵头单位）", ["牵头单位", "超期数"]),
+    ("visit_coverage", "走访覆盖（按首席服务官）", ["首席服务官", "已走访企业", "包联企业"]),
+    ("duty_records", "迟报、漏报、催而不报", ["服务官", "类型", "说明"]),
+    ("by_status", "问题状态分布", ["状态", "数量"]),
+    ("by_category", "问题类别分布", ["类别", "数量"]),
+]
+
+
+def workbook(bulletin):
+    """The bulletin as .xlsx bytes (text stays text: no formulas from user input)."""
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    title_fmt = wb.add_format({"bold": True, "font_size": 14})
+    head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
+    cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    ws = wb.add_worksheet("通报")
+    ws.write_string(0, 0, bulletin.title, title_fmt)
+    ws.write_string(1, 0, f"说明：{bulletin.commentary or '（无）'}")
+    row = 3
+    for key, label, headers in SECTIONS:
+        if key not in bulletin.data:
+            continue
+        ws.write_string(row, 0, f"{label}（{len(bulletin.data[key])}）", title_fmt)
+        row += 1
+        for c, h in enumerate(headers):
+            ws.write_string(row, c, h, head)
+        row += 1
+        for values in bulletin.data[key]:
+            for c, v in enumerate(values):
+                ws.write(row, c, v, cell) if isinstance(v, (int, float)) else ws.write_string(row, c, str(v), cell)
+            row += 1
+        row += 1
+    if "solution_rate" in bulletin.data:
+        ws.write_string(row, 0, f"问题解决率：{bulletin.data['solution_rate']}%")
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 2, 36)
+    ws.set_column(3, 4, 14)
+    wb.close()
+    return out.getvalue()
+
+
+def publish(bulletin_id, user, commentary):
+    from .reminders import _link, users_with_role
+
+    bulletin = db.session.get(Bulletin, bulletin_id)
+    if bulletin is None:
+        raise BulletinError(404, "通报不存在。")
+    if bulletin.status == "published":
+        raise BulletinError(409, "该通报已经发布。")
+    bulletin.commentary = (commentary or "").strip()
+    bulletin.status, bulletin.published_at = "published", clock.utcnow()
+    bulletin.published_by_id = user.id if user is not None else None
+    data = workbook(bulletin)
+    send_at = to_utc_naive(next_send_time(clock.now()))
+    for leader in users_with_role("Leader"):
+        if not leader.email:
+            continue
+        text = f"{bulletin.title}已发布。\n\n{bulletin.commentary}\n\n详见附件，或登录平台查看：{_link(f'/bulletins/{bulletin.id}')}"
+        db.session.add(OutboundMessage(
+            recipient_id=leader.id, to_addr=leader.email, subject=f"【通报】{bulletin.title}", body_text=text,
+            body_html="<p>" + escape(text).replace("\n", "<br>") + "</p>", attachment_name=f"{bulletin.title}.xlsx",
+            attachment=data, created_at=clock.utcnow(), not_before=send_at, status="pending"))
+    db.session.commit()
+    return bulletin
+
+

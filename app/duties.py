@@ -1,0 +1,216 @@
+"""Officers' duties (seed 六(一)(三), 七(一), 八(七)): the weekly report (周报) due by Friday, the
+monthly work ledger (月度工作台账) due by the 5th, a visit to every enterprise every week — and the
+records of what was late (迟报), missing (漏报), urged but still missing (催而不报) or not visited.
+
+Every entry point (screens, CLI, beat) calls these functions with an explicit ``today``/``now``."""
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import and_, exists, func, select
+
+from . import clock, db, workdays
+from .models import (
+    Assignment, DutyRecord, Enterprise, Issue, IssueEvent, Officer, Reminder, Report, Visit,
+)
+from .policy import Policy, get_policy
+
+
+class DutyError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+# --- periods and due dates -------------------------------------------------------------------------
+
+def _shift(day, policy: Policy):
+    """A due day that is not a working day moves as the office set it (next / previous / stays)."""
+    if policy.due_shift == 0 or workdays.is_workday(day):
+        return day
+    return workdays.add_workdays(day, 0) if policy.due_shift > 0 else workdays.add_workdays(day, -1)
+
+
+def week_key(day):
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def month_key(day):
+    return f"{day.year}-{day.month:02d}"
+
+
+def weekly_period(day, policy: Policy):
+    """(start, end, due) of the week holding ``day``; due on the set weekday of that week."""
+    start = clock.week_start(day)
+    return start, start + timedelta(days=6), _shift(start + timedelta(days=policy.weekly_due_weekday - 1), policy)
+
+
+def monthly_period(day, policy: Policy):
+    """(start, end, due) of the month *reported* in ``day``'s month: last month, due on the set day."""
+    first = day.replace(day=1)
+    start = first - relativedelta(months=1)
+    return start, first - timedelta(days=1), _shift(first.replace(day=policy.monthly_due_day), policy)
+
+
+def period_key(report):
+    return week_key(report.period_start) if report.kind == "weekly" else month_key(report.period_start)
+
+
+# --- drafting ------------------------------------------------------------------------------------------
+
+def active_officers():
+    """Chief officers in post: they owe the weekly report and the monthly work ledger."""
+    return db.session.scalars(select(Officer).where(Officer.active.is_(True), exists().where(
+        Assignment.officer_id == Officer.id, Assignment.role == "chief", Assignment.end_date.is_(None)))
+        .order_by(Officer.id)).all()
+
+
+def enterprises_of(officer_id, day=None):
+    query = select(Enterprise).join(Assignment, Assignment.enterprise_id == Enterprise.id).where(
+        Assignment.officer_id == officer_id, Assignment.end_date.is_(None))
+    return db.session.scalars(query.order_by(Enterprise.name).distinct()).all()
+
+
+def draft_content(officer, start, end):
+    """The officer's own data for the period, written out for them to edit before submitting."""
+    lines = []
+    ents = enterprises_of(officer.id)
+    ids = [e.id for e in ents]
+    visits = db.session.scalars(select(Visit).where(
+        Visit.officer_id == officer.id, Visit.visit_date.between(start, end)).order_by(Visit.visit_date)).all()
+    by_ent = {}
+    for v in visits:
+        by_ent.setdefault(v.enterprise_id, []).append(v)
+    lines.append(f"一、走访服务情况（{start:%Y-%m-%d}至{end:%Y-%m-%d}）")
+    for ent in ents:
+        items = by_ent.get(ent.id, [])
+        if items:
+            detail = "；".join(f"{v.visit_date:%m月%d日}{v.mode_label}：{v.summary}" for v in items)
+            lines.append(f"  {ent.name}：走访{len(items)}次。{detail}")
+        else:
+            lines.append(f"  {ent.name}：本期未走访。")
+    policies = [v for v in visits if v.topics and "政策宣传" in v.topics]
+    lines.append(f"二、政策宣传：{len(policies)}次。")
+    filed = db.session.scalars(select(Issue).where(
+        Issue.enterprise_id.in_(ids), Issue.received_on.between(start, end)).order_by(Issue.id)).all() if ids else []
+    lines.append(f"三、收集企业问题{len(filed)}个" + ("：" + "；".join(f"{i.number}{i.title}" for i in filed) if filed else "。"))
+    closed = db.session.scalars(select(Issue).where(
+        Issue.enterprise_id.in_(ids), Issue.status == "closed",
+        func.date(Issue.closed_at) >= start, func.date(Issue.closed_at) <= end)).all() if ids else []
+    open_count = db.session.scalar(select(func.count()).select_from(Issue).where(
+        Issue.enterprise_id.in_(ids), Issue.status.in_(("new", "accepted", "assigned", "in_progress")))) if ids else 0
+    progress = db.session.scalar(select(func.count()).select_from(IssueEvent).join(Issue).where(
+        Issue.enterprise_id.in_(ids), IssueEvent.action == "progress",
+        func.date(IssueEvent.at) >= start, func.date(IssueEvent.at) <= end)) if ids else 0
+    lines.append(f"四、问题办理：本期销号{len(closed)}个，办理进展反馈{progress}次，尚未办结{open_count}个。")
+    lines.append("五、下一步工作打算：")
+    return "\n".join(lines)
+
+
+def ensure_reports(today=None):
+    """Create the draft reports of the current periods for every chief officer (idempotent).
+    A period whose due day has already passed when it is first seen (a new deployment, a new
+    officer) is not created: nobody is recorded for a duty the portal never asked for."""
+    today = today or clock.today()
+    policy = get_policy()
+    made = 0
+    for officer in active_officers():
+        for kind, (start, end, due) in (("weekly", weekly_period(today, policy)),
+                                        ("monthly", monthly_period(today, policy))):
+            if due < today:
+                continue
+            exists_ = db.session.scalar(select(Report.id).where(
+                Report.officer_id == officer.id, Report.kind == kind, Report.period_start == start))
+            if exists_:
+                continue
+            db.session.add(Report(officer_id=officer.id, kind=kind, period_start=start, period_end=end,
+                                  due_on=due, status="draft", content=draft_content(officer, start, end),
+                                  created_at=clock.utcnow()))
+            made += 1
+    db.session.flush()
+    return made
+
+
+def _record(officer_id, kind, period, enterprise_id=None, report_id=None, note=None):
+    key = f"{kind}:{officer_id}:{period}:{enterprise_id or '-'}"
+    if db.session.scalar(select(DutyRecord.id).where(DutyRecord.key == key)):
+        return None
+    rec = DutyRecord(key=key, officer_id=officer_id, kind=kind, period=period, enterprise_id=enterprise_id,
+                     report_id=report_id, note=note, created_at=clock.utcnow())
+    db.session.add(rec)
+    return rec
+
+
+def submit_report(user, report_id, content):
+    """The officer submits their own report; after its due day it is also recorded as late (迟报)."""
+    report = db.session.get(Report, report_id)
+    officer = db.session.scalar(select(Officer).where(Officer.user_id == user.id)) if user is not None else None
+    if report is None or officer is None or report.officer_id != officer.id:
+        raise DutyError(404, "报告不存在或不是您的报告。")
+    if report.status == "submitted":
+        raise DutyError(409, "该报告已经提交。")
+    content = (content or "").strip()
+    if len(content) < 10:
+        raise DutyError(422, "报告内容过短，请补充后再提交。")
+    now = clock.now()
+    report.content, report.status, report.submitted_at = content, "submitted", clock.utcnow()
+    if now.date() > report.due_on:
+        _record(report.officer_id, "late_report", period_key(report), report_id=report.id,
+                note=f"{report.kind_label}应于{report.due_on:%Y-%m-%d}前报送，实际{now:%Y-%m-%d}报送")
+    db.session.flush()
+    return report
+
+
+def record_lapses(today=None):
+    """After due days pass: missing reports (漏报), urged but still missing (催而不报), and last
+    week's enterprises nobody visited. Idempotent; returns the new records."""
+    today = today or clock.today()
+    policy = get_policy()
+    new = []
+    for report in db.session.scalars(select(Report).where(Report.status == "draft", Report.due_on < today)):
+        rec = _record(report.officer_id, "missing_report", period_key(report), report_id=report.id,
+                      note=f"{report.kind_label}（{report.period_start:%Y-%m-%d}起）逾期未报")
+        if rec:
+            new.append(rec)
+        urged_on = db.session.scalar(select(func.min(Reminder.created_at)).where(
+            Reminder.item_type == "report", Reminder.item_id == report.id, Reminder.tier == "late"))
+        if urged_on and workdays.workdays_between(clock.local(urged_on).date(), today) >= policy.urge_grace_days:
+            rec = _record(report.officer_id, "urged_missing", period_key(report), report_id=report.id,
+                          note=f"{clock.local(urged_on):%Y-%m-%d}催报后仍未报送")
+            if rec:
+                new.append(rec)
+    last_week = clock.week_start(today) - timedelta(days=7)
+    new += _missed_visits(last_week, last_week + timedelta(days=6))
+    db.session.flush()
+    return new
+
+
+def _missed_visits(start, end):
+    """Enterprises with an active chief and no visit by any of their officers in [start, end]."""
+    chiefs = db.session.execute(select(Assignment.enterprise_id, Assignment.officer_id).where(
+        Assignment.role == "chief", Assignment.start_date <= start, Assignment.end_date.is_(None))).all()
+    visited = set(db.session.scalars(select(Visit.enterprise_id).where(Visit.visit_date.between(start, end))))
+    out = []
+    for enterprise_id, officer_id in chiefs:
+        if enterprise_id not in visited:
+            rec = _record(officer_id, "missed_visit", week_key(start), enterprise_id=enterprise_id,
+                          note=f"{start:%Y-%m-%d}至{end:%Y-%m-%d}未走访")
+            if rec:
+                out.append(rec)
+    return out
+
+
+def unvisited_this_week(today):
+    """(enterprise, [officer user ids]) for enterprises with no visit yet this week."""
+    start, end = clock.week_range(today)
+    visited = set(db.session.scalars(select(Visit.enterprise_id).where(Visit.visit_date.between(start, min(end, today)))))
+    rows = db.session.execute(select(Enterprise, Officer.user_id).join(
+        Assignment, and_(Assignment.enterprise_id == Enterprise.id, Assignment.end_date.is_(None))).join(
+        Officer, Officer.id == Assignment.officer_id).where(Officer.user_id.is_not(None))).all()
+    out = {}
+    for ent, user_id in rows:
+        if ent.id not in visited:
+            out.setdefault(ent, set()).add(user_id)
+    return sorted(out.items(), key=lambda kv: kv[0].id)
+
+

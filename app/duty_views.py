@@ -1,0 +1,239 @@
+"""Screens for duties and their rhythms: reports (周报/月报), duty records (迟报/漏报/催而不报/未走访),
+the outbox, bulletins (通报), the beat schedule, and each user's mail preference."""
+from urllib.parse import quote
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, action, expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from sqlalchemy import select
+
+from . import bulletins, clock, db, duties, scope
+from .models import DUTY_KINDS, REPORT_KINDS, AccountState, Bulletin, DutyRecord, OutboundMessage, Report
+from .validation import valid_id
+from .views import CSOModelView
+
+MESSAGE_STATUSES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
+
+
+class ReportsView(BaseView):
+    route_base = "/reports"
+    class_permission_name = "Report"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"list": "read", "show": "read", "save": "write"}
+    default_view = "list"
+
+    def _visible(self):
+        return scope.restrict(Report, select(Report), scope.current_user())
+
+    @expose("/")
+    @has_access
+    def list(self):
+        query = self._visible()
+        kind, status = request.args.get("kind"), request.args.get("status")
+        if kind in REPORT_KINDS:
+            query = query.where(Report.kind == kind)
+        if status in ("draft", "submitted"):
+            query = query.where(Report.status == status)
+        rows = db.session.scalars(query.order_by(Report.period_start.desc(), Report.id).limit(500)).all()
+        return self.render_template("cso/reports.html", rows=rows, kinds=REPORT_KINDS, today=clock.today(),
+                                    args=request.args)
+
+    @expose("/<pk>")
+    @has_access
+    def show(self, pk):
+        report = db.session.scalar(self._visible().where(Report.id == int(pk))) if valid_id(pk) else None
+        if report is None:
+            abort(404)
+        user = scope.current_user()
+        mine = report.officer.user_id == (user.id if user else None)
+        return self.render_template("cso/report_show.html", report=report, editable=mine and report.status == "draft",
+                                    today=clock.today())
+
+    @expose("/<pk>", methods=["POST"])
+    @has_access
+    def save(self, pk):
+        report = db.session.scalar(self._visible().where(Report.id == int(pk))) if valid_id(pk) else None
+        if report is None:
+            abort(404)
+        user = scope.current_user()
+        content = request.form.get("content", "")
+        if request.form.get("submit"):
+            try:
+                duties.submit_report(user, report.id, content)
+                db.session.commit()
+                flash("已报送。", "success")
+            except duties.DutyError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+        elif report.officer.user_id == user.id and report.status == "draft":
+            report.content = content
+            db.session.commit()
+            flash("草稿已保存。", "success")
+        else:
+            flash("只能修改自己尚未报送的报告。", "danger")
+        return redirect(url_for("ReportsView.show", pk=report.id))
+
+
+class DutyRecordView(CSOModelView):
+    datamodel = SQLAInterface(DutyRecord)
+    class_permission_name = "DutyRecord"
+    base_permissions = ["can_read"]
+    list_title = show_title = "履职记录（迟报、漏报、催而不报、未按周走访）"
+    label_columns = {"officer": "服务官", "officer.name": "服务官", "kind": "类型", "period": "期间",
+                     "enterprise": "企业", "enterprise.name": "企业", "note": "说明", "created_at": "记录时间"}
+    list_columns = ["created_at", "officer.name", "kind", "period", "enterprise.name", "note"]
+    show_columns = ["created_at", "officer", "kind", "period", "enterprise", "note"]
+    search_columns = ["kind", "period", "created_at"]
+    base_order = ("created_at", "desc")
+    formatters_columns = {"kind": lambda v: DUTY_KINDS.get(v, v)}
+
+
+class OutboxView(CSOModelView):
+    datamodel = SQLAInterface(OutboundMessage)
+    class_permission_name = "OutboundMessage"
+    base_permissions = ["can_read", "retry"]
+    list_title = show_title = "发件箱（系统邮件）"
+    label_columns = {"created_at": "生成时间（UTC）", "to_addr": "收件人", "subject": "主题", "status": "状态",
+                     "attempts": "尝试次数", "last_error": "最近错误", "sent_at": "发送时间（UTC）",
+                     "not_before": "最早发送时间（UTC）", "body_text": "正文", "eml_path": "邮件文件"}
+    list_columns = ["created_at", "to_addr", "subject", "status", "attempts", "not_before", "sent_at", "last_error"]
+    show_columns = ["created_at", "to_addr", "subject", "status", "attempts", "not_before", "sent_at", "last_error",
+                    "eml_path", "body_text"]
+    search_columns = ["to_addr", "subject", "status", "created_at"]
+    base_order = ("id", "desc")
+    formatters_columns = {"status": lambda v: MESSAGE_STATUSES.get(v, v)}
+
+    @action("retry", "重新发送", "确定重新发送所选邮件吗？", "fa-repeat", multiple=True)
+    def retry(self, items):
+        items = items if isinstance(items, list) else [items]
+        count = 0
+        for item in items:
+            if item.status != "sent":
+                item.status, item.not_before, item.attempts = "pending", clock.utcnow(), 0
+                count += 1
+        db.session.commit()
+        flash(f"已将{count}封邮件重新排队，下一次巡检时发送。", "success")
+        return redirect(self.get_redirect())
+
+
+class BulletinsView(BaseView):
+    route_base = "/bulletins"
+    class_permission_name = "Bulletin"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"list": "read", "show": "read", "download": "read", "generate": "write",
+                              "publish": "write"}
+    default_view = "list"
+
+    def _office(self):
+        return bool(scope.role_names(scope.current_user()) & scope.FULL_ROLES)
+
+    def _get(self, pk):
+        bulletin = db.session.get(Bulletin, int(pk)) if valid_id(pk) else None
+        if bulletin is None or (bulletin.status != "published" and not self._office()):
+            abort(404)
+        return bulletin
+
+    @expose("/")
+    @has_access
+    def list(self):
+        query = select(Bulletin).order_by(Bulletin.period_start.desc(), Bulletin.kind)
+        if not self._office():
+            query = query.where(Bulletin.status == "published")
+        return self.render_template("cso/bulletins.html", rows=db.session.scalars(query.limit(200)).all(),
+                                    office=self._office())
+
+    @expose("/<pk>")
+    @has_access
+    def show(self, pk):
+        return self.render_template("cso/bulletin_show.html", b=self._get(pk), sections=bulletins.SECTIONS,
+                                    office=self._office())
+
+    @expose("/<pk>/xlsx")
+    @has_access
+    def download(self, pk):
+        b = self._get(pk)
+        name = f"{b.title}.xlsx"
+        return Response(bulletins.workbook(b), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename=bulletin-{b.id}.xlsx; filename*=UTF-8''{quote(name)}"})
+
+    @expose("/generate", methods=["POST"])
+    @has_access
+    def generate(self):
+        kind = request.form.get("kind")
+        try:
+            b = bulletins.generate(kind)
+        except bulletins.BulletinError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for("BulletinsView.list"))
+        flash(f"已生成草稿：{b.title}", "success")
+        return redirect(url_for("BulletinsView.show", pk=b.id))
+
+    @expose("/<pk>/publish", methods=["POST"])
+    @has_access
+    def publish(self, pk):
+        try:
+            b = bulletins.publish(int(pk) if valid_id(pk) else 0, scope.current_user(), request.form.get("commentary"))
+            flash(f"已发布，并已向领导小组成员发送邮件：{b.title}", "success")
+        except bulletins.BulletinError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for("BulletinsView.show", pk=pk))
+
+
+class ScheduleView(BaseView):
+    route_base = "/settings/schedule"
+    class_permission_name = "Schedule"
+    base_permissions = ["can_read"]
+    method_permission_name = {"show": "read"}
+    default_view = "show"
+
+    @expose("/")
+    @has_access
+    def show(self):
+        from .tasks import BEAT_SCHEDULE, celery
+
+        rows = [(name, entry["task"], entry["description"], str(entry["schedule"])) for name, entry in BEAT_SCHEDULE.items()]
+        return self.render_template("cso/schedule.html", rows=rows, broker=celery.conf.broker_url.split("@")[-1],
+                                    timezone=celery.conf.timezone)
+
+
+class MailPreferenceView(BaseView):
+    route_base = "/settings/mail"
+    class_permission_name = "MailPreference"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"show": "read", "save": "write"}
+    default_view = "show"
+
+    @expose("/")
+    @has_access
+    def show(self):
+        user = scope.current_user()
+        state = db.session.get(AccountState, user.id)
+        return self.render_template("cso/mail_pref.html", mode=state.mail_mode if state else "immediate",
+                                    email=user.email)
+
+    @expose("/", methods=["POST"])
+    @has_access
+    def save(self):
+        mode = request.form.get("mode")
+        if mode not in ("immediate", "daily"):
+            flash("请选择“即时提醒”或“每日汇总”。", "danger")
+            return redirect(url_for("MailPreferenceView.show"))
+        user = scope.current_user()
+        state = db.session.get(AccountState, user.id) or AccountState(user_id=user.id, failed_logins=0)
+        state.mail_mode = mode
+        db.session.add(state)
+        db.session.commit()
+        flash("已保存。", "success")
+        return redirect(url_for("MailPreferenceView.show"))
+
+
+def register(appbuilder):
+    appbuilder.add_view(ReportsView, "周报与月度台账", href="/reports/", icon="fa-file-text", category="工作报告",
+                        category_icon="fa-calendar-check-o")
+    appbuilder.add_view(DutyRecordView, "履职记录", icon="fa-flag", category="工作报告")
+    appbuilder.add_view(BulletinsView, "通报", href="/bulletins/", icon="fa-bullhorn", category="工作报告")
+    appbuilder.add_view(OutboxView, "发件箱", icon="fa-envelope", category="系统设置")
+    appbuilder.add_view(ScheduleView, "定时任务", href="/settings/schedule/", icon="fa-clock-o", category="系统设置")
+    appbuilder.add_view_no_menu(MailPreferenceView)

@@ -1,0 +1,119 @@
+"""Sending mail: SMTP when MAIL_SERVER is set, else ``.eml`` files in MAIL_OUTBOX.
+
+Messages are rows (OutboundMessage) first and mail second, so nothing is lost when the SMTP
+server is down: a failed attempt is counted, kept with its error (visible to Admin and Office)
+and retried later with a growing pause; a sent message is never sent again."""
+import os
+import smtplib
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask import current_app
+from sqlalchemy import select
+
+from . import clock, db, workdays
+from .models import OutboundMessage
+from .policy import get_policy
+
+MAX_ATTEMPTS = 6
+
+
+def next_send_time(now, policy=None):
+    """``now`` if it is inside working hours on a working day, else the next working morning."""
+    policy = policy or get_policy()
+    local = now.astimezone(clock.tz()) if now.tzinfo else now.replace(tzinfo=clock.tz())
+    hhmm = local.hour * 100 + local.minute
+    start_h, start_m = divmod(policy.quiet_start, 100)
+    if workdays.is_workday(local.date()) and policy.quiet_start <= hhmm < policy.quiet_end:
+        return local
+    day = local.date() if (workdays.is_workday(local.date()) and hhmm < policy.quiet_start) \
+        else workdays.add_workdays(local.date(), 1)
+    return datetime(day.year, day.month, day.day, start_h, start_m, tzinfo=clock.tz())
+
+
+def to_utc_naive(moment):
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def build(message):
+    mail = EmailMessage()
+    mail["Subject"] = message.subject
+    mail["From"] = formataddr(("首席服务官工作平台", current_app.config["MAIL_DEFAULT_SENDER"]))
+    mail["To"] = message.to_addr
+    mail["Message-ID"] = make_msgid(idstring=f"cso{message.id}")
+    mail.set_content(message.body_text)
+    mail.add_alternative(message.body_html, subtype="html")
+    if message.attachment:
+        mail.add_attachment(message.attachment, maintype="application",
+                            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            filename=message.attachment_name)
+    return mail
+
+
+def _send_smtp(mail):
+    cfg = current_app.config
+    cls = smtplib.SMTP_SSL if cfg.get("MAIL_USE_SSL") else smtplib.SMTP
+    with cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
+        if cfg.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if cfg.get("MAIL_USERNAME"):
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+        smtp.send_message(mail)
+
+
+def _write_eml(message, mail):
+    folder = current_app.config["MAIL_OUTBOX"]
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{clock.now():%Y%m%d-%H%M%S}-{message.id:06d}.eml")
+    with open(path, "wb") as fh:
+        fh.write(bytes(mail))
+    return path
+
+
+def deliver(message_id):
+    """Send one pending message now. Returns its status. Safe to call twice: a sent one is skipped."""
+    query = select(OutboundMessage).where(OutboundMessage.id == message_id)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # two workers never send the same message
+    message = db.session.scalar(query)
+    if message is None or message.status != "pending":
+        db.session.rollback()
+        return message.status if message is not None else None
+    mail = build(message)
+    message.attempts += 1
+    try:
+        if current_app.config.get("MAIL_SERVER"):
+            _send_smtp(mail)
+        else:
+            message.eml_path = _write_eml(message, mail)
+    except (OSError, smtplib.SMTPException) as exc:
+        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = "failed"
+        else:  # back off: 2, 4, 8 … minutes
+            message.not_before = clock.utcnow() + timedelta(minutes=2 ** message.attempts)
+        db.session.commit()
+        raise
+    message.status, message.sent_at, message.last_error = "sent", clock.utcnow(), None
+    db.session.commit()
+    return message.status
+
+
+def due_messages(now=None):
+    """Ids of pending messages whose time has come (quiet hours and back-off respected)."""
+    now_utc = to_utc_naive(now) if now else clock.utcnow()
+    return list(db.session.scalars(select(OutboundMessage.id).where(
+        OutboundMessage.status == "pending", OutboundMessage.not_before <= now_utc).order_by(OutboundMessage.id)))
+
+
+def deliver_due(now=None):
+    """Send what is due, one by one; a failure is recorded and the others still go. (sent, failed)"""
+    sent = failed = 0
+    for message_id in due_messages(now):
+        try:
+            if deliver(message_id) == "sent":
+                sent += 1
+        except (OSError, smtplib.SMTPException):
+            failed += 1
+    return sent, failed

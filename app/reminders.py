@@ -1,0 +1,192 @@
+"""The sweep: who must be reminded of what, now — written once per (recipient, item, tier, period)
+and sent as one digest per recipient (seed 六(一)(三)(五), 七, 八(七)).
+
+``sweep(now)`` is what beat runs every quarter hour and what ``flask cso sweep --now …`` runs by
+hand. It creates the current draft reports, records lapses, writes reminders (a unique dedupe
+key per reminder: a second sweep at the same moment writes nothing) and groups them into
+messages that respect quiet hours. Sending is separate (``mail.deliver_due``), so a crash between
+the two loses nothing: the messages wait in the table."""
+from html import escape
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import clock, db, duties
+from .deadlines import OPEN_STATUSES, tier
+from .mail import next_send_time, to_utc_naive
+from .models import (
+    AccountState, DepartmentUser, DutyRecord, Issue, OutboundMessage, Reminder, Report, User,
+)
+from .policy import get_policy
+
+OFFICE_ROLES = ("Office", "Director")
+KIND_TITLES = {
+    "visit": "本周尚未走访的企业", "report_due": "即将到期的报告", "report_late": "逾期未报的报告",
+    "issue_approaching": "即将到期的问题", "issue_overdue": "已超期的问题", "issue_serious": "严重超期的问题",
+    "urged_missing": "催报后仍未报送的服务官", "summary": "每日概况",
+}
+
+
+def users_with_role(*roles):
+    return [u for u in db.session.scalars(select(User).where(User.active.is_(True))) if {r.name for r in u.roles} & set(roles)]
+
+
+def department_users(department_id):
+    return db.session.scalars(select(User).join(DepartmentUser, DepartmentUser.user_id == User.id).where(
+        DepartmentUser.department_id == department_id, User.active.is_(True))).all()
+
+
+def _link(path):
+    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + path
+
+
+def candidates(now):
+    """Everything worth a reminder at ``now``: (user, key, kind, item_type, item_id, tier, period, text, link)."""
+    today = now.date()
+    policy = get_policy()
+    out = []
+    week = duties.week_key(today)
+    # 1. officers: an enterprise with no visit yet this week (from the set weekday on)
+    if today.isoweekday() >= policy.visit_remind_weekday:
+        for ent, user_ids in duties.unvisited_this_week(today):
+            for uid in user_ids:
+                user = db.session.get(User, uid)
+                out.append((user, f"visit:{ent.id}:{week}:{uid}", "visit", "enterprise", ent.id, "unvisited", week,
+                            f"{ent.name}：本周（{week}）尚未走访，每周至少走访一次。", _link(f"/enterpriseview/show/{ent.id}")))
+    # 2. officers: reports due within N working days, or late
+    from . import workdays
+
+    for report in db.session.scalars(select(Report).where(Report.status == "draft")):
+        user = report.officer.user
+        if user is None:
+            continue
+        period = duties.period_key(report)
+        if report.due_on < today:
+            out.append((user, f"report:{report.id}:late", "report_late", "report", report.id, "late", period,
+                        f"{report.kind_label}（{period}）应于{report.due_on:%Y-%m-%d}前报送，已逾期，请尽快报送。",
+                        _link(f"/reports/{report.id}")))
+        elif workdays.workdays_between(today, report.due_on) <= policy.report_remind_days:
+            out.append((user, f"report:{report.id}:due_soon", "report_due", "report", report.id, "due_soon", period,
+                        f"{report.kind_label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", _link(f"/reports/{report.id}")))
+    # 3. departments: their problems approaching or past the deadline; the office: seriously overdue ones
+    office = users_with_role(*OFFICE_ROLES)
+    for issue in db.session.scalars(select(Issue).where(Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None))):
+        level = tier(issue.due_on, today, policy)
+        if level is None:
+            continue
+        text = f"{issue.number} {issue.enterprise.name}：{issue.title}（时限{issue.due_on:%Y-%m-%d}，{ {'approaching': '临期', 'overdue': '已超期', 'serious': '严重超期'}[level] }）"
+        link = _link(f"/ledger/{issue.id}")
+        period = issue.due_on.isoformat()
+        kind = {"approaching": "issue_approaching", "overdue": "issue_overdue", "serious": "issue_serious"}[level]
+        if issue.lead_department_id and issue.status in ("assigned", "in_progress"):
+            for user in department_users(issue.lead_department_id):
+                out.append((user, f"issue:{issue.id}:{level}:{period}:{user.id}", kind, "issue", issue.id, level, period, text, link))
+        if level == "serious" or issue.status in ("new", "accepted"):  # the office's own step, or gravely late
+            for user in office:
+                out.append((user, f"issue:{issue.id}:{level}:{period}:{user.id}", kind, "issue", issue.id, level, period, text, link))
+    # 4. the office: officers who ignore an urge (催而不报)
+    for rec in db.session.scalars(select(DutyRecord).where(DutyRecord.kind == "urged_missing")):
+        for user in office:
+            out.append((user, f"urged:{rec.id}:{user.id}", "urged_missing", "duty", rec.id, "urged", rec.period,
+                        f"{rec.officer.name}：{rec.note or ''}", _link("/dutyrecordview/list/")))
+    # 5. leaders who asked for it: a daily summary
+    for user in users_with_role("Leader"):
+        state = db.session.get(AccountState, user.id)
+        if state is None or state.mail_mode != "daily":
+            continue
+        open_count = db.session.scalar(select(func.count()).select_from(Issue).where(Issue.status.in_(OPEN_STATUSES)))
+        overdue = db.session.scalar(select(func.count()).select_from(Issue).where(
+            Issue.status.in_(OPEN_STATUSES), Issue.due_on < today))
+        out.append((user, f"summary:{today.isoformat()}:{user.id}", "summary", "summary", None, "daily", today.isoformat(),
+                    f"{today:%Y-%m-%d}：未办结问题{open_count}个，其中超期{overdue}个。", _link("/ledger/?open=1")))
+    return [c for c in out if c[0] is not None and c[0].email]
+
+
+def _render(user, reminders):
+    groups = {}
+    for r in reminders:
+        groups.setdefault(r.kind, []).append(r)
+    name = f"{user.first_name or ''}{user.last_name or ''}" or user.username
+    text = [f"{name}，您好：", "", "首席服务官工作平台提醒您关注以下事项：", ""]
+    html = [f"<p>{escape(name)}，您好：</p><p>首席服务官工作平台提醒您关注以下事项：</p>"]
+    for kind, items in groups.items():
+        text.append(f"【{KIND_TITLES.get(kind, kind)}】")
+        html.append(f"<h3>{escape(KIND_TITLES.get(kind, kind))}</h3><ul>")
+        for r in items:
+            text.append(f"  · {r.text}  {r.link or ''}")
+            html.append(f'<li>{escape(r.text)} <a href="{escape(r.link or "")}">去处理</a></li>')
+        text.append("")
+        html.append("</ul>")
+    text.append("（本邮件由系统自动发送，请登录平台办理。）")
+    html.append("<p>（本邮件由系统自动发送，请登录平台办理。）</p>")
+    count = len(reminders)
+    subject = f"【首席服务官工作平台】{count}项待办提醒" if count > 1 else f"【首席服务官工作平台】{reminders[0].text[:40]}"
+    return subject, "\n".join(text), "".join(html)
+
+
+def sweep(now=None):
+    """Run the whole sweep at ``now`` (aware or local naive). Returns a summary dict."""
+    now = now or clock.now()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=clock.tz())
+    with clock.at(now):
+        today = now.date()
+        drafts = duties.ensure_reports(today)
+        records = duties.record_lapses(today)
+        db.session.commit()
+        policy = get_policy()
+        existing = set(db.session.scalars(select(Reminder.dedupe_key)))
+        by_user = {}
+        for c in candidates(now):
+            if c[1] not in existing:
+                by_user.setdefault(c[0].id, (c[0], []))[1].append(c)
+                existing.add(c[1])
+        reminders = messages = 0
+        for user, items in by_user.values():
+            try:
+                with db.session.begin_nested():  # a concurrent sweep that got there first wins, quietly
+                    rows = [Reminder(dedupe_key=key, recipient_id=user.id, kind=kind, item_type=itype, item_id=iid,
+                                     tier=level, period=period, text=text[:500], link=link, created_at=clock.utcnow())
+                            for _, key, kind, itype, iid, level, period, text, link in items]
+                    db.session.add_all(rows)
+                    db.session.flush()
+                    message = _message_for(user, now, policy)
+                    for r in rows:
+                        r.message = message
+                    db.session.flush()
+                    everything = db.session.scalars(select(Reminder).where(Reminder.message_id == message.id)
+                                                    .order_by(Reminder.id)).all()
+                    message.subject, message.body_text, message.body_html = _render(user, everything)
+            except IntegrityError:
+                continue
+            reminders += len(rows)
+            messages += 1
+        db.session.commit()
+    return {"now": now.isoformat(timespec="minutes"), "drafted_reports": drafts,
+            "duty_records": len(records), "reminders": reminders, "messages": messages}
+
+
+def _message_for(user, now, policy):
+    """The recipient's message: a pending daily digest is added to; otherwise a new one."""
+    state = db.session.get(AccountState, user.id)
+    daily = state is not None and state.mail_mode == "daily"
+    if daily:
+        pending = db.session.scalar(select(OutboundMessage).where(
+            OutboundMessage.recipient_id == user.id, OutboundMessage.status == "pending",
+            OutboundMessage.not_before > to_utc_naive(now)).order_by(OutboundMessage.id.desc()).limit(1))
+        if pending is not None:
+            return pending
+        from . import workdays
+
+        next_day = workdays.add_workdays(now.date(), 1)
+        start_h, start_m = divmod(policy.quiet_start, 100)
+        send_at = now.replace(year=next_day.year, month=next_day.month, day=next_day.day, hour=start_h,
+                              minute=start_m, second=0, microsecond=0)
+    else:
+        send_at = next_send_time(now, policy)
+    message = OutboundMessage(recipient_id=user.id, to_addr=user.email, subject="", body_text="", body_html="",
+                              created_at=clock.utcnow(), not_before=to_utc_naive(send_at), status="pending")
+    db.session.add(message)
+    db.session.flush()
+    return message

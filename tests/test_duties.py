@@ -1,0 +1,210 @@
+"""Duties, reminders, mail and bulletins (the rhythms of the notice), with time as a parameter."""
+import email
+import os
+import socket
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from email import policy as email_policy
+
+import pytest
+from flask import current_app
+from sqlalchemy import func, select
+
+from app import clock, db, duties, mail, reminders
+from app.models import DutyRecord, OutboundMessage, Reminder, Report
+from app.policy import Policy
+from conftest import DB_URL, login
+from world import officer_of
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_due_days_follow_the_calendar():
+    p = Policy()
+    assert duties.weekly_period(date(2026, 11, 25), p)[2] == date(2026, 11, 27)  # an ordinary Friday
+    # Fri 2 Oct 2026 is National Day: moved to the next working day, or the previous one
+    assert duties.weekly_period(date(2026, 9, 30), p)[2] == date(2026, 10, 8)
+    assert duties.weekly_period(date(2026, 9, 30), Policy(due_shift=-1))[2] == date(2026, 9, 30)
+    assert duties.weekly_period(date(2026, 9, 30), Policy(due_shift=0))[2] == date(2026, 10, 2)
+    # the monthly work ledger for September is due by 5 Oct (a holiday) → 8 Oct; for January by 5 Feb
+    assert duties.monthly_period(date(2026, 10, 1), p) == (date(2026, 9, 1), date(2026, 9, 30), date(2026, 10, 8))
+    assert duties.monthly_period(date(2026, 2, 20), p)[2] == date(2026, 2, 5)
+    # a make-up Saturday is a working day: a due day set on Saturday stays there in that week
+    assert duties.weekly_period(date(2026, 2, 12), Policy(weekly_due_weekday=6))[2] == date(2026, 2, 14)
+
+
+def test_next_send_time_respects_quiet_hours_and_make_up_days():
+    tz = clock.tz()
+    at = lambda *a: datetime(*a, tzinfo=tz)  # noqa: E731
+    assert mail.next_send_time(at(2026, 11, 27, 10, 0), Policy()) == at(2026, 11, 27, 10, 0)
+    assert mail.next_send_time(at(2026, 11, 27, 19, 0), Policy()) == at(2026, 11, 30, 8, 30)  # Friday night → Monday
+    assert mail.next_send_time(at(2026, 11, 28, 10, 0), Policy()) == at(2026, 11, 30, 8, 30)  # Saturday
+    assert mail.next_send_time(at(2026, 11, 30, 7, 0), Policy()) == at(2026, 11, 30, 8, 30)
+    assert mail.next_send_time(at(2026, 2, 28, 10, 0), Policy()) == at(2026, 2, 28, 10, 0)  # make-up Saturday
+    assert mail.next_send_time(at(2026, 10, 1, 10, 0), Policy()) == at(2026, 10, 8, 8, 30)  # National Day
+
+
+def test_sweep_writes_each_reminder_once_and_digests_per_recipient(ctx):
+    moment = datetime.combine(clock.today(), datetime.min.time()).replace(hour=10, minute=5)
+    first = reminders.sweep(moment)
+    again = reminders.sweep(moment)
+    assert again["reminders"] == 0 and again["messages"] == 0
+    keys = db.session.scalars(select(Reminder.dedupe_key)).all()
+    assert len(keys) == len(set(keys))
+    per_message = db.session.execute(select(OutboundMessage.recipient_id, func.count()).group_by(
+        OutboundMessage.recipient_id, OutboundMessage.created_at)).all()
+    assert all(n == 1 for _, n in per_message)  # one message per recipient per sweep
+    assert first["reminders"] >= first["messages"]
+
+
+def test_report_reminders_late_and_urged_records(ctx):
+    officer = officer_of("officer07")
+    monday = clock.week_start(clock.today()) + timedelta(weeks=3)
+    start, end, due = duties.weekly_period(monday, Policy())
+    report = Report(officer_id=officer.id, kind="weekly", period_start=start, period_end=end, due_on=due,
+                    status="draft", content="草稿")
+    db.session.add(report)
+    db.session.commit()
+    at = lambda d, h=10: datetime.combine(d, datetime.min.time()).replace(hour=h)  # noqa: E731
+    reminders.sweep(at(due - timedelta(days=2)))  # Wednesday: 2 working days before Friday
+    keys = set(db.session.scalars(select(Reminder.dedupe_key).where(Reminder.item_id == report.id, Reminder.item_type == "report")))
+    assert f"report:{report.id}:due_soon" in keys
+    after = due + timedelta(days=3)  # the Monday after: late, urged
+    reminders.sweep(at(after))
+    assert db.session.scalar(select(DutyRecord.id).where(DutyRecord.report_id == report.id, DutyRecord.kind == "missing_report"))
+    later = after + timedelta(days=3)  # two working days after the urge, still nothing
+    reminders.sweep(at(later))
+    urged = db.session.scalar(select(DutyRecord).where(DutyRecord.report_id == report.id, DutyRecord.kind == "urged_missing"))
+    assert urged is not None
+    office_keys = set(db.session.scalars(select(Reminder.dedupe_key).where(Reminder.kind == "urged_missing")))
+    assert any(k.startswith(f"urged:{urged.id}:") for k in office_keys)
+    with clock.at(at(later, 11)):
+        with pytest.raises(duties.DutyError):
+            duties.submit_report(current_app.appbuilder.sm.find_user(username="officer06"), report.id, "不是我的报告内容")
+        duties.submit_report(officer.user, report.id, "本周走访三家企业，收集问题两个。")
+    db.session.commit()
+    assert db.session.scalar(select(DutyRecord.id).where(DutyRecord.report_id == report.id, DutyRecord.kind == "late_report"))
+
+
+def test_officer_edits_and_submits_through_the_page(ctx, client):
+    officer = officer_of("officer08")
+    report = db.session.scalar(select(Report).where(Report.officer_id == officer.id, Report.status == "draft"))
+    login(client, "officer08")
+    assert "周报" in client.get("/reports/").get_data(as_text=True)
+    r = client.post(f"/reports/{report.id}", data={"content": "短", "submit": "1"}, follow_redirects=True)
+    assert "过短" in r.get_data(as_text=True)
+    client.post(f"/reports/{report.id}", data={"content": "本期走访企业三家，协调用电问题一个。", "submit": "1"})
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).status == "submitted"
+    login(client, "officer09")
+    assert client.get(f"/reports/{report.id}").status_code == 404  # someone else's report
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_smtp_down_then_up_sends_once(ctx):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    port = _free_port()
+    current_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    try:
+        user = current_app.appbuilder.sm.find_user(username="leader")
+        msg = OutboundMessage(recipient_id=user.id, to_addr=user.email, subject="【测试】中文主题", body_text="正文内容",
+                              body_html="<p>正文内容</p>", not_before=clock.utcnow() - timedelta(minutes=1), status="pending")
+        db.session.add(msg)
+        db.session.commit()
+        with pytest.raises(OSError):
+            mail.deliver(msg.id)  # nobody listening yet
+        db.session.expire_all()
+        msg = db.session.get(OutboundMessage, msg.id)
+        assert (msg.status, msg.attempts) == ("pending", 1) and msg.last_error
+        controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            msg.not_before = clock.utcnow() - timedelta(seconds=1)
+            db.session.commit()
+            assert mail.deliver(msg.id) == "sent"
+            assert mail.deliver(msg.id) == "sent"  # already sent: skipped, not sent again
+        finally:
+            controller.stop()
+        assert len(received) == 1
+        assert str(email.message_from_bytes(received[0].as_bytes(), policy=email_policy.default)["Subject"]) == "【测试】中文主题"
+    finally:
+        current_app.config.update(MAIL_SERVER=None)
+
+
+def test_bulletin_generate_publish_download(ctx, client):
+    login(client, "office")
+    r = client.post("/bulletins/generate", data={"kind": "weekly"})
+    assert r.status_code == 302
+    from app.models import Bulletin
+
+    b = db.session.scalar(select(Bulletin).where(Bulletin.kind == "weekly").order_by(Bulletin.id.desc()))
+    login(client, "leader")
+    assert client.get(f"/bulletins/{b.id}").status_code == 404 or b.status == "published"  # drafts are the office's
+    login(client, "office")
+    before = db.session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.attachment.is_not(None)))
+    client.post(f"/bulletins/{b.id}/publish", data={"commentary": "本周整体进展顺利，超期问题请相关单位抓紧办理。"})
+    db.session.expire_all()
+    assert db.session.get(Bulletin, b.id).status == "published"
+    after = db.session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.attachment.is_not(None)))
+    assert after > before
+    login(client, "leader")
+    page = client.get(f"/bulletins/{b.id}").get_data(as_text=True)
+    assert "本周整体进展顺利" in page
+    xlsx = client.get(f"/bulletins/{b.id}/xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK" and "filename*=UTF-8''" in xlsx.headers["Content-Disposition"]
+
+
+def test_cli_sweep_json_and_outbox(app, tmp_path):
+    env = {**os.environ, "DATABASE_URL": DB_URL, "FLASK_APP": "app", "MAIL_OUTBOX": str(tmp_path)}
+    env.pop("MAIL_SERVER", None)
+    moment = f"{clock.today().isoformat()}T10:20"
+    run = lambda: subprocess.run([sys.executable, "-m", "flask", "cso", "sweep", "--now", moment, "--json"],  # noqa: E731
+                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    first, second = run(), run()
+    assert first.returncode == 0, first.stderr
+    import json
+
+    a, b = json.loads(first.stdout.strip().splitlines()[-1]), json.loads(second.stdout.strip().splitlines()[-1])
+    assert b["reminders"] == 0 and b["messages"] == 0
+    assert a["sent"] == len(list(tmp_path.glob("*.eml"))) or a["sent"] == 0
+
+
+def test_real_worker_runs_the_sweep_once(app, tmp_path):
+    """The beat task through a real worker on the configured broker (SQLite by default, Redis in CI):
+    the second run at the same moment writes nothing new."""
+    env = {**os.environ, "DATABASE_URL": DB_URL, "MAIL_OUTBOX": str(tmp_path / "outbox")}
+    if not os.environ.get("CELERY_BROKER_URL"):
+        env["CELERY_BROKER_URL"] = f"sqla+sqlite:///{tmp_path}/broker.db"
+        env["CELERY_RESULT_BACKEND"] = f"db+sqlite:///{tmp_path}/results.db"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "app.tasks", "worker", "--pool", "solo", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        moment = (datetime.combine(clock.today(), datetime.min.time()) + timedelta(days=1, hours=11)).isoformat()
+        script = ("import json; from app.tasks import sweep_task; "
+                  f"a = sweep_task.delay('{moment}').get(timeout=120); b = sweep_task.delay('{moment}').get(timeout=120); "
+                  "print(json.dumps([a, b]))")
+        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        import json
+
+        first, second = json.loads(out.stdout.strip().splitlines()[-1])
+        assert second["reminders"] == 0 and second["messages"] == 0
+        assert first["reminders"] >= 0 and "queued" in first
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
