@@ -7,6 +7,7 @@ import os
 import secrets
 from datetime import timedelta
 
+from celery.schedules import crontab
 from flask_appbuilder.security.manager import AUTH_DB
 
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
@@ -63,6 +64,19 @@ SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "sqla+" + _sqlite("celery-broker.db"))
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", "db+" + _sqlite("celery-results.db"))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Redis: an unacknowledged task of a worker that died is redelivered after this many seconds
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+# beat's schedule, in CSO_TIMEZONE; the office sees it on 系统设置 → 定时任务
+BEAT_SCHEDULE = {
+    "sweep": {"task": "cso.sweep", "schedule": crontab(minute="*/15"),
+              "description": "每15分钟：生成报告草稿、记录迟报漏报、发送到期和超期提醒"},
+    "bulletin-weekly": {"task": "cso.bulletin", "schedule": crontab(minute=0, hour=17, day_of_week="fri"),
+                        "args": ("weekly",), "description": "每周五17:00：生成本周通报草稿"},
+    "bulletin-monthly": {"task": "cso.bulletin", "schedule": crontab(minute=0, hour=8, day_of_month="1"),
+                         "args": ("monthly",), "description": "每月1日8:00：生成上月问题办理情况通报草稿"},
+    "heartbeat": {"task": "cso.heartbeat", "schedule": crontab(minute="*/5"),
+                  "description": "每5分钟：检查任务队列和数据库是否正常"},
+}
 
 # --- mail -----------------------------------------------------------------------------
 MAIL_SERVER = env("MAIL_SERVER")  # empty: messages go to MAIL_OUTBOX as .eml files

@@ -2,7 +2,7 @@
 the outbox, bulletins (通报), the beat schedule, and each user's mail preference."""
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, action, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -191,9 +191,10 @@ class ScheduleView(BaseView):
     @expose("/")
     @has_access
     def show(self):
-        from .tasks import BEAT_SCHEDULE, celery
+        from .tasks import celery
 
-        rows = [(name, entry["task"], entry["description"], str(entry["schedule"])) for name, entry in BEAT_SCHEDULE.items()]
+        rows = [(name, entry["task"], entry["description"], str(entry["schedule"]))
+                for name, entry in current_app.config["BEAT_SCHEDULE"].items()]
         return self.render_template("cso/schedule.html", rows=rows, broker=celery.conf.broker_url.split("@")[-1],
                                     timezone=celery.conf.timezone)
 

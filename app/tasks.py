@@ -7,7 +7,6 @@ import logging
 import smtplib
 
 from celery import Celery, Task
-from celery.schedules import crontab
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +29,6 @@ class AppContextTask(Task):
             return self.run(*args, **kwargs)
 
 
-# the office can see this on 系统设置 → 定时任务 (times are Asia/Shanghai)
-BEAT_SCHEDULE = {
-    "sweep": {"task": "cso.sweep", "schedule": crontab(minute="*/15"),
-              "description": "每15分钟：生成报告草稿、记录迟报漏报、发送到期和超期提醒"},
-    "bulletin-weekly": {"task": "cso.bulletin", "schedule": crontab(minute=0, hour=17, day_of_week="fri"),
-                        "args": ("weekly",), "description": "每周五17:00：生成本周通报草稿"},
-    "bulletin-monthly": {"task": "cso.bulletin", "schedule": crontab(minute=0, hour=8, day_of_month="1"),
-                         "args": ("monthly",), "description": "每月1日8:00：生成上月问题办理情况通报草稿"},
-    "heartbeat": {"task": "cso.heartbeat", "schedule": crontab(minute="*/5"),
-                  "description": "每5分钟：检查任务队列和数据库是否正常"},
-}
-
-
 def make_celery():
     import config
 
@@ -59,7 +45,9 @@ def make_celery():
         worker_prefetch_multiplier=1,
         task_always_eager=config.CELERY_TASK_ALWAYS_EAGER,
         broker_connection_retry_on_startup=True,
-        beat_schedule={k: {kk: vv for kk, vv in v.items() if kk != "description"} for k, v in BEAT_SCHEDULE.items()},
+        beat_schedule={k: {kk: vv for kk, vv in v.items() if kk != "description"}
+                       for k, v in config.BEAT_SCHEDULE.items()},
+        broker_transport_options={"visibility_timeout": config.CELERY_VISIBILITY_TIMEOUT},
     )
     return celery
 

@@ -208,3 +208,42 @@ def test_real_worker_runs_the_sweep_once(app, tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def test_visit_and_department_reminders_at_their_boundaries(ctx):
+    """No-visit reminders start on the set weekday; departments hear of their problems when the
+    deadline is one working day away, again when it is past — once each."""
+    from app import ledger
+    from app.models import Visit
+    from world import department_of_login, enterprises_of
+
+    sm = current_app.appbuilder.sm
+    ent = enterprises_of("officer10")[0]
+    # a week in which nobody visits this enterprise: Tuesday is quiet, Wednesday reminds
+    monday = clock.week_start(clock.today()) + timedelta(weeks=6)
+    db.session.execute(Visit.__table__.delete().where(Visit.enterprise_id == ent, Visit.visit_date >= monday))
+    db.session.commit()
+    reminders.sweep(datetime.combine(monday + timedelta(days=1), datetime.min.time()).replace(hour=10))
+    key = f"visit:{ent}:{duties.week_key(monday)}:{sm.find_user(username='officer10').id}"
+    assert db.session.scalar(select(Reminder.id).where(Reminder.dedupe_key == key)) is None
+    reminders.sweep(datetime.combine(monday + timedelta(days=2), datetime.min.time()).replace(hour=10))
+    assert db.session.scalar(select(Reminder.id).where(Reminder.dedupe_key == key)) is not None
+    # a problem transferred now: approaching the day before its deadline, overdue the day after
+    with clock.at(datetime.combine(monday, datetime.min.time()).replace(hour=9)):
+        issue = ledger.create_issue(sm.find_user(username="office"), ent, "提醒测试", "部门提醒边界")
+        ledger.transition(sm.find_user(username="office"), issue.id, "accept", {})
+        ledger.transition(sm.find_user(username="office"), issue.id, "assign", {"department": department_of_login("dept04")})
+        db.session.commit()
+    dept_user = sm.find_user(username="dept04").id
+    kinds = lambda: set(db.session.scalars(select(Reminder.tier).where(  # noqa: E731
+        Reminder.item_type == "issue", Reminder.item_id == issue.id, Reminder.recipient_id == dept_user)))
+    assert issue.due_on == issue.feedback_due  # first feedback is what is due first
+    reminders.sweep(datetime.combine(issue.due_on - timedelta(days=3), datetime.min.time()).replace(hour=10))
+    assert kinds() == set()
+    reminders.sweep(datetime.combine(issue.due_on, datetime.min.time()).replace(hour=10))
+    assert kinds() == {"approaching"}
+    reminders.sweep(datetime.combine(issue.due_on + timedelta(days=1), datetime.min.time()).replace(hour=10))
+    reminders.sweep(datetime.combine(issue.due_on + timedelta(days=1), datetime.min.time()).replace(hour=11))
+    assert kinds() == {"approaching", "overdue"}
+    assert db.session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.item_id == issue.id, Reminder.item_type == "issue", Reminder.recipient_id == dept_user)) == 2
