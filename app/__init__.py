@@ -20,7 +20,7 @@ def create_app(overrides=None):
     """Build one app. Each call builds a fresh AppBuilder, so tests may build several."""
     import config
 
-    from . import api, calendar_views, cli, duty_views, errors, issue_views, messages, security, views
+    from . import api, calendar_views, cli, clock, duty_views, errors, issue_views, messages, security, views
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
     app.config.from_object(config)
@@ -45,5 +45,6 @@ def create_app(overrides=None):
         security.install(app, appbuilder)  # 8. login limits, idle expiry
     views.install_request_guards(app)  # 9. page-size caps
     errors.install(app)  # 10. Chinese error pages and API errors
+    app.add_template_filter(clock.local_text, "local")  # stored UTC → YYYY-MM-DD HH:MM local
     cli.register(app)  # 11. `flask cso …`
     return app

@@ -61,3 +61,8 @@ def week_start(day: date) -> date:
 def week_range(day: date):
     start = week_start(day)
     return start, start + timedelta(days=6)
+
+
+def local_text(utc_naive):
+    """For templates: a stored UTC timestamp as local YYYY-MM-DD HH:MM ('' for None)."""
+    return local(utc_naive).strftime("%Y-%m-%d %H:%M") if utc_naive else ""

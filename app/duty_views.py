@@ -94,9 +94,9 @@ class OutboxView(CSOModelView):
     class_permission_name = "OutboundMessage"
     base_permissions = ["can_read", "retry"]
     list_title = show_title = "发件箱（系统邮件）"
-    label_columns = {"created_at": "生成时间（UTC）", "to_addr": "收件人", "subject": "主题", "status": "状态",
-                     "attempts": "尝试次数", "last_error": "最近错误", "sent_at": "发送时间（UTC）",
-                     "not_before": "最早发送时间（UTC）", "body_text": "正文", "eml_path": "邮件文件"}
+    label_columns = {"created_at": "生成时间", "to_addr": "收件人", "subject": "主题", "status": "状态",
+                     "attempts": "尝试次数", "last_error": "最近错误", "sent_at": "发送时间",
+                     "not_before": "最早发送时间", "body_text": "正文", "eml_path": "邮件文件"}
     list_columns = ["created_at", "to_addr", "subject", "status", "attempts", "not_before", "sent_at", "last_error"]
     show_columns = ["created_at", "to_addr", "subject", "status", "attempts", "not_before", "sent_at", "last_error",
                     "eml_path", "body_text"]
