@@ -247,3 +247,47 @@ def test_visit_and_department_reminders_at_their_boundaries(ctx):
     assert kinds() == {"approaching", "overdue"}
     assert db.session.scalar(select(func.count()).select_from(Reminder).where(
         Reminder.item_id == issue.id, Reminder.item_type == "issue", Reminder.recipient_id == dept_user)) == 2
+
+
+@pytest.mark.skipif(not (os.environ.get("CELERY_BROKER_URL") or "").startswith("redis"),
+                    reason="redelivery after a killed worker is tested on Redis (CI)")
+def test_killed_worker_is_redelivered_and_sends_nothing_twice(app, tmp_path):
+    import json
+    import signal
+    import time
+
+    env = {**os.environ, "DATABASE_URL": DB_URL, "MAIL_OUTBOX": str(tmp_path / "outbox"),
+           "CELERY_VISIBILITY_TIMEOUT": "5"}
+    start_worker = lambda: subprocess.Popen(  # noqa: E731
+        [sys.executable, "-m", "celery", "-A", "app.tasks", "worker", "--pool", "solo", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    moment = (datetime.combine(clock.today(), datetime.min.time()) + timedelta(weeks=9, hours=10)).isoformat()
+    worker = start_worker()
+    try:
+        time.sleep(4)  # the worker is up and waiting
+        queued = subprocess.run([sys.executable, "-c", f"from app.tasks import sweep_task; print(sweep_task.delay('{moment}').id)"],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        task_id = queued.stdout.strip().splitlines()[-1]
+        time.sleep(0.5)
+        os.killpg(worker.pid, signal.SIGKILL)  # mid-sweep (or just after): no warm shutdown, no ack
+        worker.wait(timeout=30)
+        worker = start_worker()
+        out = subprocess.run([sys.executable, "-c", f"import json; from app.tasks import celery; "
+                              f"print(json.dumps(celery.AsyncResult('{task_id}').get(timeout=120)))"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, out.stderr
+        again = subprocess.run([sys.executable, "-c", f"import json; from app.tasks import sweep_task; "
+                                f"print(json.dumps(sweep_task.delay('{moment}').get(timeout=120)))"],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+        assert json.loads(again.stdout.strip().splitlines()[-1])["reminders"] == 0
+        time.sleep(3)  # let the queued send tasks run
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    with app.app_context():
+        keys = db.session.scalars(select(Reminder.dedupe_key)).all()
+        assert len(keys) == len(set(keys))
+        files = sorted(str(p) for p in (tmp_path / "outbox").glob("*.eml"))
+        here = sorted(m.eml_path for m in db.session.scalars(select(OutboundMessage).where(
+            OutboundMessage.status == "sent", OutboundMessage.eml_path.like(f"{tmp_path}%"))))
+        assert files and files == here  # every file is one sent message: none went out twice
