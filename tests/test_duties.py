@@ -291,3 +291,25 @@ def test_killed_worker_is_redelivered_and_sends_nothing_twice(app, tmp_path):
         here = sorted(m.eml_path for m in db.session.scalars(select(OutboundMessage).where(
             OutboundMessage.status == "sent", OutboundMessage.eml_path.like(f"{tmp_path}%"))))
         assert files and files == here  # every file is one sent message: none went out twice
+
+
+def test_daily_digest_waits_for_the_next_working_morning_and_collects(ctx):
+    from app.models import AccountState
+
+    user = current_app.appbuilder.sm.find_user(username="officer11")
+    state = db.session.get(AccountState, user.id) or AccountState(user_id=user.id, failed_logins=0)
+    state.mail_mode = "daily"
+    db.session.add(state)
+    db.session.commit()
+    monday = clock.week_start(clock.today()) + timedelta(weeks=12)
+    reminders.sweep(datetime.combine(monday + timedelta(days=2), datetime.min.time()).replace(hour=10))
+    reminders.sweep(datetime.combine(monday + timedelta(days=2), datetime.min.time()).replace(hour=15))
+    pending = db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.recipient_id == user.id, OutboundMessage.status == "pending",
+        OutboundMessage.not_before > mail.to_utc_naive(datetime.combine(monday + timedelta(days=2), datetime.min.time())
+                                                       .replace(tzinfo=clock.tz())))).all()
+    assert len(pending) == 1  # one digest, collected over the day
+    local = clock.local(pending[0].not_before)
+    assert (local.hour, local.minute) == (8, 30) and local.date() > monday + timedelta(days=2)
+    state.mail_mode = "immediate"
+    db.session.commit()
