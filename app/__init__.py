@@ -20,7 +20,9 @@ def create_app(overrides=None):
     """Build one app. Each call builds a fresh AppBuilder, so tests may build several."""
     import config
 
-    from . import api, calendar_views, cli, clock, duty_views, errors, issue_views, messages, security, views
+    from . import (
+        api, calendar_views, cli, clock, duty_views, errors, export_views, issue_views, messages, security, views,
+    )
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
     app.config.from_object(config)
@@ -42,6 +44,7 @@ def create_app(overrides=None):
         calendar_views.register(appbuilder)  # 6c. holidays and deadline settings
         duty_views.register(appbuilder)  # 6d. reports, duty records, bulletins, outbox, schedule
         api.register(appbuilder)  # 7. REST API
+        export_views.register(appbuilder)  # 7b. Excel exports (screens and API)
         security.install(app, appbuilder)  # 8. login limits, idle expiry
     views.install_request_guards(app)  # 9. page-size caps
     errors.install(app)  # 10. Chinese error pages and API errors

@@ -3,7 +3,7 @@ monthly work ledger (月度工作台账) due by the 5th, a visit to every enterp
 records of what was late (迟报), missing (漏报), urged but still missing (催而不报) or not visited.
 
 Every entry point (screens, CLI, beat) calls these functions with an explicit ``today``/``now``."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, exists, func, select

@@ -16,7 +16,7 @@ from . import clock, db, scope
 from .validation import valid_id
 from .deadlines import after_transfer, current_due, transfer_due
 from .models import (
-    ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES,
+    ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, SATISFACTION, TRIAGE_CLASSES,
     Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Issue, IssueCategory,
     IssueCounter, IssueEvent, Officer, Visit,
 )

@@ -65,9 +65,10 @@ ROLE_PERMISSIONS = {
     + _menus(MENU_SERVICE + ["基础数据", "服务官", "责任单位"] + MENU_LEDGER + MENU_FILE),
     "Public": [],
 }
+EXPORT = [("can_read", "Export")]  # every export is scoped to the caller anyway
 for _role, _perms in ROLE_PERMISSIONS.items():
     if _role != "Public":
-        _perms.extend(SELF_SERVICE + MAIL_PREF)
+        _perms.extend(SELF_SERVICE + MAIL_PREF + EXPORT)
 
 ALL_ROLES = ["Admin", *ROLE_PERMISSIONS]
 

@@ -47,7 +47,8 @@ def make_celery():
         broker_connection_retry_on_startup=True,
         beat_schedule={k: {kk: vv for kk, vv in v.items() if kk != "description"}
                        for k, v in config.BEAT_SCHEDULE.items()},
-        broker_transport_options={"visibility_timeout": config.CELERY_VISIBILITY_TIMEOUT},
+        broker_transport_options=({"visibility_timeout": config.CELERY_VISIBILITY_TIMEOUT}
+                                  if config.CELERY_BROKER_URL.startswith(("redis", "sqs")) else {}),
     )
     return celery
 

@@ -14,7 +14,7 @@ from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_si
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -76,7 +76,8 @@ class CSOModelView(ModelView):
     method_permission_name = VIEW_PERMISSIONS
     base_permissions = BASE_PERMISSIONS
     page_size = 25
-    list_template = "appbuilder/general/model/list.html"
+    list_template = "cso/list_export.html"
+    export_endpoint = None  # e.g. "ExportView.visits": an 导出Excel button with the list's filters
 
     def __init__(self, **kwargs):
         rel = {name: SCOPED for name in getattr(self, "scoped_relations", ())}
@@ -117,6 +118,9 @@ class CSOModelView(ModelView):
 
     def after_change(self):
         """Called after a row was saved or deleted (override per model)."""
+
+    def render_template(self, template, **kwargs):
+        return super().render_template(template, export_endpoint=self.export_endpoint, **kwargs)
 
     def _add(self):
         form = self.add_form.refresh()
@@ -285,6 +289,7 @@ class AssignmentView(CSOModelView):
     datamodel = EagerInterface(Assignment, eager=("enterprise", "officer"))
     class_permission_name = "Assignment"
     base_permissions = ASSIGNMENT_PERMISSIONS
+    export_endpoint = "ExportView.assignments"
     list_title = show_title = "包联关系"
     add_title = "新增包联关系"
     edit_title = "编辑包联关系"
@@ -321,6 +326,7 @@ class AssignmentView(CSOModelView):
 class VisitView(CSOModelView):
     datamodel = EagerInterface(Visit, eager=("enterprise", "officer"))
     class_permission_name = "Visit"
+    export_endpoint = "ExportView.visits"
     list_title = show_title = "走访记录"
     add_title = "登记走访"
     edit_title = "编辑走访记录"
@@ -358,6 +364,7 @@ class VisitView(CSOModelView):
 class EnterpriseView(CSOModelView):
     datamodel = SQLAInterface(Enterprise)
     class_permission_name = "Enterprise"
+    export_endpoint = "ExportView.assignments"
     list_title = show_title = "重点服务企业"
     add_title = "新增企业"
     edit_title = "编辑企业"
@@ -383,6 +390,7 @@ class EnterpriseView(CSOModelView):
 class OfficerView(CSOModelView):
     datamodel = SQLAInterface(Officer)
     class_permission_name = "Officer"
+    export_endpoint = "ExportView.officers"
     list_title = show_title = "首席服务官及具体分包人"
     add_title = "新增服务官"
     edit_title = "编辑服务官"

@@ -4,7 +4,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from app import db
 from app.accounts import create_login
@@ -67,7 +66,7 @@ def test_lockout_after_repeated_failures_then_admin_unlock(app, ctx, client):
         "username": "lockme", "password": "Lock-Me-2026!", "provider": "db"}).status_code == 401
     # the admin sees it and unlocks it
     login(client, "admin")
-    page = client.get("/accountstateview/list/").get_data(as_text=True)
+    page = client.get("/accountstateview/list/?psize_AccountStateView=100").get_data(as_text=True)
     assert "lockme" in page
     client.post("/accountstateview/action_post", data={"action": "unlock", "rowid": [str(user.id)]})
     client.get("/logout/")
