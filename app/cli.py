@@ -71,9 +71,10 @@ def create_login_cmd(username, role, password, name, officer_id, department_id, 
 
 
 def register(app):
-    from . import export_views
+    from . import export_views, import_views
 
     export_views.register_cli(cso)
+    import_views.register_cli(cso)
     app.cli.add_command(cso)
 
 

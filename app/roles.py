@@ -43,18 +43,19 @@ def _office():
     perms += [(DELETE, m) for m in ("Enterprise", "Department", "Officer", "Visit")]
     perms += [("end_assignment", "Assignment")]
     perms += [(p, m) for m in ("Holiday", "IssueCategory") for p in (READ, WRITE, DELETE)]
+    perms += [(READ, "RosterImport"), (WRITE, "RosterImport"), (READ, "ImportLog")]
     perms += [(READ, "Setting"), (WRITE, "Setting"), (READ, "Schedule"), (READ, "Report"), (READ, "DutyRecord"),
               (READ, "Bulletin"), (WRITE, "Bulletin"), (READ, "OutboundMessage"), ("retry", "OutboundMessage")]
     return perms + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE + MENU_SETTINGS
-                          + MENU_REPORTS + ["发件箱"])
+                          + MENU_REPORTS + ["发件箱", "导入包联名册", "导入记录"])
 
 
 ROLE_PERMISSIONS = {
     "Office": _office(),
     "Director": _office(),
     "Leader": [(READ, m) for m in MODELS + ["Issue", "Holiday", "IssueCategory", "Setting", "Schedule", "Report",
-                                            "DutyRecord", "Bulletin"]]
-    + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_OVERDUE + MENU_SETTINGS + MENU_REPORTS),
+                                            "DutyRecord", "Bulletin", "ImportLog"]]
+    + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_OVERDUE + MENU_SETTINGS + MENU_REPORTS + ["导入记录"]),
     "Officer": [(READ, m) for m in MODELS] + [(WRITE, "Visit"), (DELETE, "Visit"), (READ, "Issue"), (WRITE, "Issue"),
                                               (READ, "Report"), (WRITE, "Report"), (READ, "DutyRecord")]
     + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE + ["工作报告", "周报与月度台账", "履职记录"]),

@@ -11,7 +11,7 @@ from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField
@@ -427,13 +427,23 @@ class DepartmentView(CSOModelView):
     edit_form_extra_fields = add_form_extra_fields
 
 
+class LockFilter(BaseFilter):
+    """Only logins with failed attempts or a lock (not every first-login row)."""
+
+    name = "登录失败或已锁定"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(or_(AccountState.failed_logins > 0, AccountState.locked_until.is_not(None)))
+
+
 class AccountStateView(CSOModelView):
     """Admin: accounts locked after failed logins, with an unlock action."""
 
     datamodel = SQLAInterface(AccountState)
     class_permission_name = "AccountState"
+    base_filters = [["user_id", LockFilter, None]]
     list_title = "登录锁定"
-    base_filters = []
     base_permissions = ["can_read", "unlock"]
     label_columns = {"user": "账号", "user.username": "账号", "failed_logins": "连续失败次数", "locked_until": "锁定至（UTC）"}
     list_columns = ["user.username", "failed_logins", "locked_until"]
