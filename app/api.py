@@ -2,6 +2,7 @@
 from flask import request
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.api.manager import OpenApi
+from flask_appbuilder.exceptions import ApplyFilterException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,7 +43,7 @@ class CSOModelApi(ModelRestApi):
     def get_list_headless(self, **kwargs):
         try:
             return super().get_list_headless(**kwargs)
-        except SQLAlchemyError:  # a filter value the database cannot compare (e.g. text for an id)
+        except (SQLAlchemyError, ApplyFilterException):  # a filter value the database cannot compare
             db.session.rollback()
             return self.response_400(message="筛选条件无效，请检查字段和取值。")
 

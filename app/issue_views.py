@@ -43,8 +43,8 @@ class LedgerView(BaseView):
 
     def _choices(self, user):
         depts = db.session.scalars(select(Department).order_by(Department.name)).all()
-        officers = db.session.scalars(scope.restrict(Officer, select(Officer), user).where(
-            Officer.active.is_(True)).order_by(Officer.name)).all()
+        officers = db.session.execute(scope.restrict(Officer, select(Officer.id, Officer.name), user).where(
+            Officer.active.is_(True)).order_by(Officer.name)).all()  # id and name only: thousands at province size
         regions = sorted({r for r in db.session.scalars(scope.restrict(
             Enterprise, select(Enterprise.subdistrict), user).distinct()) if r})
         cats = db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))

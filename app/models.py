@@ -305,6 +305,7 @@ class Issue(Model):
         UniqueConstraint("year", "seq", name="uq_issue_year_seq"),
         Index("ix_issue_status_due", "status", "due_on"),
         Index("ix_issue_lead_status", "lead_department_id", "status", "due_on"),
+        Index("ix_issue_lead_enterprise", "lead_department_id", "enterprise_id"),  # a department's enterprises
     )
 
     @property

@@ -154,16 +154,11 @@ def _criterion(model, user):
         return Enterprise.id.in_(ents)
     if model in ENTERPRISE_CHILDREN:
         return model.enterprise_id.in_(ents)
-    if model is Issue:  # the issues of the user's enterprises, and those addressed to its departments
-        conds = [member_of(Issue.enterprise_id, ents)] if roles & {"Officer", "Enterprise"} else []
-        if "Department" in roles and user is not None:
-            conds.append(addressed(user))
-        return or_(*conds) if conds else false()
-    if model is IssueEvent:
-        column = IssueEvent.issue_id
+    if model in (Issue, IssueEvent):
+        column = Issue.id if model is Issue else IssueEvent.issue_id
         conds = [column.in_(select(Issue.id).where(Issue.enterprise_id.in_(ents)))] if roles & {"Officer", "Enterprise"} else []
         if "Department" in roles and user is not None:
-            conds.append(column.in_(addressed_issue_ids(user)))
+            conds.append(addressed(user) if model is Issue else column.in_(addressed_issue_ids(user)))
         return or_(*conds) if conds else false()
     if model in (Report, DutyRecord):  # an officer's own duties
         if "Officer" in roles and user is not None:

@@ -78,7 +78,7 @@ def test_wrong_types_and_huge_ids_never_500(ctx, client):
     assert client.get(f"/api/v1/issue/?enterprise={big}", headers=off).status_code == 400
     assert client.get("/api/v1/issue/?page=999999999999999999", headers=off).status_code == 400
     r = client.get("/api/v1/visit/?q=(filters:!((col:enterprise,opr:rel_o_m,value:abc)))", headers=off)
-    assert r.status_code in (200, 400)
+    assert r.status_code in (200, 400)  # SQLite compares text with ids (no rows); PostgreSQL: a clear 400
     login(client, "office")
     assert client.get(f"/enterpriseview/show/{big}").status_code == 404
     assert client.get(f"/ledger/{big}").status_code == 404
