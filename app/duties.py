@@ -8,7 +8,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, exists, func, select
 
-from . import clock, db, workdays
+from . import clock, db, masterdata, scope, workdays
 from .models import (
     Assignment, DutyRecord, Enterprise, Issue, IssueEvent, Officer, Reminder, Report, Visit,
 )
@@ -144,7 +144,7 @@ def _record(officer_id, kind, period, enterprise_id=None, report_id=None, note=N
 def submit_report(user, report_id, content):
     """The officer submits their own report; after its due day it is also recorded as late (迟报)."""
     report = db.session.get(Report, report_id)
-    officer = db.session.scalar(select(Officer).where(Officer.user_id == user.id)) if user is not None else None
+    officer = scope.officer_of(user)
     if report is None or officer is None or report.officer_id != officer.id:
         raise DutyError(404, "报告不存在或不是您的报告。")
     if report.status == "submitted":
@@ -202,11 +202,10 @@ def _missed_visits(start, end):
 
 def unvisited_this_week(today):
     """(enterprise, [officer user ids]) for enterprises with no visit yet this week."""
-    start, end = clock.week_range(today)
-    visited = set(db.session.scalars(select(Visit.enterprise_id).where(Visit.visit_date.between(start, min(end, today)))))
     rows = db.session.execute(select(Enterprise, Officer.user_id).join(
         Assignment, and_(Assignment.enterprise_id == Enterprise.id, Assignment.end_date.is_(None))).join(
         Officer, Officer.id == Assignment.officer_id).where(Officer.user_id.is_not(None))).all()
+    visited = masterdata.visited_this_week({ent.id for ent, _ in rows}, today)
     out = {}
     for ent, user_id in rows:
         if ent.id not in visited:

@@ -17,7 +17,7 @@ from .validation import valid_id
 from .deadlines import after_transfer, current_due, transfer_due
 from .models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, SATISFACTION, TRIAGE_CLASSES,
-    Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Issue, IssueCategory,
+    Assignment, Department, Enterprise, EnterpriseUser, Issue, IssueCategory,
     IssueCounter, IssueEvent, Officer, Visit,
 )
 from .policy import get_policy
@@ -124,10 +124,6 @@ PARAM_LABELS = {"department": "牵头单位", "note": "进展情况", "reason": 
 
 # --- who is the actor, relative to this issue --------------------------------------------------
 
-def _department_ids(user):
-    return set(db.session.scalars(select(DepartmentUser.department_id).where(DepartmentUser.user_id == user.id)))
-
-
 def role_kinds(user, issue):
     """What the user is *for this issue*: office, lead, co, officer, enterprise."""
     roles = scope.role_names(user)
@@ -135,7 +131,7 @@ def role_kinds(user, issue):
     if roles & OFFICE:
         kinds.add("office")
     if "Department" in roles:
-        depts = _department_ids(user)
+        depts = scope.department_id_set(user)
         if issue.lead_department_id in depts:
             kinds.add("lead")
         if depts & {d.id for d in issue.co_departments}:

@@ -138,7 +138,9 @@ def prepare(item, user, is_add):
     if isinstance(item, Visit):
         if item.officer is None and item.officer_id is None and user is not None:
             # the visiting officer defaults to the caller's own officer record
-            item.officer = db.session.scalar(select(Officer).where(Officer.user_id == user.id))
+            from .scope import officer_of
+
+            item.officer = officer_of(user)
         if is_add:
             item.created_by_id = user.id if user is not None else None
 

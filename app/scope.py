@@ -65,26 +65,14 @@ def department_ids(user):
     return select(DepartmentUser.department_id).where(DepartmentUser.user_id == user.id)
 
 
-def addressed_issue_ids(user):
-    """SELECT of the issues addressed to the user's departments (as lead or co-department)."""
-    depts = department_ids(user)
-    return select(Issue.id).where(Issue.lead_department_id.in_(depts)).union(
-        select(issue_codepartment.c.issue_id).where(issue_codepartment.c.department_id.in_(depts)))
-
-
 def addressed(user):
     """Criterion on ``Issue``: addressed to the user's departments (lead or co-department).
 
-    The same rows as ``Issue.id IN addressed_issue_ids(user)``, in a shape both databases answer
-    from the indexes (lead department; co-department table) instead of joining the issue table
-    to itself."""
+    Written so both databases answer from the indexes (lead department; co-department table)
+    instead of joining the issue table to itself."""
     depts = department_ids(user)
     return or_(member_of(Issue.lead_department_id, depts), member_of(Issue.id, select(
         issue_codepartment.c.issue_id).where(member_of(issue_codepartment.c.department_id, depts))))
-
-
-class ScopeError(Exception):
-    """Raised when a write would touch a row outside the caller's scope."""
 
 
 def current_user():
@@ -115,6 +103,11 @@ def officer_of(user):
         return None
     session = current_app.appbuilder.session
     return session.scalar(select(Officer).where(Officer.user_id == user.id))
+
+
+def department_id_set(user):
+    """The departments this login acts for, as a set of ids."""
+    return set(current_app.appbuilder.session.scalars(department_ids(user))) if user is not None else set()
 
 
 def enterprise_ids(user):
@@ -158,7 +151,7 @@ def _criterion(model, user):
         column = Issue.id if model is Issue else IssueEvent.issue_id
         conds = [column.in_(select(Issue.id).where(Issue.enterprise_id.in_(ents)))] if roles & {"Officer", "Enterprise"} else []
         if "Department" in roles and user is not None:
-            conds.append(addressed(user) if model is Issue else column.in_(addressed_issue_ids(user)))
+            conds.append(addressed(user) if model is Issue else column.in_(select(Issue.id).where(addressed(user))))
         return or_(*conds) if conds else false()
     if model in (Report, DutyRecord):  # an officer's own duties
         if "Officer" in roles and user is not None:

@@ -28,11 +28,13 @@ def test_enterprise_page_hides_related_lists_from_departments(ctx, client):
 
 
 def test_enterprise_does_not_see_internal_fields(ctx, client):
-    sm_user = lambda n: __import__("flask").current_app.appbuilder.sm.find_user(username=n)  # noqa: E731
-    issue = ledger.create_issue(sm_user("ent01"), enterprise_of_login("ent01"), "内部", "延期测试")
-    ledger.transition(sm_user("office"), issue.id, "accept", {})
-    ledger.transition(sm_user("office"), issue.id, "assign", {"department": department_of_login("dept01")})
-    ledger.transition(sm_user("dept01"), issue.id, "request_extension",
+    from flask import current_app
+
+    sm_user = current_app.appbuilder.sm.find_user
+    issue = ledger.create_issue(sm_user(username="ent01"), enterprise_of_login("ent01"), "内部", "延期测试")
+    ledger.transition(sm_user(username="office"), issue.id, "accept", {})
+    ledger.transition(sm_user(username="office"), issue.id, "assign", {"department": department_of_login("dept01")})
+    ledger.transition(sm_user(username="dept01"), issue.id, "request_extension",
                       {"new_due": str(clock.today() + timedelta(days=40)), "reason": "内部"})
     db.session.commit()
     ent = client.get(f"/api/v1/issue/{issue.id}", headers=api_token(client, "ent01")).get_json()["result"]
