@@ -7,7 +7,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import db, masterdata, scope
+from . import db, masterdata, scope, vocab
 from .issue_api import IssueApi
 from .models import Assignment, Department, Enterprise, Officer, Visit
 from .validation import api_rule, clean_credit_code, clean_phone, valid_id
@@ -27,7 +27,10 @@ class CSOModelApi(ModelRestApi):
     method_permission_name = READ_WRITE
     base_permissions = BASE_PERMISSIONS
     allow_browser_login = False  # JWT only: the API is CSRF-exempt, so session cookies must not work here
-    page_size = 25
+
+    @property
+    def page_size(self):  # FAB reads it per request (5.3: ModelRestApi._sanitize_page_args)
+        return vocab.page_size()
 
     def __init__(self, **kwargs):
         rel = {name: SCOPED for name in ("enterprise", "officer") if name in (self.add_columns or [])}

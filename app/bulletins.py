@@ -8,11 +8,10 @@ from html import escape
 from datetime import timedelta
 
 import xlsxwriter
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
-from . import clock, db, duties
-from .deadlines import OPEN_STATUSES
+from . import clock, db, duties, stats
+from .vocab import LEADER, OPEN_STATUSES, WITH_DEPARTMENT
 from .mail import next_send_time, to_utc_naive
 from .models import (
     DUTY_KINDS, ISSUE_STATUSES, Assignment, Bulletin, Department, DutyRecord, Issue, IssueCategory,
@@ -27,11 +26,10 @@ class BulletinError(Exception):
 
 
 def _period(kind, day):
+    """The week holding ``day`` (weekly), or the month before ``day``'s month (month-end report)."""
     if kind == "weekly":
-        start = clock.week_start(day)
-        return start, start + timedelta(days=6)
-    first = day.replace(day=1) - relativedelta(months=1)
-    return first, day.replace(day=1) - timedelta(days=1)
+        return stats.period("week", day)
+    return stats.period("month", day.replace(day=1) - timedelta(days=1))
 
 
 def _issue_rows(query):
@@ -39,38 +37,40 @@ def _issue_rows(query):
              i.lead_department.name if i.lead_department else ""] for i in db.session.scalars(query.order_by(Issue.id))]
 
 
-def _in(column, start, end):
-    return (func.date(column) >= start) & (func.date(column) <= end)
-
-
-def snapshot(kind, start, end):
+def snapshot(kind, p):
+    """The figures of a bulletin for period ``p`` (local days; rates from app.stats)."""
+    start, end = p.start, p.end
     today = clock.today()
-    data = {"new": _issue_rows(select(Issue).where(Issue.received_on.between(start, end))),
-            "closed": _issue_rows(select(Issue).where(Issue.status == "closed", _in(Issue.closed_at, start, end))),
-            "open_count": db.session.scalar(select(func.count()).select_from(Issue).where(Issue.status.in_(OPEN_STATUSES)))}
-    data["in_progress"] = _issue_rows(select(Issue).where(Issue.status.in_(("assigned", "in_progress"))))
+    data = {"new": _issue_rows(select(Issue).where(p.covers(Issue.received_on))),
+            "closed": _issue_rows(select(Issue).where(Issue.status == "closed", p.has(Issue.closed_at))),
+            "open_count": stats.open_count()}
+    data["in_progress"] = _issue_rows(select(Issue).where(Issue.status.in_(WITH_DEPARTMENT)))
     data["overdue_by_department"] = [[name, n] for name, n in db.session.execute(
         select(Department.name, func.count()).join(Issue, Issue.lead_department_id == Department.id).where(
             Issue.status.in_(OPEN_STATUSES), Issue.due_on < today).group_by(Department.name)
         .order_by(func.count().desc()))]
     coverage = []
-    visited = set(db.session.scalars(select(Visit.enterprise_id).where(Visit.visit_date.between(start, end))))
+    visited = set(db.session.scalars(select(Visit.enterprise_id).where(p.covers(Visit.visit_date))))
     for officer in db.session.scalars(select(Officer).join(Assignment).where(
-            Assignment.role == "chief", Assignment.end_date.is_(None)).distinct().order_by(Officer.name)):
+            Assignment.role == "chief", Assignment.is_current).distinct().order_by(Officer.name)):
         ents = [e.id for e in duties.enterprises_of(officer.id)]
         coverage.append([officer.name, sum(1 for e in ents if e in visited), len(ents)])
     data["visit_coverage"] = coverage
+    # lapses about this period are recorded after its due day: look a week past its end
     data["duty_records"] = [[r.officer.name, DUTY_KINDS.get(r.kind, r.kind), r.note or ""] for r in db.session.scalars(
-        select(DutyRecord).where(_in(DutyRecord.created_at, start, end + timedelta(days=7))).order_by(DutyRecord.id))
-        if r.kind in ("late_report", "missing_report", "urged_missing")]
+        select(DutyRecord).where(stats.happened_between(DutyRecord.created_at, start, end + timedelta(days=7)),
+                                 DutyRecord.kind.in_(stats.LAPSE_KINDS)).order_by(DutyRecord.id))]
+    rates = [stats.visit_coverage(sum(v for _, v, _ in coverage), sum(n for _, _, n in coverage))]
     if kind == "monthly":
         data["by_status"] = [[ISSUE_STATUSES[s], n] for s, n in db.session.execute(
             select(Issue.status, func.count()).group_by(Issue.status))]
         data["by_category"] = [[name or "未分类", n] for name, n in db.session.execute(
             select(IssueCategory.name, func.count()).select_from(Issue).outerjoin(IssueCategory).group_by(IssueCategory.name))]
-        closed_total = db.session.scalar(select(func.count()).select_from(Issue).where(Issue.status == "closed"))
-        valid = db.session.scalar(select(func.count()).select_from(Issue).where(Issue.status != "void"))
-        data["solution_rate"] = round(100.0 * closed_total / valid, 1) if valid else 0.0
+        counts = stats.status_counts()
+        rates = [stats.solution_rate(counts), stats.closure_rate(counts), stats.on_time_rate(p),
+                 stats.feedback_rate(p, today)]
+    rates.append(stats.report_timeliness(p, today)[0])
+    data["rates"] = [r.as_dict() for r in rates]
     return data
 
 
@@ -79,7 +79,8 @@ def generate(kind, day=None):
     if kind not in ("weekly", "monthly"):
         raise BulletinError(422, "通报类型应为 weekly（周通报）或 monthly（月通报）。")
     day = day or clock.today()
-    start, end = _period(kind, day)
+    p = _period(kind, day)
+    start, end = p.start, p.end
     bulletin = db.session.scalar(select(Bulletin).where(Bulletin.kind == kind, Bulletin.period_start == start))
     if bulletin is not None and bulletin.status == "published":
         return bulletin
@@ -89,7 +90,7 @@ def generate(kind, day=None):
         bulletin = Bulletin(kind=kind, period_start=start, period_end=end, status="draft", title=title, commentary="",
                             data={}, created_at=clock.utcnow())
         db.session.add(bulletin)
-    bulletin.data = snapshot(kind, start, end)
+    bulletin.data = snapshot(kind, p)
     db.session.commit()
     return bulletin
 
@@ -130,13 +131,24 @@ def workbook(bulletin):
                 ws.write(row, c, v, cell) if isinstance(v, (int, float)) else ws.write_string(row, c, str(v), cell)
             row += 1
         row += 1
-    if "solution_rate" in bulletin.data:
-        ws.write_string(row, 0, f"问题解决率：{bulletin.data['solution_rate']}%")
+    for r in rate_lines(bulletin):
+        ws.write_string(row, 0, r)
+        row += 1
     ws.set_column(0, 0, 16)
     ws.set_column(1, 2, 36)
     ws.set_column(3, 4, 14)
     wb.close()
     return out.getvalue()
+
+
+def rate_lines(bulletin):
+    """'解决率：87.5%（35/40）。定义：…' for each rate of the bulletin (older ones kept one figure)."""
+    if "rates" in bulletin.data:
+        return [f"{r['label']}：{r['text']}（{r['numerator']}/{r['denominator']}）。{r['definition']}"
+                for r in bulletin.data["rates"]]
+    if "solution_rate" in bulletin.data:  # bulletins drafted before the statistics module
+        return [f"问题解决率：{bulletin.data['solution_rate']}%"]
+    return []
 
 
 def publish(bulletin_id, user, commentary):
@@ -152,7 +164,7 @@ def publish(bulletin_id, user, commentary):
     bulletin.published_by_id = user.id if user is not None else None
     data = workbook(bulletin)
     send_at = to_utc_naive(next_send_time(clock.now()))
-    for leader in users_with_role("Leader"):
+    for leader in users_with_role(LEADER):
         if not leader.email:
             continue
         text = f"{bulletin.title}已发布。\n\n{bulletin.commentary}\n\n详见附件，或登录平台查看：{_link(f'/bulletins/{bulletin.id}')}"

@@ -4,6 +4,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from . import db
+from .vocab import ALL_ROLES
 
 cso = AppGroup("cso", help="首席服务官工作平台管理命令")
 
@@ -51,7 +52,7 @@ def unlock_cmd(username):
 
 @cso.command("create-login")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["Admin", "Office", "Director", "Leader", "Officer", "Department", "Enterprise"]))
+@click.option("--role", required=True, type=click.Choice(ALL_ROLES))
 @click.option("--password", required=True)
 @click.option("--name", default=None, help="显示名")
 @click.option("--officer", "officer_id", type=int, help="关联的服务官 id（Officer 角色）")

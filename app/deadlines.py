@@ -8,9 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from . import workdays
 from .policy import Policy
-
-OPEN_STATUSES = ("new", "accepted", "assigned", "in_progress")
-TIERS = {"approaching": "临期", "overdue": "超期", "serious": "严重超期"}
+from .vocab import BEFORE_TRANSFER, OPEN_STATUSES, TIERS, WITH_DEPARTMENT  # noqa: F401  (re-exported)
 
 
 def transfer_due(received_on, policy: Policy):
@@ -29,9 +27,9 @@ def after_transfer(assigned_on, level, policy: Policy):
 
 def current_due(issue):
     """The deadline that applies in the issue's present status (None once it left the open states)."""
-    if issue.status in ("new", "accepted"):
+    if issue.status in BEFORE_TRANSFER:
         return issue.transfer_due
-    if issue.status in ("assigned", "in_progress"):
+    if issue.status in WITH_DEPARTMENT:
         if issue.first_feedback_at is None and issue.feedback_due and issue.resolve_due:
             return min(issue.feedback_due, issue.resolve_due)
         return issue.resolve_due

@@ -158,7 +158,7 @@ def seed(password=None):
         for officer, role in ((chief_of[ent.id], "chief"), (liaisons[i // 2], "liaison")):
             exists = db.session.scalar(select(Assignment.id).where(
                 Assignment.enterprise_id == ent.id, Assignment.officer_id == officer.id,
-                Assignment.role == role, Assignment.end_date.is_(None)))
+                Assignment.role == role, Assignment.is_current))
             if not exists:
                 db.session.add(Assignment(enterprise=ent, officer=officer, role=role, start_date=start, status="active"))
     db.session.flush()

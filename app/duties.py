@@ -8,11 +8,12 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, exists, func, select
 
-from . import clock, db, masterdata, scope, workdays
+from . import clock, db, masterdata, scope, stats, workdays
 from .models import (
     Assignment, DutyRecord, Enterprise, Issue, IssueEvent, Officer, Reminder, Report, Visit,
 )
 from .policy import Policy, get_policy
+from .vocab import OPEN_STATUSES
 
 
 class DutyError(Exception):
@@ -61,13 +62,13 @@ def period_key(report):
 def active_officers():
     """Chief officers in post: they owe the weekly report and the monthly work ledger."""
     return db.session.scalars(select(Officer).where(Officer.active.is_(True), exists().where(
-        Assignment.officer_id == Officer.id, Assignment.role == "chief", Assignment.end_date.is_(None)))
+        Assignment.officer_id == Officer.id, Assignment.role == "chief", Assignment.is_current))
         .order_by(Officer.id)).all()
 
 
 def enterprises_of(officer_id, day=None):
     query = select(Enterprise).join(Assignment, Assignment.enterprise_id == Enterprise.id).where(
-        Assignment.officer_id == officer_id, Assignment.end_date.is_(None))
+        Assignment.officer_id == officer_id, Assignment.is_current)
     return db.session.scalars(query.order_by(Enterprise.name).distinct()).all()
 
 
@@ -96,12 +97,12 @@ def draft_content(officer, start, end):
     lines.append(f"三、收集企业问题{len(filed)}个" + ("：" + "；".join(f"{i.number}{i.title}" for i in filed) if filed else "。"))
     closed = db.session.scalars(select(Issue).where(
         Issue.enterprise_id.in_(ids), Issue.status == "closed",
-        func.date(Issue.closed_at) >= start, func.date(Issue.closed_at) <= end)).all() if ids else []
+        stats.happened_between(Issue.closed_at, start, end))).all() if ids else []
     open_count = db.session.scalar(select(func.count()).select_from(Issue).where(
-        Issue.enterprise_id.in_(ids), Issue.status.in_(("new", "accepted", "assigned", "in_progress")))) if ids else 0
+        Issue.enterprise_id.in_(ids), Issue.status.in_(OPEN_STATUSES))) if ids else 0
     progress = db.session.scalar(select(func.count()).select_from(IssueEvent).join(Issue).where(
         Issue.enterprise_id.in_(ids), IssueEvent.action == "progress",
-        func.date(IssueEvent.at) >= start, func.date(IssueEvent.at) <= end)) if ids else 0
+        stats.happened_between(IssueEvent.at, start, end))) if ids else 0
     lines.append(f"四、问题办理：本期销号{len(closed)}个，办理进展反馈{progress}次，尚未办结{open_count}个。")
     lines.append("五、下一步工作打算：")
     return "\n".join(lines)
@@ -188,7 +189,7 @@ def record_lapses(today=None):
 def _missed_visits(start, end):
     """Enterprises with an active chief and no visit by any of their officers in [start, end]."""
     chiefs = db.session.execute(select(Assignment.enterprise_id, Assignment.officer_id).where(
-        Assignment.role == "chief", Assignment.start_date <= start, Assignment.end_date.is_(None))).all()
+        Assignment.role == "chief", Assignment.start_date <= start, Assignment.is_current)).all()
     visited = set(db.session.scalars(select(Visit.enterprise_id).where(Visit.visit_date.between(start, end))))
     out = []
     for enterprise_id, officer_id in chiefs:
@@ -203,7 +204,7 @@ def _missed_visits(start, end):
 def unvisited_this_week(today):
     """(enterprise, [officer user ids]) for enterprises with no visit yet this week."""
     rows = db.session.execute(select(Enterprise, Officer.user_id).join(
-        Assignment, and_(Assignment.enterprise_id == Enterprise.id, Assignment.end_date.is_(None))).join(
+        Assignment, and_(Assignment.enterprise_id == Enterprise.id, Assignment.is_current)).join(
         Officer, Officer.id == Assignment.officer_id).where(Officer.user_id.is_not(None))).all()
     visited = masterdata.visited_this_week({ent.id for ent, _ in rows}, today)
     out = {}

@@ -10,7 +10,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from . import clock, db, scope
-from .deadlines import OPEN_STATUSES, TIERS, tier, tier_bounds
+from .deadlines import OPEN_STATUSES, tier, tier_bounds
+from .vocab import TIER_FILTERS, page_size
 from .models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES,
     Assignment, Enterprise, Issue, IssueCategory, issue_codepartment,
@@ -25,7 +26,7 @@ ORDERS = {
     "number": (Issue.year.asc(), Issue.seq.asc()),
     "-number": (Issue.year.desc(), Issue.seq.desc()),
 }
-TIER_CHOICES = {**TIERS, "overdue_only": "超期（未到严重）"}
+TIER_CHOICES = TIER_FILTERS  # kept for importers
 
 
 class FilterError(ValueError):
@@ -87,7 +88,7 @@ def build_query(user, args, today=None):
     if args.get("officer"):
         ids = _ids(args["officer"], "officer")
         conds.append(or_(Issue.officer_id.in_(ids), Issue.enterprise_id.in_(select(Assignment.enterprise_id).where(
-            Assignment.officer_id.in_(ids), Assignment.end_date.is_(None)))))
+            Assignment.officer_id.in_(ids), Assignment.is_current))))
     if args.get("category"):
         names = [v.strip() for v in str(args["category"]).split(",") if v.strip()]
         conds.append(Issue.category_id.in_(select(IssueCategory.id).where(IssueCategory.name.in_(names))))
@@ -108,14 +109,14 @@ def build_query(user, args, today=None):
     return query.where(*conds)
 
 
-def page(user, args, default_size=25, max_size=100):
+def page(user, args, default_size=None, max_size=100):
     """(count, issues) for one page; eager loads so the query count does not grow with the page."""
     query = build_query(user, args)
     order = args.get("order") or "due_on"
     if order not in ORDERS:
         raise FilterError("order", f"排序应为：{'、'.join(ORDERS)}。")
     try:
-        size = int(args.get("page_size") or default_size)
+        size = int(args.get("page_size") or default_size or page_size())
         number = int(args.get("page") or 0)
     except ValueError:
         raise FilterError("page_size", "page 和 page_size 应为整数。") from None

@@ -16,8 +16,10 @@ from .models import (
     Enterprise, IssueCategory, Officer, Visit,
 )
 from .policy import get_policy
-
-ROW_CLASS = {"serious": "danger", "overdue": "danger", "approaching": "warning"}
+from .vocab import (
+    COLOUR_CLASSES, ENTERPRISE, FILER_ROLES, FINAL_STATUSES, LEADER, MENU_LEDGER, OFFICE_ROLES, OFFICER, TIER_FILTERS,
+    TIER_ROW_CLASS, DEPARTMENT, page_size,
+)
 
 
 def calendar_warning():
@@ -65,27 +67,27 @@ class LedgerView(BaseView):
         internal = ledger.sees_internal(user)
         items = [issue_list.serialize(r, today, policy, internal=internal) for r in rows]
         for item in items:
-            item["row_class"] = ROW_CLASS.get(item["tier"]) or ("success" if item["status"] == "closed" else "")
-        size = int(args.get("page_size") or 25)
+            item["row_class"] = TIER_ROW_CLASS.get(item["tier"]) or (COLOUR_CLASSES["green"] if item["status"] == "closed" else "")
+        size = int(args.get("page_size") or page_size())
         number = int(args.get("page") or 0)
         pages = max(1, (count + size - 1) // size)
         link = lambda **kw: url_for("LedgerView.list") + "?" + urlencode({**args, **kw})  # noqa: E731
         roles = scope.role_names(user)
         return self.render_template(
             "cso/ledger_list.html", items=items, count=count, args=args, page=number, pages=pages, link=link,
-            statuses=ISSUE_STATUSES, tiers=issue_list.TIER_CHOICES, sources=ISSUE_SOURCES,
-            warning=calendar_warning(), title=self._title(roles), can_file=bool(
-                roles & (ledger.OFFICE | {"Officer", "Enterprise"})), **self._choices(user))
+            statuses=ISSUE_STATUSES, tiers=TIER_FILTERS, sources=ISSUE_SOURCES,
+            warning=calendar_warning(), title=self._title(roles), can_file=bool(roles & FILER_ROLES),
+            **self._choices(user))
 
     @staticmethod
     def _title(roles):
-        if roles & ledger.OFFICE:
+        if roles & OFFICE_ROLES:
             return "企业问题台账"
-        if "Leader" in roles:
+        if LEADER in roles:
             return "企业问题台账（只读）"
-        if "Officer" in roles:
+        if OFFICER in roles:
             return "我的问题"
-        if "Department" in roles:
+        if DEPARTMENT in roles:
             return "本单位待办问题"
         return "我的诉求"
 
@@ -107,7 +109,7 @@ class LedgerView(BaseView):
             categories=db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
                                           .order_by(IssueCategory.sort)).all(),
             triage_classes=TRIAGE_CLASSES, levels=ISSUE_LEVELS, labels=ACTION_LABELS,
-            can_edit=bool(scope.role_names(user) & ledger.OFFICE) and issue.status not in ("closed", "void"),
+            can_edit=bool(scope.role_names(user) & OFFICE_ROLES) and issue.status not in FINAL_STATUSES,
             warning=calendar_warning())
 
     @expose("/<int:pk>/act", methods=["POST"])
@@ -147,7 +149,7 @@ class LedgerView(BaseView):
     def add(self):
         user = self._user()
         roles = scope.role_names(user)
-        if not roles & (ledger.OFFICE | {"Officer", "Enterprise"}):
+        if not roles & FILER_ROLES:
             abort(403)
         enterprises = db.session.scalars(scope.restrict(Enterprise, select(Enterprise), user).order_by(Enterprise.name)).all()
         visit = None
@@ -177,7 +179,7 @@ class LedgerView(BaseView):
                 errors[exc.field or "_"] = exc.message
                 if exc.field not in ("enterprise", "title", "description", "category", "source", "level", "received_on"):
                     flash(exc.message, "danger")
-        direct = "Enterprise" in roles and not roles & (ledger.OFFICE | {"Officer"})
+        direct = ENTERPRISE in roles and not roles & (OFFICE_ROLES | {OFFICER})
         return self.render_template(
             "cso/ledger_new.html", enterprises=enterprises, visit=visit, values=values, errors=errors,
             sources=ISSUE_SOURCES, levels=ISSUE_LEVELS, direct=direct, today=clock.today(),
@@ -199,7 +201,7 @@ def visit_issues(visit_id):
 
 def register(appbuilder):
     current_app.add_template_global(visit_issues)
-    appbuilder.add_view(LedgerView, "问题台账", href="/ledger/", icon="fa-list-alt", category="问题台账",
+    appbuilder.add_view(LedgerView, "问题台账", href="/ledger/", icon="fa-list-alt", category=MENU_LEDGER,
                         category_icon="fa-exclamation-circle")
-    appbuilder.add_link("登记问题", href="/ledger/new", icon="fa-plus", category="问题台账")
-    appbuilder.add_link("超期问题", href="/ledger/?tier=overdue", icon="fa-clock", category="问题台账")
+    appbuilder.add_link("登记问题", href="/ledger/new", icon="fa-plus", category=MENU_LEDGER)
+    appbuilder.add_link("超期问题", href="/ledger/?tier=overdue", icon="fa-clock", category=MENU_LEDGER)

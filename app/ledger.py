@@ -21,8 +21,8 @@ from .models import (
     IssueCounter, IssueEvent, Officer, Visit,
 )
 from .policy import get_policy
+from .vocab import BEFORE_TRANSFER, FILER_ROLES, FINAL_STATUSES, OFFICE_ROLES, OPEN_STATUSES, WITH_DEPARTMENT
 
-OFFICE = {"Admin", "Office", "Director"}
 # the office's deliberations; an enterprise following its problem does not see these
 INTERNAL_ACTIONS = {"return", "request_extension", "approve_extension", "reject_extension", "escalate",
                     "declare_unable", "approve_unable", "edit", "recompute"}
@@ -97,7 +97,6 @@ def _a(name, label, roles, sources, target=None, params=()):
     return Action(name, label, frozenset(roles), tuple(sources), target, tuple(params))
 
 
-OPEN = ("new", "accepted", "assigned", "in_progress")
 ACTIONS = {a.name: a for a in [
     _a("accept", "受理", {"office"}, ("new",), "accepted"),
     _a("assign", "转办", {"office"}, ("accepted",), "assigned", ("department",)),
@@ -128,7 +127,7 @@ def role_kinds(user, issue):
     """What the user is *for this issue*: office, lead, co, officer, enterprise."""
     roles = scope.role_names(user)
     kinds = set()
-    if roles & OFFICE:
+    if roles & OFFICE_ROLES:
         kinds.add("office")
     if "Department" in roles:
         depts = scope.department_id_set(user)
@@ -140,7 +139,7 @@ def role_kinds(user, issue):
         officer = scope.officer_of(user)
         if officer is not None and db.session.scalar(select(exists().where(
                 Assignment.officer_id == officer.id, Assignment.enterprise_id == issue.enterprise_id,
-                Assignment.end_date.is_(None)))):
+                Assignment.is_current))):
             kinds.add("officer")
     if "Enterprise" in roles and db.session.scalar(select(exists().where(
             EnterpriseUser.user_id == user.id, EnterpriseUser.enterprise_id == issue.enterprise_id))):
@@ -212,7 +211,7 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
                  received_on=None, level=None):
     """File a problem. Officers for their enterprises; enterprises for themselves (直通车); office for any."""
     roles = scope.role_names(user)
-    if not roles & (OFFICE | {"Officer", "Enterprise"}):
+    if not roles & FILER_ROLES:
         raise LedgerError(403, "您的角色不能登记问题。")
     enterprise_id = _id(enterprise_id, "enterprise", "企业")
     if not scope.visible(Enterprise, enterprise_id, user):
@@ -226,7 +225,7 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
         title = description[:40]
     if len(title) > 200:
         raise LedgerError(422, "问题标题不能超过200字。", "title")
-    is_office = bool(roles & OFFICE)
+    is_office = bool(roles & OFFICE_ROLES)
     if "Enterprise" in roles and not is_office and "Officer" not in roles:
         source = "direct"
     source = source or ("visit" if visit_id else "phone" if is_office else "visit")
@@ -248,7 +247,7 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
     if officer is None:  # the chief follows problems filed by others
         officer = db.session.scalar(select(Officer).join(Assignment).where(
             Assignment.enterprise_id == enterprise_id, Assignment.role == "chief",
-            Assignment.end_date.is_(None)).limit(1))
+            Assignment.is_current).limit(1))
     policy = get_policy()
     year = received_on.year
     seq = next_number(year)
@@ -305,9 +304,9 @@ def _extra_check(action, user, issue, kinds):
     if name == "approve_unable" and not issue.unable_requested:
         return "责任单位尚未申请“无法解决”。"
     if name == "resolve":
-        if issue.status in ("new", "accepted") and "officer" not in kinds:
+        if issue.status in BEFORE_TRANSFER and "officer" not in kinds:
             return "未转办的问题只能由首席服务官在本级办结。"
-        if issue.status in ("new", "accepted") and issue.triage_class not in (None, "simple", "policy"):
+        if issue.status in BEFORE_TRANSFER and issue.triage_class not in (None, "simple", "policy"):
             return "综合问题类须转办责任单位办理，首席服务官不能在本级办结。"
         if issue.status == "in_progress" and "lead" not in kinds:
             return "已转办的问题由牵头单位办结。"
@@ -541,7 +540,7 @@ def edit_issue(user, issue_id, values, version=None):
     issue = load_for(user, issue_id, version)
     if "office" not in role_kinds(user, issue):
         raise LedgerError(403, "只有首席服务官办公室可以修改问题信息。")
-    if issue.status in ("closed", "void"):
+    if issue.status in FINAL_STATUSES:
         raise LedgerError(409, f"问题已{issue.status_label}，不能再修改。")
     unknown = set(values) - set(EDITABLE)
     if unknown:
@@ -578,7 +577,7 @@ def recompute_open(user, reason):
     extensions are kept). Returns how many issues changed."""
     policy = get_policy()
     changed = 0
-    for issue in db.session.scalars(select(Issue).where(Issue.status.in_(OPEN)).order_by(Issue.id)):
+    for issue in db.session.scalars(select(Issue).where(Issue.status.in_(OPEN_STATUSES)).order_by(Issue.id)):
         changes = {}
         _set(issue, changes, "transfer_due", transfer_due(issue.received_on, policy))
         if issue.assigned_at:

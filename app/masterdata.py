@@ -57,7 +57,7 @@ def covering_assignment(officer_id, enterprise_id, day):
             Assignment.officer_id == officer_id,
             Assignment.enterprise_id == enterprise_id,
             Assignment.start_date <= day,
-            or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
+            or_(Assignment.is_current, Assignment.end_date >= day),
         ).limit(1)
     )
 
@@ -95,7 +95,7 @@ def _assignment_errors(item):
         officer_id, enterprise_id = _id_of(item, "officer"), _id_of(item, "enterprise")
         query = select(Assignment.id).where(
             Assignment.officer_id == officer_id, Assignment.enterprise_id == enterprise_id,
-            Assignment.role == item.role, Assignment.end_date.is_(None),
+            Assignment.role == item.role, Assignment.is_current,
         )
         if item.id is not None:
             query = query.where(Assignment.id != item.id)

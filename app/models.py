@@ -6,11 +6,13 @@ from sqlalchemy import (
     JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Table,
     Text, UniqueConstraint, text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import relationship, validates
 
 from flask_appbuilder.security.sqla.models import User  # noqa: F401  (relationship target)
 
 from . import validation
+from .vocab import ISSUE_STATUSES  # noqa: F401  (re-exported: labels of Issue.status)
 
 
 def utcnow():
@@ -132,6 +134,16 @@ class Assignment(Model):
         ),
     )
 
+    @hybrid_property
+    def is_current(self):
+        """The one spelling of "an active assignment": not ended (in Python and in SQL)."""
+        return self.end_date is None
+
+    @is_current.inplace.expression
+    @classmethod
+    def _is_current(cls):
+        return cls.end_date.is_(None)
+
     @property
     def role_label(self):
         return ASSIGNMENT_ROLES.get(self.role, self.role)
@@ -212,10 +224,6 @@ ISSUE_SOURCES = {"visit": "走访", "direct": "直通车", "phone": "电话", "s
 TRIAGE_CLASSES = {"policy": "政策咨询类", "simple": "简单事项类", "complex": "综合问题类"}
 ISSUE_LEVELS = {"ordinary": "一般问题", "major": "重大复杂问题"}
 ESCALATION_LEVELS = {"consultation": "部门会商", "director": "主任会商", "leading_group": "领导小组"}
-ISSUE_STATUSES = {
-    "new": "待受理", "accepted": "已受理", "assigned": "已交办", "in_progress": "办理中",
-    "resolved": "已办结", "closed": "已销号", "unable": "无法解决", "void": "已作废",
-}
 SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 DEFAULT_CATEGORIES = ["融资信贷", "用地规划", "用工人才", "审批手续", "水电气暖", "政策兑现",
                       "基础设施配套", "安全环保", "市场产销", "法律纠纷", "政策咨询", "其他"]

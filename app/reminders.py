@@ -13,14 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import clock, db, duties
-from .deadlines import OPEN_STATUSES, tier
+from .deadlines import tier
+from .vocab import BEFORE_TRANSFER, LEADER, OFFICE_STAFF_ROLES, OPEN_STATUSES, TIERS, WITH_DEPARTMENT
 from .mail import next_send_time, to_utc_naive
 from .models import (
     AccountState, DepartmentUser, DutyRecord, Issue, OutboundMessage, Reminder, Report, User,
 )
 from .policy import get_policy
 
-OFFICE_ROLES = ("Office", "Director")
 KIND_TITLES = {
     "visit": "本周尚未走访的企业", "report_due": "即将到期的报告", "report_late": "逾期未报的报告",
     "issue_approaching": "即将到期的问题", "issue_overdue": "已超期的问题", "issue_serious": "严重超期的问题",
@@ -70,19 +70,19 @@ def candidates(now):
             out.append((user, f"report:{report.id}:due_soon", "report_due", "report", report.id, "due_soon", period,
                         f"{report.kind_label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", _link(f"/reports/{report.id}")))
     # 3. departments: their problems approaching or past the deadline; the office: seriously overdue ones
-    office = users_with_role(*OFFICE_ROLES)
+    office = users_with_role(*OFFICE_STAFF_ROLES)
     for issue in db.session.scalars(select(Issue).where(Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None))):
         level = tier(issue.due_on, today, policy)
         if level is None:
             continue
-        text = f"{issue.number} {issue.enterprise.name}：{issue.title}（时限{issue.due_on:%Y-%m-%d}，{ {'approaching': '临期', 'overdue': '已超期', 'serious': '严重超期'}[level] }）"
+        text = f"{issue.number} {issue.enterprise.name}：{issue.title}（时限{issue.due_on:%Y-%m-%d}，{TIERS[level]}）"
         link = _link(f"/ledger/{issue.id}")
         period = issue.due_on.isoformat()
-        kind = {"approaching": "issue_approaching", "overdue": "issue_overdue", "serious": "issue_serious"}[level]
-        if issue.lead_department_id and issue.status in ("assigned", "in_progress"):
+        kind = f"issue_{level}"
+        if issue.lead_department_id and issue.status in WITH_DEPARTMENT:
             for user in department_users(issue.lead_department_id):
                 out.append((user, f"issue:{issue.id}:{level}:{period}:{user.id}", kind, "issue", issue.id, level, period, text, link))
-        if level == "serious" or issue.status in ("new", "accepted"):  # the office's own step, or gravely late
+        if level == "serious" or issue.status in BEFORE_TRANSFER:  # the office's own step, or gravely late
             for user in office:
                 out.append((user, f"issue:{issue.id}:{level}:{period}:{user.id}", kind, "issue", issue.id, level, period, text, link))
     # 4. the office: officers who ignore an urge (催而不报)
@@ -91,7 +91,7 @@ def candidates(now):
             out.append((user, f"urged:{rec.id}:{user.id}", "urged_missing", "duty", rec.id, "urged", rec.period,
                         f"{rec.officer.name}：{rec.note or ''}", _link("/dutyrecordview/list/")))
     # 5. leaders who asked for it: a daily summary
-    for user in users_with_role("Leader"):
+    for user in users_with_role(LEADER):
         state = db.session.get(AccountState, user.id)
         if state is None or state.mail_mode != "daily":
             continue

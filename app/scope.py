@@ -17,13 +17,14 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from .vocab import DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, READ_ONLY_ROLES, SEES_ALL_ROLES
 from .models import (
     Assignment, Department, DepartmentUser, DutyRecord, Enterprise, EnterpriseUser, Issue, IssueEvent, Officer,
     Report, Visit, issue_codepartment,
 )
 
-FULL_ROLES = {"Admin", "Office", "Director"}
-READ_ALL_ROLES = {"Leader"}
+FULL_ROLES = OFFICE_ROLES  # kept for importers
+READ_ALL_ROLES = READ_ONLY_ROLES
 
 # models whose rows hang off an enterprise through ``enterprise_id``
 ENTERPRISE_CHILDREN = (Assignment, Visit)
@@ -90,11 +91,11 @@ def role_names(user):
 
 
 def sees_all(user):
-    return bool(role_names(user) & (FULL_ROLES | READ_ALL_ROLES))
+    return bool(role_names(user) & SEES_ALL_ROLES)
 
 
 def writes_all(user):
-    return bool(role_names(user) & FULL_ROLES)
+    return bool(role_names(user) & OFFICE_ROLES)
 
 
 def officer_of(user):
@@ -116,15 +117,15 @@ def enterprise_ids(user):
         return None
     roles = role_names(user)
     parts = []
-    if user is not None and "Officer" in roles:
+    if user is not None and OFFICER in roles:
         parts.append(
             select(Assignment.enterprise_id)
             .join(Officer, Officer.id == Assignment.officer_id)
-            .where(Officer.user_id == user.id, Officer.active == true(), Assignment.end_date.is_(None))
+            .where(Officer.user_id == user.id, Officer.active == true(), Assignment.is_current)
         )
-    if user is not None and "Enterprise" in roles:
+    if user is not None and ENTERPRISE in roles:
         parts.append(select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == user.id))
-    if user is not None and "Department" in roles:  # the enterprises whose problems it handles
+    if user is not None and DEPARTMENT in roles:  # the enterprises whose problems it handles
         depts = department_ids(user)  # as lead (read off an index), then as co-department
         parts.append(select(Issue.enterprise_id).where(member_of(Issue.lead_department_id, depts)))
         parts.append(select(Issue.enterprise_id).where(member_of(Issue.id, select(
@@ -149,26 +150,26 @@ def _criterion(model, user):
         return model.enterprise_id.in_(ents)
     if model in (Issue, IssueEvent):
         column = Issue.id if model is Issue else IssueEvent.issue_id
-        conds = [column.in_(select(Issue.id).where(Issue.enterprise_id.in_(ents)))] if roles & {"Officer", "Enterprise"} else []
-        if "Department" in roles and user is not None:
+        conds = [column.in_(select(Issue.id).where(Issue.enterprise_id.in_(ents)))] if roles & {OFFICER, ENTERPRISE} else []
+        if DEPARTMENT in roles and user is not None:
             conds.append(addressed(user) if model is Issue else column.in_(select(Issue.id).where(addressed(user))))
         return or_(*conds) if conds else false()
     if model in (Report, DutyRecord):  # an officer's own duties
-        if "Officer" in roles and user is not None:
+        if OFFICER in roles and user is not None:
             return model.officer_id.in_(select(Officer.id).where(Officer.user_id == user.id))
         return false()
     if model is Officer:
         serving = select(Assignment.officer_id).where(
-            Assignment.enterprise_id.in_(ents), Assignment.end_date.is_(None)
+            Assignment.enterprise_id.in_(ents), Assignment.is_current
         )
         conds = [Officer.id.in_(serving)]
         if user is not None:
             conds.append(Officer.user_id == user.id)
         return or_(*conds)
     if model is Department:
-        if roles & {"Officer", "Enterprise"}:
+        if roles & {OFFICER, ENTERPRISE}:
             return None  # the directory of responsible units is public to the scheme's people
-        if "Department" in roles and user is not None:
+        if DEPARTMENT in roles and user is not None:
             return Department.id.in_(department_ids(user))
         return false()
     return false()  # unknown models are closed by default
@@ -200,7 +201,7 @@ FOREIGN_KEYS = {
 }
 
 # models each non-full role may write (beyond read), checked on top of permissions
-WRITABLE = {"Officer": {Visit}}
+WRITABLE = {OFFICER: {Visit}}
 
 
 def may_write_model(user, model):

@@ -18,7 +18,8 @@ from wtforms import BooleanField, DateField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import clock, db, masterdata, scope
+from . import clock, db, masterdata, scope, vocab
+from .vocab import MENU_MASTER, MENU_SERVICE
 from .models import (
     ASSIGNMENT_ROLES, ASSIGNMENT_STATUSES, DEPARTMENT_KINDS, ENTERPRISE_CATEGORIES, OFFICER_RANKS,
     VISIT_MODES, VISIT_TOPICS, AccountState, Assignment, Department, Enterprise, Officer, Visit,
@@ -75,7 +76,11 @@ class CSOModelView(ModelView):
     base_filters = SCOPED
     method_permission_name = VIEW_PERMISSIONS
     base_permissions = BASE_PERMISSIONS
-    page_size = 25
+
+    @property
+    def page_size(self):  # FAB reads it per request (5.3: BaseCRUDView._get_list_widget)
+        return vocab.page_size()
+
     list_template = "cso/list_export.html"
     export_endpoint = None  # e.g. "ExportView.visits": an 导出Excel button with the list's filters
 
@@ -507,7 +512,7 @@ def _counts():
         "enterprises": count(Enterprise),
         "officers": count(Officer, Officer.active.is_(True)),
         "departments": count(Department),
-        "assignments": count(Assignment, Assignment.end_date.is_(None)),
+        "assignments": count(Assignment, Assignment.is_current),
         "visits_week": count(Visit, Visit.visit_date.between(week_start, week_end)),
         "visits_total": count(Visit),
     }
@@ -526,7 +531,7 @@ def _my_enterprises(user):
     rows = db.session.execute(
         select(Enterprise, Assignment.role)
         .join(Assignment, Assignment.enterprise_id == Enterprise.id)
-        .where(Assignment.officer_id == officer.id, Assignment.end_date.is_(None))
+        .where(Assignment.officer_id == officer.id, Assignment.is_current)
         .order_by(Enterprise.name)
     ).all()
     visited = masterdata.visited_this_week({e.id for e, _ in rows})
@@ -547,15 +552,13 @@ def _serving(enterprise):
     return db.session.execute(
         select(Officer, Assignment.role)
         .join(Assignment, Assignment.officer_id == Officer.id)
-        .where(Assignment.enterprise_id == enterprise.id, Assignment.end_date.is_(None))
+        .where(Assignment.enterprise_id == enterprise.id, Assignment.is_current)
         .order_by(Assignment.role)
     ).all()
 
 
 # --- registration -------------------------------------------------------------------------------
 
-MENU_SERVICE = "企业服务"
-MENU_MASTER = "基础数据"
 
 
 def register(appbuilder):

@@ -1,0 +1,78 @@
+"""The shared vocabulary: role groups, status groups, tiers with their labels and colours, menu
+names and the page size. Every other module imports these; none spells a role set or a status
+tuple of its own (docs/architecture.md#vocabulary).
+
+Plain data, no database access, so the rule modules, the screens, the CLI and the tasks can all
+import it without cycles.
+"""
+from flask import current_app, has_app_context
+
+# --- roles (Flask-AppBuilder role names) --------------------------------------------------------
+
+ADMIN, OFFICE, DIRECTOR, LEADER = "Admin", "Office", "Director", "Leader"
+OFFICER, DEPARTMENT, ENTERPRISE = "Officer", "Department", "Enterprise"
+ALL_ROLES = (ADMIN, OFFICE, DIRECTOR, LEADER, OFFICER, DEPARTMENT, ENTERPRISE)
+ROLE_LABELS = {
+    ADMIN: "系统管理员", OFFICE: "首席服务官办公室", DIRECTOR: "办公室主任", LEADER: "领导小组",
+    OFFICER: "首席服务官", DEPARTMENT: "责任单位", ENTERPRISE: "企业",
+}
+
+OFFICE_ROLES = frozenset({ADMIN, OFFICE, DIRECTOR})  # the office: sees and writes everything
+READ_ONLY_ROLES = frozenset({LEADER})  # sees everything, changes nothing
+SEES_ALL_ROLES = OFFICE_ROLES | READ_ONLY_ROLES
+FILER_ROLES = OFFICE_ROLES | {OFFICER, ENTERPRISE}  # may file a problem
+OFFICE_STAFF_ROLES = frozenset({OFFICE, DIRECTOR})  # the people who work the office's queue (mail)
+LINKED_ROLES = {OFFICER: "officer_id", DEPARTMENT: "department_id", ENTERPRISE: "enterprise_id"}
+
+# --- the problem ledger ---------------------------------------------------------------------------
+
+ISSUE_STATUSES = {
+    "new": "待受理", "accepted": "已受理", "assigned": "已交办", "in_progress": "办理中",
+    "resolved": "已办结", "closed": "已销号", "unable": "无法解决", "void": "已作废",
+}
+OPEN_STATUSES = ("new", "accepted", "assigned", "in_progress")  # 未办结: the clock may run
+BEFORE_TRANSFER = ("new", "accepted")  # the office's own step (transfer deadline)
+WITH_DEPARTMENT = ("assigned", "in_progress")  # a lead department holds it
+SOLVED_STATUSES = ("resolved", "closed")  # 已办结 + 已销号: what 解决率 counts as solved
+FINAL_STATUSES = ("closed", "void")  # nothing more may change
+LIFECYCLE = ("new", "accepted", "assigned", "in_progress", "resolved", "closed")  # the main path, in order
+
+# --- deadline tiers (one wording everywhere) -------------------------------------------------------
+
+TIERS = {"approaching": "临期", "overdue": "超期", "serious": "严重超期"}
+OVERDUE_TIERS = ("overdue", "serious")
+TIER_FILTERS = {**TIERS, "overdue_only": "超期（未到严重）"}  # ledger filter choices
+TIER_COLOURS = {"approaching": "yellow", "overdue": "red", "serious": "red"}  # closed problems: green
+COLOUR_CLASSES = {"red": "danger", "yellow": "warning", "green": "success"}  # Bootstrap row classes
+TIER_ROW_CLASS = {t: COLOUR_CLASSES[c] for t, c in TIER_COLOURS.items()}
+
+# --- menus (FAB categories and entries; roles.py grants them) -------------------------------------
+
+MENU_SERVICE = "企业服务"
+MENU_MASTER = "基础数据"
+MENU_LEDGER = "问题台账"
+MENU_SETTINGS = "系统设置"
+MENU_REPORTS = "工作报告"
+
+# --- lists -----------------------------------------------------------------------------------------
+
+DEFAULT_PAGE_SIZE = 25
+
+
+def page_size():
+    """Rows per page on every list (setting ``PAGE_SIZE``), capped by ``MAX_PAGE_SIZE``."""
+    if not has_app_context():
+        return DEFAULT_PAGE_SIZE
+    size = current_app.config.get("CSO_PAGE_SIZE") or DEFAULT_PAGE_SIZE
+    return max(1, min(int(size), max_page_size()))
+
+
+def max_page_size():
+    if not has_app_context():
+        return 100
+    return int(current_app.config.get("CSO_MAX_PAGE_SIZE") or 100)
+
+
+def labelled(mapping):
+    """'key（label）、…' — how an error message lists the allowed values."""
+    return "、".join(f"{k}（{v}）" for k, v in mapping.items())
