@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app import bulletins, clock, db, duties, ledger, stats
 from app.models import Issue
-from tests.world import department_of_login, enterprises_of, officer_of
+from world import department_of_login, enterprises_of, officer_of
 
 
 def _user(name):
