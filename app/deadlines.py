@@ -1,4 +1,4 @@
-"""Deadlines and tiers — the "13710" rule on China's working-day calendar (DESIGN.md §4).
+"""Deadlines and tiers — the "13710" rule on China's working-day calendar (docs/domain.md#deadlines).
 
 transfer within 1 working day of receipt; first feedback within 3 working days of the transfer;
 ordinary problems solved within 7 working days, major ones within one calendar month. Tiers:

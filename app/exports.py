@@ -1,4 +1,4 @@
-"""Excel exports (DESIGN.md §5, §7.11): the problem ledger in the offices' layout, the assignment
+"""Excel exports (docs/domain.md#import-and-export-formats): the problem ledger in the offices' layout, the assignment
 table in the shape the roster importer reads back unchanged, visits, and the officers' monthly
 work ledger.
 
@@ -702,7 +702,7 @@ def iter_ledger_rows(user, args, today=None, limit=None):
 
 
 def ledger_workbook(user, args, out, today=None, limit=None):
-    """The problem ledger in the offices' layout (DESIGN.md §5), plus a 汇总 sheet. Returns the row count.
+    """The problem ledger in the offices' layout (docs/domain.md#import-and-export-formats), plus a 汇总 sheet. Returns the row count.
 
     ``args``: the ledger list's filters (issue_list.FILTERS) and ``order`` (default: by number);
     raises ``issue_list.FilterError`` for a bad one. ``limit``: at most this many rows."""

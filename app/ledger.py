@@ -1,4 +1,4 @@
-"""The problem ledger's state machine — the one module every entry point calls (DESIGN.md §4).
+"""The problem ledger's state machine — the one module every entry point calls (docs/domain.md#the-problem-ledger).
 
 ``create_issue`` files a problem; ``transition`` applies an action; ``edit_issue`` changes triage
 fields; ``recompute_open`` re-derives deadlines after the calendar or the policy changed. Each

@@ -1,4 +1,4 @@
-"""The domain model (DESIGN.md §3). Security tables (ab_*) come from Flask-AppBuilder."""
+"""The domain model (docs/domain.md#glossary). Security tables (ab_*) come from Flask-AppBuilder."""
 from datetime import datetime, timezone
 
 from flask_appbuilder import Model

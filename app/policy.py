@@ -1,4 +1,4 @@
-"""Office settings: the "13710" deadline policy (DESIGN.md §4). Every number is editable."""
+"""Office settings: the "13710" deadline policy (docs/domain.md#deadlines). Every number is editable."""
 from dataclasses import asdict, dataclass, fields
 
 from sqlalchemy import select

@@ -1,4 +1,4 @@
-"""Import the office's roster 《首席服务官及具体分包人情况表》 (DESIGN.md §5).
+"""Import the office's roster 《首席服务官及具体分包人情况表》 (docs/domain.md#import-and-export-formats).
 
 One module serves the upload page, ``flask cso import-assignments`` and
 ``POST /api/v1/import/assignments``:
@@ -63,7 +63,7 @@ INITIAL_PASSWORD_HASH = "pbkdf2:sha256:1000"
 ROLE_ORDER = ("chief", "liaison")
 RANKS = {"chief": "县级", "liaison": "科级"}
 
-# --- header vocabulary (DESIGN.md §5), compared after NFKC and whitespace removal -----------
+# --- header vocabulary (docs/domain.md#import-and-export-formats), compared after NFKC and whitespace removal -----------
 
 ENTERPRISE_HEADERS = {
     "name": ["企业名称", "包联企业", "服务企业", "企业(项目)名称", "企业", "企业全称", "企业名称(全称)",

@@ -1,4 +1,4 @@
-"""Who may see and change which rows — the one place that answers it (DESIGN.md §1, §7.3).
+"""Who may see and change which rows — the one place that answers it (docs/domain.md#roles, docs/architecture.md#scoping).
 
 Every entry point (HTML views, REST API, bulk actions, exports, dashboards, CLI) calls
 :func:`restrict` to filter a query and :func:`write_errors` before saving a row.

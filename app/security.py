@@ -1,5 +1,5 @@
 """Login hardening on top of Flask-AppBuilder: lockout, password complexity, rate limits,
-idle session expiry (DESIGN.md §7.4–7.5)."""
+idle session expiry (docs/architecture.md#security)."""
 import re
 from datetime import datetime, timedelta
 
