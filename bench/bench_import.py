@@ -1,4 +1,4 @@
-"""Time the roster import (app.roster_import) end to end on a generated 1,000-row messy roster.
+"""Time the roster import (app.roster) end to end on a generated 1,000-row messy roster.
 
     .venv/bin/python -m bench.bench_import                       # scratch SQLite in a temp folder
     createdb -h 127.0.0.1 -U postgres cso_bench_import
@@ -194,10 +194,11 @@ def main(argv=None):
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from app import create_app, db, import_views
+    from app import create_app, db
+    from app.roster import views as import_views
     from app.models import Assignment, Enterprise, Officer
     from app.roles import sync_roles
-    from app.roster_import import import_roster
+    from app.roster import import_roster
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "IMPORT_MAX_ROWS": max(5000, args.rows),
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
