@@ -144,3 +144,12 @@ CSO_MAX_PAGE_SIZE = FAB_API_MAX_PAGE_SIZE
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)  # larger uploads are refused
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
 MAX_CONTENT_LENGTH = IMPORT_MAX_BYTES + 1024 * 1024  # the web server refuses bigger requests outright
+
+# --- file store (attachments; app/files) ----------------------------------------------------
+# content kept once by SHA-256 under FILE_STORE_DIR/ab/cd/<sha256>; a shared volume in production
+FILE_STORE_DIR = env("FILE_STORE_DIR", os.path.join(INSTANCE_DIR, "files"))
+FILE_MAX_BYTES = env_int("FILE_MAX_BYTES", 20 * 1024 * 1024)  # per file; larger uploads answer 413
+# extensions accepted; the content must match (magic bytes), whatever the name or browser says
+FILE_ALLOWED_TYPES = tuple(t.strip().lower().lstrip(".") for t in env(
+    "FILE_ALLOWED_TYPES", "pdf,jpg,jpeg,png,doc,docx,xls,xlsx,ofd,zip").split(",") if t.strip())
+MAX_CONTENT_LENGTH = max(MAX_CONTENT_LENGTH, FILE_MAX_BYTES + 1024 * 1024)

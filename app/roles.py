@@ -70,6 +70,10 @@ EXPORT = [("can_read", "Export")]  # every export is scoped to the caller anyway
 for _role, _perms in ROLE_PERMISSIONS.items():
     if _role != "Public":
         _perms.extend(SELF_SERVICE + MAIL_PREF + EXPORT)
+# attachments (app/files): every role may read and (but leaders) attach; app.files.rules decides per owner
+for _role, _perms in ROLE_PERMISSIONS.items():
+    if _role != "Public":
+        _perms.extend([("can_read", "Attachment")] + ([] if _role == "Leader" else [("can_write", "Attachment")]))
 
 ALL_ROLES = ["Admin", *ROLE_PERMISSIONS]
 
