@@ -21,8 +21,8 @@ def create_app(overrides=None):
     import config
 
     from . import (
-        api, calendar_views, cli, clock, duty_views, errors, export_views, import_views, issue_views, messages,
-        security, views,
+        api, calendar_views, cli, clock, duty_views, errors, export_views, files, import_views, issue_views,
+        messages, security, views,
     )
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
@@ -47,6 +47,7 @@ def create_app(overrides=None):
         api.register(appbuilder)  # 7. REST API
         export_views.register(appbuilder)  # 7b. Excel exports (screens and API)
         import_views.register(appbuilder)  # 7c. roster import (page, API, log)
+        files.register(appbuilder)  # 7d. file store: attachments (screens, API)
         security.install(app, appbuilder)  # 8. login limits, idle expiry
     views.install_request_guards(app)  # 9. page-size caps
     errors.install(app)  # 10. Chinese error pages and API errors

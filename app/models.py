@@ -493,3 +493,6 @@ class Bulletin(Model):
     published_by_id = Column(Integer, ForeignKey("ab_user.id"))
 
     __table_args__ = (UniqueConstraint("kind", "period_start", name="uq_bulletin_period"),)
+
+
+from .files.models import Attachment, StoredFile  # noqa: E402,F401  (the file store's tables)
