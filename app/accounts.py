@@ -16,6 +16,8 @@ e-mail rule and the same first-login rule:
   passwords and the CLI's typed ones. Only a password the holder chose, or the demo district's
   published one, goes without.
 """
+import re
+
 from flask import current_app
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from sqlalchemy.exc import IntegrityError
@@ -35,8 +37,17 @@ LEGACY_NO_EMAIL_DOMAINS = ("cso.local",)  # what earlier versions wrote for logi
 INITIAL_PASSWORD_HASH = "pbkdf2:sha256:1000"
 
 
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+EMAIL_MAX_LEN = 120  # Officer.email (FAB's ab_user.email takes 320)
+
+
 class AccountError(Exception):
     """The login cannot be created; ``str(exc)`` is the Chinese message."""
+
+
+def valid_email(address):
+    """Is this a well-formed address one could send mail to?"""
+    return bool(address) and len(address) <= EMAIL_MAX_LEN and bool(EMAIL.match(address))
 
 
 def placeholder_email(username):
@@ -95,6 +106,8 @@ def _check(username, password, role_name, email, officer, department_id, enterpr
         raise AccountError(f"责任单位 id {department_id} 不存在。")
     if enterprise_id and db.session.get(Enterprise, enterprise_id) is None:
         raise AccountError(f"企业 id {enterprise_id} 不存在。")
+    if email and not valid_email(email):
+        raise AccountError(f"电子邮箱“{email}”格式不正确。")
     if email and sm.find_user(email=email):
         raise AccountError(f"电子邮箱{email}已被其他账号使用。")
 
@@ -131,7 +144,7 @@ def create_login(username, role, password, name=None, officer_id=None, departmen
     role = ensure_role(role) if isinstance(role, str) else role
     officer = _officer(officer, officer_id)
     if not checked:
-        _check(username, password, role.name, mail_address(email), officer, department_id, enterprise_id)
+        _check(username, password, role.name, (email or "").strip() or None, officer, department_id, enterprise_id)
         email = mail_address(email) or _free_email(getattr(officer, "email", None))
     display = name or username
     user = sm.user_model()

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from . import clock, db
+from .accounts import create_login
 from .models import Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Officer, Visit
 from .roles import sync_roles
 from .security import password_complexity
@@ -102,18 +103,18 @@ def _get_or_create(model, lookup, **values):
     return row
 
 
-def _login(username, role_name, password, first, last, email):
+def _login(username, role_name, password, first, last, email, **links):
+    """A demo login, made by :func:`app.accounts.create_login` like every other one; run again,
+    it gets the printed password back. Demo logins share that published password, so they are the
+    one kind of login created without the first-login password change."""
     sm = current_app.appbuilder.sm
-    role = sm.find_role(role_name)
     user = sm.find_user(username=username)
     if user is None:
-        user = sm.add_user(username, first, last, email, role, password)
-        if not user:
-            raise RuntimeError(f"无法创建账号 {username}")
-    else:
-        sm.reset_password(user.id, password)
-        user.roles = [role]
-        user.active = True
+        return create_login(username, role_name, password, first_name=first, last_name=last, email=email,
+                            must_change_password=False, commit=False, **links)
+    sm.reset_password(user.id, password)
+    user.roles = [sm.find_role(role_name)]
+    user.active = True
     return user
 
 
@@ -184,8 +185,8 @@ def seed(password=None):
 
     logins = []
 
-    def login(username, role, who, first, last):
-        user = _login(username, role, password, first, last, f"{username}@cso.example")
+    def login(username, role, who, first, last, **links):
+        user = _login(username, role, password, first, last, f"{username}@cso.example", **links)
         logins.append((username, role, who))
         return user
 
@@ -194,13 +195,14 @@ def seed(password=None):
     login("director", "Director", "办公室主任", "办公室", "主任")
     login("leader", "Leader", "领导小组成员", "领导小组", "成员")
     for i, chief in enumerate(chiefs, start=1):
-        user = login(f"officer{i:02d}", "Officer", f"首席服务官 {chief.name}", chief.name[0], chief.name[1:])
+        user = login(f"officer{i:02d}", "Officer", f"首席服务官 {chief.name}", chief.name[0], chief.name[1:],
+                     officer=None if chief.user_id else chief)
         chief.user_id = user.id
     for i, dept in enumerate(departments, start=1):
-        user = login(f"dept{i:02d}", "Department", f"责任单位 {dept.name}", dept.name, "联络员")
+        user = login(f"dept{i:02d}", "Department", f"责任单位 {dept.name}", dept.name, "联络员", department_id=dept.id)
         _get_or_create(DepartmentUser, {"user_id": user.id}, department_id=dept.id)
     for i, ent in enumerate(enterprises, start=1):
-        user = login(f"ent{i:02d}", "Enterprise", f"企业 {ent.name}", ent.name[:10], "联系人")
+        user = login(f"ent{i:02d}", "Enterprise", f"企业 {ent.name}", ent.name[:10], "联系人", enterprise_id=ent.id)
         _get_or_create(EnterpriseUser, {"user_id": user.id}, enterprise_id=ent.id)
     db.session.flush()
     seed_issues(rng, enterprises, departments, {e.id: chief_of[e.id].user for e in enterprises})

@@ -579,3 +579,174 @@ def test_cli_human_output_and_exit_code(web, ctx, tmp_path):
     assert "试运行" in result.stdout and "第5行［统一社会信用代码］" in result.stdout and "未导入任何数据" in result.stdout
     as_json = cli(web, path, "--json")
     assert as_json.exit_code == 1 and json.loads(as_json.stdout)["errors"][0]["row"] == 5
+
+
+# --- defects found with real rosters -------------------------------------------------------------
+
+
+def test_a_row_with_data_but_no_enterprise_name_is_an_error(ctx):
+    rows = [["企业名称", "首席服务官", "职务", "联系电话"],
+            ["焦作市申一号测试机械有限公司", "林申", "区商务局局长", phone(30, 1)],
+            ["", "", "区商务局副局长", phone(30, 2)],  # a person's details, the names forgotten
+            ["焦作市申三号测试机械有限公司", "林申", "区商务局局长", phone(30, 1)]]
+    report = run_import(simple_xlsx(rows), "no-name.xlsx", None, dry_run=False)
+    assert report["ok"] is False and counts_of(report) == ZERO
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "企业名称")]
+    assert "企业名称不能为空" in report["errors"][0]["message"] and "联系电话" in report["errors"][0]["message"]
+    assert enterprise("焦作市申一号测试机械有限公司") is None  # all or nothing
+    rows[2] = [1, "", "", ""]  # only a 序号: a blank line of the template, not data
+    assert run_import(simple_xlsx([["序号", *rows[0]], *[[i, *r] for i, r in enumerate(rows[1:])]]),
+                      "no-name.xlsx", None, dry_run=True)["ok"]
+
+
+@pytest.mark.parametrize("typed, ok", [
+    ("1383911", False),  # a mobile with four digits lost, not the landline 0391-1383911
+    ("0391-1383911", False),  # local numbers never start with 1
+    ("0391-0563650", False),  # … nor with 0
+    ("138391100001", False),  # 12 digits
+    ("12345678901", False),  # 11 digits but no mobile prefix
+    ("3563650", True),  # a local landline without the area code: 0391-3563650
+    ("0391-35636501", True),  # 8-digit local number
+    (phone(31, 1), True),
+])
+def test_a_phone_is_a_mobile_or_a_landline_never_a_guess(ctx, typed, ok):
+    rows = [["企业名称", "首席服务官", "联系电话"], ["焦作市酉一号测试机械有限公司", "陶酉", typed]]
+    report = run_import(simple_xlsx(rows), "phones.xlsx", None, dry_run=True)
+    assert report["ok"] is ok, report["errors"]
+    if not ok:
+        assert report["errors"][0]["row"] == 2 and report["errors"][0]["column"] == "联系电话"
+        assert typed in report["errors"][0]["message"]
+
+
+def test_a_title_holding_the_unit_is_not_prefixed_again(ctx):
+    rows = [["企业名称", "首席服务官", "工作单位", "职务", "联系电话"],
+            ["焦作市戌一号测试机械有限公司", "柯戌", "区党工委", "区党工委副书记", phone(32, 1)]]
+    result = import_roster(simple_xlsx(rows), "titles.xlsx", None, dry_run=False)
+    assert result.ok, result.report["errors"]
+    texts = [c["text"] for c in result.changes if c["kind"] == "officer"]
+    assert texts == [f"新增服务官：柯戌（{phone(32, 1)}），区党工委副书记，并开通登录账号"]
+    db.session.expire_all()
+    new = officer("柯戌", phone(32, 1))
+    assert (new.unit, new.title) == ("区党工委", "副书记")
+    # the demo's 张建国 is 区党工委 / 副书记: a roster calling him 区党工委副书记 changes nothing
+    demo = db.session.scalar(select(Officer).where(Officer.name == "张建国"))
+    assert (demo.unit, demo.title) == ("区党工委", "副书记")
+    rows = [["企业名称", "首席服务官", "职务", "联系电话"],
+            ["焦作市戌二号测试机械有限公司", demo.name, "区党工委副书记", demo.phone]]
+    report = run_import(simple_xlsx(rows), "titles.xlsx", None, dry_run=True)
+    assert report["ok"] and report["updated"]["officer"] == 0, report
+
+
+def test_new_officers_get_no_placeholder_email_and_the_preview_names_who_lacks_one(web, ctx, web_client):
+    from app.accounts import mail_address
+
+    rows = [["企业名称", "首席服务官", "工作单位", "电子邮箱", "联系电话", "具体分包人", "联系电话"],
+            ["焦作市亥一号测试机械有限公司", "米亥", "区发改委", "MiHai@Example.gov.cn", phone(33, 1), "车亥", phone(33, 2)]]
+    data = simple_xlsx(rows)
+    login(web_client, "office")
+    page = web_client.post("/import/assignments/preview", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(data), "亥.xlsx")})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "缺少电子邮箱或工作单位的服务官（1）" in html
+    assert re.search(r"车亥（%s）.*无电子邮箱、无工作单位" % phone(33, 2), html, re.S)
+    report = run_import(data, "亥.xlsx", None, dry_run=False)
+    assert report["ok"], report["errors"]
+    assert report["incomplete"] == [{"row": 2, "name": "车亥", "phone": phone(33, 2), "new": True,
+                                     "missing": ["email", "unit"]}]
+    db.session.expire_all()
+    mi, che = officer("米亥", phone(33, 1)), officer("车亥", phone(33, 2))
+    assert mi.email == "mihai@example.gov.cn" and mi.user.email == "mihai@example.gov.cn"
+    assert mail_address(mi.user) == "mihai@example.gov.cn"
+    assert che.email is None and mail_address(che.user) is None  # no address that can never receive mail
+    assert che.user.email.endswith(".invalid") and "cso.local" not in che.user.email
+
+
+def test_an_import_right_after_db_upgrade_creates_the_roles_itself(tmp_path):
+    """A fresh SQLite database, ``flask db upgrade``, then the CLI import: no sync-roles step."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    fresh = create_app({**BASE_OVERRIDES, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "fresh.db")})
+    with fresh.app_context():
+        upgrade()
+        assert fresh.appbuilder.sm.find_role("Officer") is None
+        db.session.remove()
+    path = tmp_path / "名册.xlsx"
+    path.write_bytes(messy_xlsx(sample("元", 34)))
+    result = fresh.test_cli_runner().invoke(args=["cso", "import-assignments", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["created"] == {"enterprise": 6, "officer": 9, "assignment": 14}
+    with fresh.app_context():
+        wang = db.session.scalar(select(Officer).where(Officer.name == "王元"))
+        assert [r.name for r in wang.user.roles] == ["Officer"]
+        assert db.session.get(AccountState, wang.user_id).must_change_password is True
+        db.session.remove()
+
+
+# --- which new officers get a login ----------------------------------------------------------------
+
+
+def test_logins_for_chief_officers_only_or_nobody(web, ctx, web_client, tmp_path):
+    ents = sample("亨", 35)
+    path = tmp_path / "亨.xlsx"
+    path.write_bytes(messy_xlsx(ents))
+    dry = cli(web, path, "--dry-run", "--logins", "chief")
+    assert dry.exit_code == 0, dry.output
+    assert "新增服务官：王亨" in dry.stdout and f"王亨（{phone(35, 1)}），区发改委主任，并开通登录账号" in dry.stdout
+    assert f"赵亨（{phone(35, 10)}），科员\n" in dry.stdout  # a liaison: no login
+    done = cli(web, path, "--logins", "chief")
+    assert done.exit_code == 0 and "新开通账号3个" in done.stdout, done.output
+    db.session.expire_all()
+    assert officer("王亨", phone(35, 1)).user is not None and officer("欧阳亨明", phone(35, 2)).user is not None
+    assert officer("赵亨", phone(35, 10)).user_id is None and officer("孙亨", phone(35, 11)).user_id is None
+    assert cli(web, path, "--logins", "everyone").exit_code == 2  # click refuses an unknown choice
+
+    headers = api_token(web_client, "office")
+    other = messy_xlsx(sample("利", 36))
+    assert post_api(web_client, headers, other, "利.xlsx", query="?logins=some").status_code == 400
+    resp = post_api(web_client, headers, other, "利.xlsx", query="?logins=none")
+    assert resp.status_code == 200 and resp.get_json()["created"]["officer"] == 9
+    assert "X-Credentials-Url" not in resp.headers
+    db.session.expire_all()
+    assert officer("王利", phone(36, 1)).user_id is None
+
+
+def test_upload_page_carries_the_login_choice_to_the_commit(web, ctx, web_client):
+    ents = sample("贞", 37)
+    login(web_client, "office")
+    form = web_client.get("/import/assignments/").get_data(as_text=True)
+    assert 'name="logins"' in form and "仅首席服务官" in form
+    page = web_client.post("/import/assignments/preview", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(messy_xlsx(ents)), "贞.xlsx"), "logins": "chief"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="logins" value="chief"' in html
+    sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', html).group(1)
+    done = web_client.post("/import/assignments/commit", data={"sha256": sha, "filename": "贞.xlsx", "logins": "chief"})
+    assert done.status_code == 200 and "已为3名新服务官开通登录账号" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert officer("王贞", phone(37, 1)).user is not None and officer("赵贞", phone(37, 10)).user_id is None
+
+
+# --- one way to create a login ---------------------------------------------------------------------
+
+
+def test_create_login_command_uses_the_same_rules_as_the_import(web, ctx):
+    from app.accounts import mail_address
+
+    runner = web.test_cli_runner()
+    result = runner.invoke(args=["cso", "create-login", "roster-clerk", "--role", "Office", "--password", "Clerk-Pass-2026"])
+    assert result.exit_code == 0 and "首次登录须修改密码" in result.output and "收不到邮件提醒" in result.output
+    db.session.expire_all()
+    clerk = db.session.scalar(select(User).where(User.username == "roster-clerk"))
+    assert mail_address(clerk) is None and clerk.email.endswith("@no-email.invalid")
+    assert db.session.get(AccountState, clerk.id).must_change_password is True
+    result = runner.invoke(args=["cso", "create-login", "roster-boss", "--role", "Office", "--password", "Boss-Pass-2026",
+                                 "--email", "boss@example.gov.cn", "--keep-password"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    boss = db.session.scalar(select(User).where(User.username == "roster-boss"))
+    assert boss.email == "boss@example.gov.cn" and db.session.get(AccountState, boss.id) is None
+    bad = runner.invoke(args=["cso", "create-login", "roster-bad", "--role", "Office", "--password", "Bad-Pass-2026",
+                              "--email", "not-an-address"])
+    assert bad.exit_code == 1 and "格式不正确" in bad.output

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from ..accounts import valid_email
 from ..models import ENTERPRISE_CATEGORIES
 from ..validation import InvalidValue, clean_credit_code, clean_person_name, clean_phone, clean_text, nfkc
 from .header import ENT_LOOKUP, FIELD_LABELS, OFFICER_FIELD_LABELS, is_placeholder, norm_label
@@ -33,7 +34,6 @@ SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
 # number of 7–8 digits that never starts with 0 or 1 (so "1383911" is a truncated mobile)
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-[2-9]\d{6,7}$")
-EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 OPEN_BRACKETS, CLOSE_BRACKETS = "(（[【", ")）]】"
 
 
@@ -131,7 +131,7 @@ def email(raw, row, column, issues, origin):
     if not text or is_placeholder(text):
         return None
     text = text.replace(" ", "").rstrip(".;；,，")
-    if not EMAIL.match(text) or len(text) > OFFICER_MAX_LEN["email"]:
+    if not valid_email(text):
         issues.error(row, column, f"电子邮箱“{raw.strip()}”格式不正确（应如 zhangsan@example.gov.cn）。",
                      key=("email", origin, raw))
         return None
