@@ -14,6 +14,7 @@ from .holiday_import import import_holidays, parse_holidays
 from .models import Holiday, IssueCategory
 from .policy import LABELS, RANGES, PolicyError, get_policy, save_policy
 from .views import BASE_PERMISSIONS, VIEW_PERMISSIONS, CSOModelView
+from .workflow import WorkflowError, numbering
 
 HOLIDAY_KINDS = {"holiday": "放假", "workday": "调休上班"}
 
@@ -102,13 +103,31 @@ class DeadlinePolicyView(BaseView):
     route_base = "/settings/deadlines"
     class_permission_name = "Setting"
     base_permissions = ["can_read", "can_write"]
-    method_permission_name = {"show": "read", "save": "write"}
+    method_permission_name = {"show": "read", "save": "write", "numbers": "write"}
     default_view = "show"
 
     @expose("/")
     @has_access
     def show(self):
-        return self.render_template("cso/policy.html", policy=get_policy(), labels=LABELS, ranges=RANGES)
+        formats = [(k, numbering.number_format(k)) for k in numbering.KINDS]
+        return self.render_template("cso/policy.html", policy=get_policy(), labels=LABELS, ranges=RANGES,
+                                    number_kinds=numbering.KINDS, formats=formats)
+
+    @expose("/numbers", methods=["POST"])
+    @has_access
+    def numbers(self):
+        """The office's number format per document kind (编号格式)."""
+        try:
+            for kind in numbering.KINDS:
+                if request.form.get(kind) not in (None, ""):
+                    numbering.save_format(kind, request.form[kind])
+            db.session.commit()
+        except WorkflowError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("DeadlinePolicyView.show"))
+        flash("已保存编号格式，新编号按此格式生成（已有编号不变）。", "success")
+        return redirect(url_for("DeadlinePolicyView.show"))
 
     @expose("/", methods=["POST"])
     @has_access

@@ -5,6 +5,7 @@ from flask import current_app, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from . import db, issue_list, ledger, scope
+from .workflow import web
 
 
 class IssueApi(BaseApi):
@@ -18,7 +19,8 @@ class IssueApi(BaseApi):
     def _fail(self, exc):
         db.session.rollback()
         if isinstance(exc, ledger.LedgerError):
-            return self.response(exc.status, **exc.as_dict())
+            status, body = web.error_body(exc)
+            return self.response(status, **body)
         if isinstance(exc, issue_list.FilterError):
             return self.response(400, message={exc.field: [exc.message]})
         raise exc
@@ -34,10 +36,7 @@ class IssueApi(BaseApi):
         return issue_list.serialize(issue, internal=ledger.sees_internal(scope.current_user()))
 
     def _json(self):
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise ledger.LedgerError(400, "请求体应为JSON对象。")
-        return data
+        return web.json_body()
 
     @expose("/", methods=["GET"])
     @protect()
@@ -148,12 +147,7 @@ class IssueApi(BaseApi):
               description: missing or invalid parameters
         """
         try:
-            data = self._json()
-            action = data.pop("action", None)
-            if not action:
-                raise ledger.LedgerError(422, "请指定操作（action）。", "action")
-            version = data.pop("version", None)
-            issue = ledger.transition(scope.current_user(), pk, action, data, version)
+            issue = web.transition_request(ledger.WORKFLOW, scope.current_user(), pk)
         except ledger.LedgerError as exc:
             return self._fail(exc)
         return self._commit(issue)

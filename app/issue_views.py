@@ -11,6 +11,7 @@ from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
 from . import clock, db, issue_list, ledger, scope, workdays
+from .workflow import web
 from .models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES, Department,
     Enterprise, IssueCategory, Officer, Visit,
@@ -115,26 +116,7 @@ class LedgerView(BaseView):
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
     def act(self, pk):
-        form = request.form
-        params = {k: v for k, v in form.items() if k not in ("csrf_token", "action", "version") and v != ""}
-        if "co_departments" in form:
-            params["co_departments"] = [v for v in form.getlist("co_departments") if v]
-        action = ledger.ACTIONS.get(form.get("action", ""))
-        return self._apply(pk, lambda: ledger.transition(self._user(), pk, form.get("action", ""), params,
-                                                         form.get("version")),
-                           f"已{action.label}。" if action else "")
-
-    def _apply(self, pk, change, success):
-        """Run one ledger change, commit, and come back to the issue page with the outcome."""
-        try:
-            change()
-            ledger.commit()
-            flash(success, "success")
-        except ledger.LedgerError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(exc.message, "danger")
+        web.post_action(ledger.WORKFLOW, self._user(), pk, lists=("co_departments",))
         return redirect(url_for("LedgerView.show", pk=pk))
 
     @expose("/<int:pk>/edit", methods=["POST"])
@@ -142,7 +124,8 @@ class LedgerView(BaseView):
     def edit(self, pk):
         form = request.form
         values = {k: form.get(k) for k in ledger.EDITABLE if k in form}
-        return self._apply(pk, lambda: ledger.edit_issue(self._user(), pk, values, form.get("version")), "已保存修改。")
+        web.run(ledger.WORKFLOW, lambda: ledger.edit_issue(self._user(), pk, values, form.get("version")), "已保存修改。")
+        return redirect(url_for("LedgerView.show", pk=pk))
 
     @expose("/new", methods=["GET", "POST"])
     @has_access

@@ -7,7 +7,7 @@ from sqlalchemy import (
     Text, UniqueConstraint, text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import relationship, validates
+from sqlalchemy.orm import declared_attr, relationship, validates
 
 from flask_appbuilder.security.sqla.models import User  # noqa: F401  (relationship target)
 
@@ -242,12 +242,38 @@ class IssueCategory(Model):
         return self.name or ""
 
 
-class IssueCounter(Model):
-    """Last number handed out per year: numbers are gapless and unique under concurrency."""
+class DocCounter(Model):
+    """Last number handed out per document kind and year (app.workflow.numbering): gapless and
+    unique under concurrency."""
 
-    __tablename__ = "issue_counter"
+    __tablename__ = "doc_counter"
+    kind = Column(String(30), primary_key=True)
     year = Column(Integer, primary_key=True, autoincrement=False)
     last = Column(Integer, nullable=False, default=0)
+
+
+class EventMixin:
+    """The columns of a workflow document's append-only history (app.workflow.events): who, when,
+    what, from → to, a note, the changed fields, and whether it is internal (hidden from the
+    enterprise). Each document type has its own event table with a foreign key to its row."""
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utcnow)
+    actor_name = Column(String(100), nullable=False)
+    action = Column(String(30), nullable=False)
+    from_status = Column(String(12))
+    to_status = Column(String(12))
+    note = Column(Text)
+    changes = Column(JSON)
+    internal = Column(Boolean, nullable=False, default=False, server_default=text("false"))
+
+    @declared_attr
+    def actor_id(cls):
+        return Column(Integer, ForeignKey("ab_user.id"))
+
+    @declared_attr
+    def actor(cls):
+        return relationship("User", foreign_keys=[cls.actor_id])
 
 
 issue_codepartment = Table(
@@ -324,24 +350,13 @@ class Issue(Model):
         return f"{self.number} {self.title}"
 
 
-class IssueEvent(Model):
+class IssueEvent(EventMixin, Model):
     """Append-only history of an issue: who, when, what, from → to, note, changed fields."""
 
     __tablename__ = "issue_event"
-    id = Column(Integer, primary_key=True)
     issue_id = Column(Integer, ForeignKey("issue.id"), nullable=False, index=True)
-    at = Column(DateTime, nullable=False, default=utcnow)
-    actor_id = Column(Integer, ForeignKey("ab_user.id"))
-    actor_name = Column(String(100), nullable=False)
-    action = Column(String(30), nullable=False)
-    from_status = Column(String(12))
-    to_status = Column(String(12))
-    note = Column(Text)
-    changes = Column(JSON)
-    internal = Column(Boolean, nullable=False, default=False, server_default=text("false"))
 
     issue = relationship("Issue", back_populates="events")
-    actor = relationship("User", foreign_keys=[actor_id])
 
 
 class Holiday(Model):

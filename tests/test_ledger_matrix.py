@@ -7,6 +7,7 @@ import pytest
 from flask import current_app
 
 from app import db, ledger
+from app.models import Issue
 from conftest import api_token
 from world import department_of_login, enterprise_of_login
 
@@ -132,14 +133,14 @@ CASES = [(a, s, u) for a in RULES for s in STATUSES for u in USERS]
 @pytest.mark.parametrize("action,status,user", CASES)
 def test_transition_matrix(app, ctx, client, ids, tokens, action, status, user):
     pk = make_issue(ids, status, action)
-    events_before = len(db.session.get(ledger.Issue, pk).events)
+    events_before = len(db.session.get(Issue, pk).events)
     params = params_for(action, ids)
     resp = client.post(f"/api/v1/issue/{pk}/transition", headers=tokens[user], json={"action": action, **params})
     want = expected(user, action, status)
     assert resp.status_code == want, (resp.get_json(), want)
     body = resp.get_json()
     db.session.expire_all()
-    issue = db.session.get(ledger.Issue, pk)
+    issue = db.session.get(Issue, pk)
     if want == 200:
         assert body["result"]["status"] == issue.status
         if action in AFTER:
