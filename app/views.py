@@ -18,7 +18,7 @@ from wtforms import BooleanField, DateField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import clock, db, masterdata, scope, vocab
+from . import clock, db, masterdata, scope, stats, vocab
 from .vocab import MENU_MASTER, MENU_SERVICE
 from .models import (
     ASSIGNMENT_ROLES, ASSIGNMENT_STATUSES, DEPARTMENT_KINDS, ENTERPRISE_CATEGORIES, OFFICER_RANKS,
@@ -521,7 +521,7 @@ def _counts():
 def _weekly_coverage(user):
     ids = set(db.session.scalars(scope.restrict(Enterprise, select(Enterprise.id), user)))
     visited = masterdata.visited_this_week(ids)
-    return {"visited": len(visited), "total": len(ids)}
+    return {"visited": len(visited), "total": len(ids), "rate": stats.visit_coverage(len(visited), len(ids))}
 
 
 def _my_enterprises(user):

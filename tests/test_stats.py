@@ -98,3 +98,17 @@ def test_monthly_bulletin_rate_is_the_ledgers_rate(ctx):
     solution = next(r for r in data["rates"] if r["key"] == "solution")
     assert solution["numerator"] == counts["resolved"] + counts["closed"]
     assert solution["percent"] == round(100 * expected, 1)
+
+
+def test_home_page_coverage_uses_the_one_rate(ctx, client):
+    import re
+
+    from conftest import login
+
+    login(client, "office")
+    html = client.get("/").get_data(as_text=True)
+    m = re.search(r'id="cso-coverage">(\d+)/(\d+)</b>（周走访覆盖率 <span title="([^"]+)">([^<]+)</span>', html)
+    assert m, html[:2000]
+    visited, total = int(m.group(1)), int(m.group(2))
+    assert m.group(3) == stats.RATES["visit_coverage"].definition
+    assert m.group(4) == (f"{round(100 * visited / total, 1)}%" if total >= stats.DEFAULT_MIN_SAMPLE else stats.INSUFFICIENT)
