@@ -176,7 +176,7 @@ def test_who_may_read_and_attach_per_role(client, ctx, issue):
         headers = api_token(client, name)
         assert listed(client, headers, issue) == (200, ["企业证明.pdf"]), name
         assert client.get(f"/api/v1/attachment/{att['id']}/content", headers=headers).status_code == 200, name
-    for name in ("ent02", "dept02", "officer02"):  # another enterprise, a department not addressed, an officer not serving
+    for name in ("ent02", "dept02", "officer02"):  # other enterprise, unaddressed department, officer not serving
         headers = api_token(client, name)
         resp = client.get(f"/api/v1/issue/{issue}/attachments", headers=headers)
         assert resp.status_code == 404 and "不在您的查看范围内" in resp.get_json()["message"], name

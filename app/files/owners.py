@@ -8,7 +8,8 @@ open; the office may remove any. Later document types register theirs the same w
 """
 from flask import url_for
 
-from .. import db, ledger, scope
+from .. import ledger, scope
+from ..extensions import db
 from ..models import Issue
 from ..vocab import OPEN_STATUSES
 from .rules import register_owner

@@ -24,7 +24,8 @@ from typing import Callable, Optional
 from flask import current_app
 from sqlalchemy import select
 
-from .. import clock, db
+from .. import clock
+from ..extensions import db
 from ..scope import role_names
 from ..validation import valid_id
 from ..vocab import OFFICE_ROLES

@@ -18,7 +18,7 @@ CONTENT_TYPES = {
     "ofd": "application/ofd",  # GB/T 33190 版式文档 (a zip with OFD.xml)
     "zip": "application/zip",
 }
-LABELS = {"pdf": "PDF", "jpg": "JPG", "jpeg": "JPEG", "png": "PNG", "doc": "Word(doc)", "xls": "Excel(xls)",
+LABELS = {"pdf": "PDF", "jpg": "JPG", "jpeg": "JPG", "png": "PNG", "doc": "Word(doc)", "xls": "Excel(xls)",
           "docx": "Word(docx)", "xlsx": "Excel(xlsx)", "ofd": "OFD", "zip": "ZIP"}
 
 _MAGIC = (

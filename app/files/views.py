@@ -16,7 +16,8 @@ from flask_appbuilder.api import BaseApi, protect, safe
 from flask_appbuilder.security.decorators import has_access
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import clock, db, scope
+from .. import clock, scope
+from ..extensions import db
 from ..errors import ERRORS
 from ..exports import content_disposition
 from . import rules, store
