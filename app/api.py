@@ -50,22 +50,22 @@ class CSOModelApi(ModelRestApi):
             db.session.rollback()
             return self.response_400(message="筛选条件无效，请检查字段和取值。")
 
-    def _errors(self, item, is_add):
-        masterdata.prepare(item, scope.current_user(), is_add)
-        return scope.save_errors(scope.current_user(), item)
-
     def _refuse(self, errors):
         db.session.rollback()
         return self.response_422(message={k: [v] for k, v in errors.items()})
 
-    def _commit(self, item, is_add, status):
+    def _save(self, item, is_add, status):
+        """The one write path (masterdata.save), then commit; a refusal is a 422 by field."""
         try:
-            if is_add:
-                db.session.add(item)
+            masterdata.save(scope.current_user(), item, is_add)
             db.session.commit()
+        except masterdata.RuleError as exc:
+            if is_add:
+                db.session.expunge_all()
+            return self._refuse(exc.errors)
         except SQLAlchemyError:
             db.session.rollback()
-            return self.response_422(message={"_": ["保存失败：数据与已有记录冲突，请刷新后重试。"]})
+            return self._refuse({"_": masterdata.CONFLICT})
         return self.response(status, id=item.id, result=self.show_model_schema.dump(item))
 
     def post_headless(self):
@@ -76,11 +76,7 @@ class CSOModelApi(ModelRestApi):
         except ValidationError as err:
             db.session.rollback()
             return self.response_422(message=err.messages)
-        errors = self._errors(item, True)
-        if errors:
-            db.session.expunge_all()
-            return self._refuse(errors)
-        return self._commit(item, True, 201)
+        return self._save(item, True, 201)
 
     def put_headless(self, pk):
         item = self.datamodel.get(int(pk), self._base_filters) if valid_id(pk) else None
@@ -94,23 +90,17 @@ class CSOModelApi(ModelRestApi):
         except ValidationError as err:
             db.session.rollback()
             return self.response_422(message=err.messages)
-        errors = self._errors(item, False)
-        if errors:
-            return self._refuse(errors)
-        return self._commit(item, False, 200)
+        return self._save(item, False, 200)
 
     def delete_headless(self, pk):
         item = self.datamodel.get(int(pk), self._base_filters) if valid_id(pk) else None
         if item is None:
             return self.response_404()
-        errors = scope.removal_errors(scope.current_user(), item)
-        if errors:
-            return self._refuse(errors)
         try:
-            db.session.delete(item)
+            masterdata.remove(scope.current_user(), item)
             db.session.commit()
-        except SQLAlchemyError:  # still referenced somewhere the rules did not foresee
-            return self._refuse({"_": "该记录仍被其他数据引用，不能删除。"})
+        except masterdata.RuleError as exc:
+            return self._refuse(exc.errors)
         return self.response(200, message="已删除。")
 
 

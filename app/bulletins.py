@@ -10,8 +10,9 @@ from datetime import timedelta
 import xlsxwriter
 from sqlalchemy import func, select
 
-from . import clock, db, duties, stats
-from .vocab import LEADER, OPEN_STATUSES, WITH_DEPARTMENT
+from . import clock, db, duties, scope, stats
+from .validation import valid_id
+from .vocab import LEADER, OFFICE_ROLES, OPEN_STATUSES, WITH_DEPARTMENT
 from .mail import next_send_time, to_utc_naive
 from .models import (
     DUTY_KINDS, ISSUE_STATUSES, Assignment, Bulletin, Department, DutyRecord, Issue, IssueCategory,
@@ -23,6 +24,25 @@ class BulletinError(Exception):
     def __init__(self, status, message):
         super().__init__(message)
         self.status, self.message = status, message
+
+
+def manages(user):
+    """The office drafts and publishes bulletins; everyone else reads published ones only."""
+    return bool(scope.role_names(user) & OFFICE_ROLES)
+
+
+def visible(user):
+    """SELECT of the bulletins ``user`` may read."""
+    query = select(Bulletin)
+    return query if manages(user) else query.where(Bulletin.status == "published")
+
+
+def get_for(user, bulletin_id):
+    """One bulletin the user may read (BulletinError 404 otherwise: drafts are the office's)."""
+    bulletin = db.session.scalar(visible(user).where(Bulletin.id == int(bulletin_id))) if valid_id(bulletin_id) else None
+    if bulletin is None:
+        raise BulletinError(404, "通报不存在或尚未发布。")
+    return bulletin
 
 
 def _period(kind, day):

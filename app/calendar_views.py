@@ -1,6 +1,7 @@
 """Office screens for the working-day calendar (节假日) and the deadline policy (13710 时限设置).
 
-Any change re-derives the open problems' deadlines (ledger.recompute_open), with an event each."""
+Any change re-derives the open problems' deadlines in the same transaction (ledger.calendar_changed,
+ledger.change_policy, and masterdata's change hook for a holiday row), with an event each."""
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
@@ -9,22 +10,14 @@ from flask_appbuilder.security.decorators import has_access
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import DataRequired
 
-from . import db, ledger, scope, workdays
+from . import db, ledger, scope
 from .holiday_import import import_holidays, parse_holidays
 from .models import Holiday, IssueCategory
-from .policy import LABELS, RANGES, PolicyError, get_policy, save_policy
+from .policy import LABELS, RANGES, PolicyError, get_policy
 from .views import BASE_PERMISSIONS, VIEW_PERMISSIONS, CSOModelView
 from .workflow import WorkflowError, numbering
 
 HOLIDAY_KINDS = {"holiday": "放假", "workday": "调休上班"}
-
-
-def recompute_after(reason):
-    """Drop the calendar cache and re-derive open deadlines; returns how many problems changed."""
-    workdays.invalidate()
-    changed = ledger.recompute_open(scope.current_user(), reason)
-    db.session.commit()
-    return changed
 
 
 class HolidayView(CSOModelView):
@@ -51,14 +44,6 @@ class HolidayView(CSOModelView):
     }
     edit_form_extra_fields = add_form_extra_fields
 
-    def after_change(self):
-        changed = recompute_after("节假日安排变更，按新日历重算时限")
-        if changed:
-            flash(f"已按新的节假日安排重算{changed}个未办结问题的时限。", "info")
-
-    def post_delete(self, item):
-        self.after_change()
-
     @expose("/import", methods=["POST"])
     @has_access
     def import_file(self):
@@ -74,9 +59,11 @@ class HolidayView(CSOModelView):
             flash("文件有错误，未导入任何数据。", "danger")
             return redirect(url_for("HolidayView.list"))
         result = import_holidays(rows)
-        db.session.commit()
+        changed = ledger.calendar_changed(scope.current_user(), "节假日安排变更，按新日历重算时限")
+        db.session.commit()  # the calendar and the deadlines it moves, together
         flash(f"已导入：新增{result['created']}天，更新{result['updated']}天。", "success")
-        self.after_change()
+        if changed:
+            flash(f"已按新的节假日安排重算{changed}个未办结问题的时限。", "info")
         return redirect(url_for("HolidayView.list"))
 
 
@@ -134,12 +121,12 @@ class DeadlinePolicyView(BaseView):
     def save(self):
         values = {k: request.form.get(k) for k in LABELS if request.form.get(k) not in (None, "")}
         try:
-            save_policy(**values)
+            changed = ledger.change_policy(scope.current_user(), values)
+            db.session.commit()  # the settings and the deadlines they move, together
         except PolicyError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
             return redirect(url_for("DeadlinePolicyView.show"))
-        changed = recompute_after("时限设置变更，按新规则重算时限")
         flash(f"已保存。按新规则重算了{changed}个未办结问题的时限。", "success")
         return redirect(url_for("DeadlinePolicyView.show"))
 

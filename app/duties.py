@@ -142,12 +142,30 @@ def _record(officer_id, kind, period, enterprise_id=None, report_id=None, note=N
     return rec
 
 
-def submit_report(user, report_id, content):
-    """The officer submits their own report; after its due day it is also recorded as late (迟报)."""
+def _own_report(user, report_id):
     report = db.session.get(Report, report_id)
     officer = scope.officer_of(user)
     if report is None or officer is None or report.officer_id != officer.id:
         raise DutyError(404, "报告不存在或不是您的报告。")
+    return report
+
+
+def save_draft(user, report_id, content):
+    """The officer keeps working on their own report before submitting it."""
+    try:
+        report = _own_report(user, report_id)
+    except DutyError:
+        raise DutyError(403, "只能修改自己尚未报送的报告。") from None
+    if report.status != "draft":
+        raise DutyError(409, "只能修改自己尚未报送的报告。")
+    report.content = content or ""
+    db.session.flush()
+    return report
+
+
+def submit_report(user, report_id, content):
+    """The officer submits their own report; after its due day it is also recorded as late (迟报)."""
+    report = _own_report(user, report_id)
     if report.status == "submitted":
         raise DutyError(409, "该报告已经提交。")
     content = (content or "").strip()

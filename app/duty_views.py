@@ -8,7 +8,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
-from . import bulletins, clock, db, duties, scope
+from . import bulletins, clock, db, duties, mail, scope
 from .models import DUTY_KINDS, REPORT_KINDS, AccountState, Bulletin, DutyRecord, OutboundMessage, Report
 from .validation import valid_id
 from .views import CSOModelView
@@ -66,12 +66,14 @@ class ReportsView(BaseView):
             except duties.DutyError as exc:
                 db.session.rollback()
                 flash(exc.message, "danger")
-        elif report.officer.user_id == user.id and report.status == "draft":
-            report.content = content
-            db.session.commit()
-            flash("草稿已保存。", "success")
         else:
-            flash("只能修改自己尚未报送的报告。", "danger")
+            try:
+                duties.save_draft(user, report.id, content)
+                db.session.commit()
+                flash("草稿已保存。", "success")
+            except duties.DutyError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
         return redirect(url_for("ReportsView.show", pk=report.id))
 
 
@@ -106,12 +108,7 @@ class OutboxView(CSOModelView):
 
     @action("retry", "重新发送", "确定重新发送所选邮件吗？", "fa-repeat", multiple=True)
     def retry(self, items):
-        items = items if isinstance(items, list) else [items]
-        count = 0
-        for item in items:
-            if item.status != "sent":
-                item.status, item.not_before, item.attempts = "pending", clock.utcnow(), 0
-                count += 1
+        count = mail.requeue(items if isinstance(items, list) else [items])
         db.session.commit()
         flash(f"已将{count}封邮件重新排队，下一次巡检时发送。", "success")
         return redirect(self.get_redirect())
@@ -126,20 +123,18 @@ class BulletinsView(BaseView):
     default_view = "list"
 
     def _office(self):
-        return bool(scope.role_names(scope.current_user()) & scope.FULL_ROLES)
+        return bulletins.manages(scope.current_user())
 
     def _get(self, pk):
-        bulletin = db.session.get(Bulletin, int(pk)) if valid_id(pk) else None
-        if bulletin is None or (bulletin.status != "published" and not self._office()):
+        try:
+            return bulletins.get_for(scope.current_user(), pk)
+        except bulletins.BulletinError:
             abort(404)
-        return bulletin
 
     @expose("/")
     @has_access
     def list(self):
-        query = select(Bulletin).order_by(Bulletin.period_start.desc(), Bulletin.kind)
-        if not self._office():
-            query = query.where(Bulletin.status == "published")
+        query = bulletins.visible(scope.current_user()).order_by(Bulletin.period_start.desc(), Bulletin.kind)
         return self.render_template("cso/bulletins.html", rows=db.session.scalars(query.limit(200)).all(),
                                     office=self._office())
 
@@ -217,14 +212,11 @@ class MailPreferenceView(BaseView):
     @expose("/", methods=["POST"])
     @has_access
     def save(self):
-        mode = request.form.get("mode")
-        if mode not in ("immediate", "daily"):
-            flash("请选择“即时提醒”或“每日汇总”。", "danger")
+        try:
+            mail.set_mode(scope.current_user(), request.form.get("mode"))
+        except ValueError as exc:
+            flash(str(exc), "danger")
             return redirect(url_for("MailPreferenceView.show"))
-        user = scope.current_user()
-        state = db.session.get(AccountState, user.id) or AccountState(user_id=user.id, failed_logins=0)
-        state.mail_mode = mode
-        db.session.add(state)
         db.session.commit()
         flash("已保存。", "success")
         return redirect(url_for("MailPreferenceView.show"))

@@ -117,3 +117,31 @@ def deliver_due(now=None):
         except (OSError, smtplib.SMTPException):
             failed += 1
     return sent, failed
+
+
+MAIL_MODES = {"immediate": "即时提醒", "daily": "每日汇总"}
+
+
+def requeue(messages):
+    """The office sends failed or pending messages again (发件箱 → 重新发送); sent ones stay sent.
+    Returns how many were queued."""
+    count = 0
+    for message in messages:
+        if message.status != "sent":
+            message.status, message.not_before, message.attempts = "pending", clock.utcnow(), 0
+            count += 1
+    db.session.flush()
+    return count
+
+
+def set_mode(user, mode):
+    """A user's own choice: each reminder at once, or one summary a day (ValueError when unknown)."""
+    from .models import AccountState
+
+    if mode not in MAIL_MODES:
+        raise ValueError("请选择“即时提醒”或“每日汇总”。")
+    state = db.session.get(AccountState, user.id) or AccountState(user_id=user.id, failed_logins=0)
+    state.mail_mode = mode
+    db.session.add(state)
+    db.session.flush()
+    return state

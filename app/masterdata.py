@@ -1,11 +1,16 @@
-"""Rules for the master data (enterprises, departments, officers, assignments, visits).
+"""Rules for the master data (enterprises, departments, officers, assignments, visits, and the
+office's holiday calendar and problem categories) — and the one write path for them.
 
-Called by the HTML views, the REST API, the CLI and the demo seeder alike:
-:func:`item_errors` answers "may this row be saved as it is?" with field → Chinese message.
+Every entry point (FAB screens, REST, CLI, demo) writes a row with :func:`save` and deletes one
+with :func:`remove`: they take the actor, fill derived values, check scope
+(``scope.write_errors``) and the rules (:func:`item_errors`, :func:`delete_errors`), run the
+model's change hooks in the same transaction (a holiday re-derives open deadlines) and flush;
+a refusal is one :class:`RuleError` (field → Chinese message). The caller commits.
 """
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 
-from . import clock, db
+from . import clock, db, scope
 from .models import (
     ASSIGNMENT_ROLES, VISIT_MODES, Assignment, Department, Enterprise, Holiday, Issue, IssueCategory, Officer, Visit,
 )
@@ -137,10 +142,7 @@ def prepare(item, user, is_add):
         sync_assignment_status(item)
     if isinstance(item, Visit):
         if item.officer is None and item.officer_id is None and user is not None:
-            # the visiting officer defaults to the caller's own officer record
-            from .scope import officer_of
-
-            item.officer = officer_of(user)
+            item.officer = scope.officer_of(user)  # the visiting officer defaults to the caller's own record
         if is_add:
             item.created_by_id = user.id if user is not None else None
 
@@ -212,3 +214,64 @@ def visited_this_week(enterprise_ids, day=None):
         ).distinct()
     )
     return set(rows)
+
+
+# --- the one write path ------------------------------------------------------------------------
+
+CONFLICT = "保存失败：数据与已有记录冲突，请刷新后重试。"
+REFERENCED = "该记录仍被其他数据引用，不能删除。"
+
+
+def _calendar_changed(user, item):
+    from .ledger import calendar_changed
+
+    changed = calendar_changed(user, "节假日安排变更，按新日历重算时限")
+    return f"已按新的节假日安排重算{changed}个未办结问题的时限。" if changed else None
+
+
+# model → hooks run after a write, in the same transaction; each may return a note for the user
+CHANGE_HOOKS = {Holiday: (_calendar_changed,)}
+
+
+def _run_hooks(user, item):
+    return [note for hook in CHANGE_HOOKS.get(type(item), ()) if (note := hook(user, item))]
+
+
+def save_errors(user, item):
+    """Everything that stands between a changed row and the database: scope, then the rules."""
+    with db.session.no_autoflush:
+        return scope.write_errors(user, item) or item_errors(item)
+
+
+def removal_errors(user, item):
+    """Scope, then the never-delete-history rules, before a row is deleted."""
+    return scope.write_errors(user, item) or delete_errors(item)
+
+
+def save(user, item, is_add):
+    """Write a new or changed row for ``user``; returns the notes of its change hooks."""
+    prepare(item, user, is_add)
+    errors = save_errors(user, item)
+    if errors:
+        raise RuleError(errors)
+    db.session.add(item)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a race after our checks (a unique name taken meanwhile)
+        db.session.rollback()
+        raise RuleError({"_": CONFLICT}) from None
+    return _run_hooks(user, item)
+
+
+def remove(user, item):
+    """Delete a row for ``user`` when nothing depends on it; returns the notes of its change hooks."""
+    errors = removal_errors(user, item)
+    if errors:
+        raise RuleError(errors)
+    db.session.delete(item)
+    try:
+        db.session.flush()
+    except IntegrityError:  # still referenced somewhere the rules did not foresee
+        db.session.rollback()
+        raise RuleError({"_": REFERENCED}) from None
+    return _run_hooks(user, item)

@@ -227,21 +227,3 @@ def write_errors(user, item):
         if target_id is not None and not visible(target, target_id, user):
             errors[attr] = f"所选{label}不存在或不在您的服务范围内。"
     return errors
-
-
-def save_errors(user, item):
-    """Everything that stands between a changed row and the database: scope, then the rules.
-
-    The one check every entry point (form, REST, action) runs before saving.
-    """
-    from . import db, masterdata
-
-    with db.session.no_autoflush:
-        return write_errors(user, item) or masterdata.item_errors(item)
-
-
-def removal_errors(user, item):
-    """Scope, then the never-delete-history rules, before a row is deleted."""
-    from . import masterdata
-
-    return write_errors(user, item) or masterdata.delete_errors(item)

@@ -1,5 +1,4 @@
 """Screens (Flask-AppBuilder, in Chinese). Every view is scoped through app.scope."""
-import logging
 import re
 from datetime import date, datetime
 from urllib.parse import urlencode
@@ -12,7 +11,6 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional
@@ -27,7 +25,6 @@ from .models import (
 from .validation import FormRule, clean_credit_code, clean_phone, valid_id
 
 
-log = logging.getLogger(__name__)
 
 
 # --- scope as a FAB filter -------------------------------------------------------------------
@@ -95,34 +92,42 @@ class CSOModelView(ModelView):
 
     # -- add and edit: rule errors go next to their field, the form keeps its input --------
     def _save_or_errors(self, form, item, is_add):
+        """The form into the row, then the one write path (masterdata.save); rule errors go next to
+        their fields and the form keeps its input."""
         self.process_form(form, is_add)
         form.populate_obj(item)
-        masterdata.prepare(item, scope.current_user(), is_add)
-        errors = scope.save_errors(scope.current_user(), item)
-        if errors:
+        try:
+            notes = masterdata.save(scope.current_user(), item, is_add)
+            db.session.commit()
+        except masterdata.RuleError as exc:
             db.session.rollback()
-            for field, message in errors.items():
+            for field, message in exc.errors.items():
                 if field in form:
                     form[field].errors = list(form[field].errors) + [message]
                 else:
                     flash(message, "danger")
             return False
-        try:
-            if is_add:
-                self.datamodel.add(item)
-            else:
-                self.datamodel.edit(item)
-        except SQLAlchemyError:  # an integrity race after our checks
-            log.exception("saving %s failed", type(item).__name__)
-            db.session.rollback()
-            flash("保存失败：数据与已有记录冲突，请刷新后重试。", "danger")
-            return False
         flash(self.add_row_message if is_add else self.edit_row_message, "success")
-        self.after_change()
+        for note in notes:
+            flash(note, "info")
         return True
 
-    def after_change(self):
-        """Called after a row was saved or deleted (override per model)."""
+    def _delete(self, pk):
+        """FAB 5.3's ``BaseCRUDView._delete`` (scoped fetch, then delete), through masterdata.remove."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        try:
+            notes = masterdata.remove(scope.current_user(), item)
+            db.session.commit()
+        except masterdata.RuleError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash(self.delete_row_message, "success")
+            for note in notes:
+                flash(note, "info")
+        self.update_redirect()
 
     def render_template(self, template, **kwargs):
         return super().render_template(template, export_endpoint=self.export_endpoint, **kwargs)
@@ -179,11 +184,6 @@ class CSOModelView(ModelView):
         if not valid_id(pk):
             abort(404)
         return int(pk)
-
-    def pre_delete(self, item):
-        errors = scope.removal_errors(scope.current_user(), item)
-        if errors:
-            raise masterdata.RuleError(errors)
 
     # -- bulk and single actions: scoped, POST only, unknown names answered -----------------
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])

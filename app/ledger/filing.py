@@ -2,11 +2,11 @@
 after the calendar or the deadline policy changed (docs/domain.md#the-problem-ledger)."""
 from sqlalchemy import exists, select
 
-from .. import clock, scope
+from .. import clock, scope, workdays
 from ..deadlines import after_transfer, current_due, transfer_due
 from ..extensions import db
 from ..models import ISSUE_SOURCES, Assignment, Enterprise, Issue, IssueEvent, Officer, Visit
-from ..policy import get_policy
+from ..policy import get_policy, save_policy
 from ..validation import valid_id
 from ..vocab import ENTERPRISE, FILER_ROLES, FINAL_STATUSES, OFFICE_ROLES, OFFICER, OPEN_STATUSES, labelled
 from ..workflow import Step, numbering
@@ -150,3 +150,17 @@ def recompute_open(user, reason):
             event(issue, user, "recompute", issue.status, note=reason, changes=step.changes, internal=True)
     db.session.flush()
     return changed
+
+
+def calendar_changed(user, reason):
+    """The working-day calendar changed (a holiday row, an import): re-derive open deadlines in the
+    same transaction. Returns how many problems changed."""
+    workdays.invalidate()
+    return recompute_open(user, reason)
+
+
+def change_policy(user, values):
+    """Store the office's deadline settings and re-derive open deadlines (one transaction; the
+    caller commits). Returns how many problems changed; PolicyError when a value is out of range."""
+    save_policy(**values)
+    return recompute_open(user, "时限设置变更，按新规则重算时限")

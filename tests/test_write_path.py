@@ -1,0 +1,94 @@
+"""One write path: rules that lived in screens (draft saving, outbox requeue, bulletin
+visibility, the mail preference) answer the same way from their rule modules."""
+import inspect
+
+from sqlalchemy import select
+
+from app import bulletins, clock, db, duties, mail, scope
+from app.models import Bulletin, OutboundMessage, Report
+from conftest import flashes, login
+from world import officer_of
+
+
+def _user(name):
+    from flask import current_app
+
+    return current_app.appbuilder.sm.find_user(username=name)
+
+
+def _report(username, status):
+    officer = officer_of(username)
+    report = db.session.scalar(select(Report).where(Report.officer_id == officer.id, Report.status == status))
+    if report is None and status == "submitted":
+        draft = _report(username, "draft")
+        duties.submit_report(_user(username), draft.id, "本期走访企业三家，协调用电问题一个。")
+        db.session.commit()
+        return draft
+    return report
+
+
+def test_a_submitted_report_keeps_its_text(ctx, client):
+    report = _report("officer01", "submitted")
+    text = report.content
+    login(client, "officer01")
+    page = client.post(f"/reports/{report.id}", data={"content": "事后改写的内容，已经报送的不能再改。"}, follow_redirects=True)
+    assert "只能修改自己尚未报送的报告。" in flashes(page.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).content == text
+
+
+def test_draft_saving_is_the_officers_own(ctx, client):
+    report = _report("officer01", "draft")
+    login(client, "officer01")
+    page = client.post(f"/reports/{report.id}", data={"content": "草稿：本周计划走访两家企业。"}, follow_redirects=True)
+    assert "草稿已保存。" in flashes(page.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).content == "草稿：本周计划走访两家企业。"
+    try:
+        duties.save_draft(_user("officer02"), report.id, "别人的草稿")
+        raise AssertionError("another officer saved the draft")
+    except duties.DutyError as exc:
+        assert exc.status == 403
+    db.session.rollback()
+
+
+def test_requeue_sends_failed_messages_again_but_never_sent_ones(ctx):
+    now = clock.utcnow()
+    failed = OutboundMessage(to_addr="a@example.org", subject="失败的邮件", body_text="x", body_html="x", created_at=now,
+                             not_before=now, status="failed", attempts=6, last_error="SMTP down")
+    sent = OutboundMessage(to_addr="b@example.org", subject="已发的邮件", body_text="x", body_html="x", created_at=now,
+                           not_before=now, status="sent", attempts=1, sent_at=now)
+    db.session.add_all([failed, sent])
+    db.session.flush()
+    assert mail.requeue([failed, sent]) == 1
+    assert (failed.status, failed.attempts) == ("pending", 0)
+    assert sent.status == "sent"
+    db.session.rollback()
+
+
+def test_draft_bulletins_are_the_offices_on_every_path(ctx, client):
+    draft = bulletins.generate("weekly")
+    assert draft.status == "draft"
+    assert bulletins.manages(_user("office")) and not bulletins.manages(_user("leader"))
+    assert draft.id not in set(db.session.scalars(bulletins.visible(_user("leader")).with_only_columns(Bulletin.id)))
+    login(client, "leader")
+    assert client.get(f"/bulletins/{draft.id}").status_code == 404
+    assert client.get(f"/bulletins/{draft.id}/xlsx").status_code == 404
+    login(client, "office")
+    assert client.get(f"/bulletins/{draft.id}").status_code == 200
+
+
+def test_mail_preference_refuses_unknown_modes(ctx, client):
+    login(client, "officer01")
+    page = client.post("/settings/mail/", data={"mode": "hourly"}, follow_redirects=True)
+    assert "请选择“即时提醒”或“每日汇总”。" in flashes(page.get_data(as_text=True))
+    try:
+        mail.set_mode(_user("officer01"), "weekly")
+        raise AssertionError("an unknown mode was stored")
+    except ValueError:
+        pass
+
+
+def test_scope_no_longer_imports_the_master_data_rules():
+    """The cycle scope ↔ masterdata is gone: masterdata uses scope, never the other way round."""
+    assert "masterdata" not in inspect.getsource(scope)
