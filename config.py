@@ -111,7 +111,7 @@ FAB_PASSWORD_COMPLEXITY_VALIDATOR = None  # set in create_app: app.security.pass
 FAB_SECURITY_MANAGER_CLASS = "app.security.CSOSecurityManager"
 FAB_CREATE_DB = False  # the schema comes from Alembic migrations only
 FAB_BASE_TEMPLATE = "cso/base.html"
-FAB_INDEX_VIEW = "app.views.HomeView"
+FAB_INDEX_VIEW = "app.home.HomeView"
 
 WTF_CSRF_ENABLED = env_bool("WTF_CSRF_ENABLED", True)
 WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session

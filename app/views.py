@@ -3,20 +3,20 @@ import re
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request
 from markupsafe import Markup
-from flask_appbuilder import IndexView, ModelView, action, expose
+from flask_appbuilder import ModelView, action, expose
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import clock, db, masterdata, scope, stats, vocab
+from . import clock, db, masterdata, scope, vocab
 from .vocab import MENU_MASTER, MENU_SERVICE
 from .models import (
     ASSIGNMENT_ROLES, ASSIGNMENT_STATUSES, DEPARTMENT_KINDS, ENTERPRISE_CATEGORIES, OFFICER_RANKS,
@@ -461,100 +461,6 @@ class AccountStateView(CSOModelView):
             self.appbuilder.sm.unlock(item.user)
         flash(f"已解锁{len(items)}个账号。", "success")
         return redirect(self.get_redirect())
-
-
-# --- home page per role ----------------------------------------------------------------------
-
-
-class HomeView(IndexView):
-    index_template = "cso/index.html"
-
-    @expose("/")
-    def index(self):
-        user = scope.current_user()
-        if user is None:
-            return redirect(url_for("AuthDBView.login"))
-        self.update_redirect()
-        roles = scope.role_names(user)
-        ctx = {"today": clock.today(), "week": clock.week_range(clock.today()), "ledger": _ledger_counts(user)}
-        if roles & (scope.FULL_ROLES | scope.READ_ALL_ROLES):
-            ctx["counts"] = _counts()
-            ctx["leader"] = bool(roles & scope.READ_ALL_ROLES) and not roles & scope.FULL_ROLES
-            ctx["coverage"] = _weekly_coverage(user)
-        if "Officer" in roles:
-            ctx["officer"] = scope.officer_of(user)
-            ctx["my_enterprises"] = _my_enterprises(user)
-        if "Department" in roles:
-            ctx["departments"] = db.session.scalars(scope.restrict(Department, select(Department), user)).all()
-        if "Enterprise" in roles:
-            ents = db.session.scalars(scope.restrict(Enterprise, select(Enterprise), user)).all()
-            ctx["own_enterprises"] = [(e, _serving(e)) for e in ents]
-        return self.render_template(self.index_template, appbuilder=self.appbuilder, **ctx)
-
-
-def _ledger_counts(user):
-    """Open / overdue / approaching problems the user may see (same filters as the ledger list)."""
-    from .issue_list import build_query
-
-    def count(**args):
-        query = build_query(user, {"open": "1", **args})
-        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-
-    return {"open": count(), "overdue": count(tier="overdue"), "approaching": count(tier="approaching")}
-
-
-def _counts():
-    def count(model, *where):
-        return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-
-    week_start, week_end = clock.week_range(clock.today())
-    return {
-        "enterprises": count(Enterprise),
-        "officers": count(Officer, Officer.active.is_(True)),
-        "departments": count(Department),
-        "assignments": count(Assignment, Assignment.is_current),
-        "visits_week": count(Visit, Visit.visit_date.between(week_start, week_end)),
-        "visits_total": count(Visit),
-    }
-
-
-def _weekly_coverage(user):
-    ids = set(db.session.scalars(scope.restrict(Enterprise, select(Enterprise.id), user)))
-    visited = masterdata.visited_this_week(ids)
-    return {"visited": len(visited), "total": len(ids), "rate": stats.visit_coverage(len(visited), len(ids))}
-
-
-def _my_enterprises(user):
-    officer = scope.officer_of(user)
-    if officer is None:
-        return []
-    rows = db.session.execute(
-        select(Enterprise, Assignment.role)
-        .join(Assignment, Assignment.enterprise_id == Enterprise.id)
-        .where(Assignment.officer_id == officer.id, Assignment.is_current)
-        .order_by(Enterprise.name)
-    ).all()
-    visited = masterdata.visited_this_week({e.id for e, _ in rows})
-    last = dict(
-        db.session.execute(
-            select(Visit.enterprise_id, func.max(Visit.visit_date))
-            .where(Visit.enterprise_id.in_([e.id for e, _ in rows]))
-            .group_by(Visit.enterprise_id)
-        ).all()
-    )
-    return [
-        {"enterprise": e, "role": ASSIGNMENT_ROLES[r], "visited": e.id in visited, "last_visit": last.get(e.id)}
-        for e, r in rows
-    ]
-
-
-def _serving(enterprise):
-    return db.session.execute(
-        select(Officer, Assignment.role)
-        .join(Assignment, Assignment.officer_id == Officer.id)
-        .where(Assignment.enterprise_id == enterprise.id, Assignment.is_current)
-        .order_by(Assignment.role)
-    ).all()
 
 
 # --- registration -------------------------------------------------------------------------------
