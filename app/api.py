@@ -21,7 +21,12 @@ READ_WRITE = {
 
 
 class CSOModelApi(ModelRestApi):
-    """Scope on GET/PUT/DELETE (base_filters) and POST (foreign keys checked), 4xx not 500."""
+    """Scope on GET/PUT/DELETE (base_filters) and POST (foreign keys checked), 4xx not 500.
+
+    FAB 5.3 overrides: ``post_headless``, ``put_headless`` and ``delete_headless`` are replaced
+    (FAB's pre_add/pre_update/post_* hooks are not called: masterdata.save/remove is the one write
+    path); ``put_headless`` uses the internal ``_merge_update_item``; ``get_list_headless`` turns
+    ``ApplyFilterException`` into a 400. On upgrade diff those bodies against FAB's."""
 
     base_filters = SCOPED
     method_permission_name = READ_WRITE
@@ -159,7 +164,7 @@ class VisitApi(CSOModelApi):
     add_columns = edit_columns = ["enterprise", "officer", "visit_date", "mode", "topics", "summary"]
     search_columns = ["enterprise", "officer", "visit_date", "mode"]
 
-    def _init_model_schemas(self):
+    def _init_model_schemas(self):  # FAB 5.3 internal: re-check that schemas are built here
         super()._init_model_schemas()
         officer = self.add_model_schema.fields["officer"]  # defaults to the caller's own record
         officer.required, officer.allow_none = False, True

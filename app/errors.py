@@ -13,6 +13,8 @@ ERRORS = {
 
 
 def install(app):
+    # FAB 5.3: reads FAB's ``g.user`` (set in FAB's before_request) and ``appbuilder.base_template``;
+    # on upgrade re-check where FAB sets ``g.user`` (errors raised before it, e.g. CSRF, must still render).
     def handler(exc):
         code = getattr(exc, "code", 500) or 500
         from . import db

@@ -29,7 +29,13 @@ def password_complexity(password):
 
 
 class CSOSecurityManager(SecurityManager):
-    """Locks an account after repeated failures, for a cool-down or until an admin unlocks it."""
+    """Locks an account after repeated failures, for a cool-down or until an admin unlocks it.
+
+    FAB 5.3 overrides: ``auth_user_db`` (wraps FAB's, which counts ``fail_login_count``),
+    ``_has_view_access`` (internal; replaced by one permission query per request cached in ``g`` —
+    it skips FAB's ``FAB_ROLES`` built-in roles check), ``reset_password`` (the one path of every
+    password change). On upgrade diff those against FAB's ``security/sqla/manager.py`` and
+    ``security/manager.py`` and re-run tests/test_security.py."""
 
     def _state(self, user, create=False):
         state = self.session.get(AccountState, user.id)
@@ -111,7 +117,11 @@ LOGIN_ENDPOINTS = ("AuthDBView.login", "SecurityApi.login")
 
 
 def install(app, appbuilder):
-    """Rate-limit both logins and expire idle sessions."""
+    """Rate-limit both logins and expire idle sessions.
+
+    FAB 5.3: wraps ``app.view_functions`` of FAB's endpoints by name (``AuthDBView.login``,
+    ``SecurityApi.login``, ``ResetMyPasswordView.this_form_get/post``) and uses ``sm.limiter``;
+    on upgrade re-check those endpoint names and the limiter attribute."""
     limiter = appbuilder.sm.limiter
     rate = app.config["LOGIN_RATE_LIMIT"]
     for endpoint in LOGIN_ENDPOINTS:

@@ -31,7 +31,11 @@ from .validation import FormRule, clean_credit_code, clean_phone, valid_id
 
 
 class ScopeFilter(BaseFilter):
-    """Limits any query on its model to the current user's rows (app.scope)."""
+    """Limits any query on its model to the current user's rows (app.scope).
+
+    FAB 5.3: relies on ``BaseFilter.apply(query, value)`` and the ``base_filters`` format
+    ``[[column, Filter, value]]``. On upgrade re-check where base filters apply (list, show, edit,
+    delete, related views, REST by id — not bulk actions or POST: see ``_run_action`` and api.py)."""
 
     name = "权限范围"
     arg_name = None
@@ -45,7 +49,10 @@ SCOPED = [["id", ScopeFilter, None]]
 
 class EagerInterface(SQLAInterface):
     """SQLAInterface whose list queries load the named relations in one extra query each
-    (selectin), so a list page costs the same number of queries whatever its size."""
+    (selectin), so a list page costs the same number of queries whatever its size.
+
+    FAB 5.3: ``query`` is ``SQLAInterface.query`` copied with one added line (the selectinload);
+    on upgrade diff it against FAB's body and re-check ``query_count`` / ``apply_all``."""
 
     def __init__(self, obj, eager=(), session=None):
         super().__init__(obj, session=session)
@@ -113,7 +120,8 @@ class CSOModelView(ModelView):
         return True
 
     def _delete(self, pk):
-        """FAB 5.3's ``BaseCRUDView._delete`` (scoped fetch, then delete), through masterdata.remove."""
+        """FAB 5.3's ``BaseCRUDView._delete`` (scoped fetch, then delete), through masterdata.remove.
+        On upgrade re-check that FAB's delete route still calls ``_delete(pk)`` and what it flashes."""
         item = self.datamodel.get(pk, self._base_filters)
         if not item:
             abort(404)
@@ -133,6 +141,8 @@ class CSOModelView(ModelView):
         return super().render_template(template, export_endpoint=self.export_endpoint, **kwargs)
 
     def _add(self):
+        # FAB 5.3 ``BaseCRUDView._add`` replaced (pre_add/post_add are not called: masterdata.save is
+        # the one write path). On upgrade re-check add_form.refresh, process_form, _get_add_widget.
         form = self.add_form.refresh()
         if request.method == "POST":
             if form.validate():
@@ -144,6 +154,8 @@ class CSOModelView(ModelView):
         return self._get_add_widget(form=form, exclude_cols=[])
 
     def _edit(self, pk):
+        # FAB 5.3 ``BaseCRUDView._edit`` replaced like ``_add`` (no pre_update/post_update). On upgrade
+        # re-check edit_form.refresh, form._id, datamodel.get(pk, filters), _get_edit_widget.
         if not valid_id(pk):
             abort(404)
         item = self.datamodel.get(int(pk), self._base_filters)
@@ -165,7 +177,8 @@ class CSOModelView(ModelView):
         )
 
     def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None, widgets=None, **args):
-        """Related lists only for viewers who may read that model; the others get a note."""
+        """Related lists only for viewers who may read that model; the others get a note.
+        FAB 5.3 internal: re-check ``_related_views`` and ``_get_related_view_widget``'s signature."""
         widgets = widgets or {}
         widgets["related_views"] = []
         sm = self.appbuilder.sm
@@ -180,7 +193,8 @@ class CSOModelView(ModelView):
         return widgets
 
     def _deserialize_pk_if_composite(self, pk):
-        """Row ids in URLs: digits within the database's integer range, else 404 (never a 500)."""
+        """Row ids in URLs: digits within the database's integer range, else 404 (never a 500).
+        FAB 5.3 internal, called by show/edit/delete; re-check that it still is."""
         if not valid_id(pk):
             abort(404)
         return int(pk)
@@ -188,7 +202,9 @@ class CSOModelView(ModelView):
     # -- bulk and single actions: scoped, POST only, unknown names answered -----------------
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
-        """One row's action from its page: POST only (CSRF-checked), row must be in scope."""
+        """One row's action from its page: POST only (CSRF-checked), row must be in scope.
+        FAB 5.3 exposes the same URL rules (``/action/<name>/<pk>``, ``/action_post``) unscoped and on
+        GET; ours shadow them. On upgrade re-check the rules and ``ActionItem`` (.func, .single)."""
         if request.method != "POST":
             flash("请通过页面上的按钮执行该操作。", "warning")
             return redirect(self.get_redirect())
