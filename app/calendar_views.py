@@ -15,6 +15,7 @@ from .holiday_import import import_holidays, parse_holidays
 from .models import Holiday, IssueCategory
 from .policy import LABELS, RANGES, PolicyError, get_policy
 from .views import BASE_PERMISSIONS, VIEW_PERMISSIONS, CSOModelView
+from .vocab import MENU_SETTINGS
 from .workflow import WorkflowError, numbering
 
 HOLIDAY_KINDS = {"holiday": "放假", "workday": "调休上班"}
@@ -132,7 +133,7 @@ class DeadlinePolicyView(BaseView):
 
 
 def register(appbuilder):
-    appbuilder.add_view(HolidayView, "节假日", icon="fa-calendar", category="系统设置", category_icon="fa-cogs")
-    appbuilder.add_view(IssueCategoryView, "问题类别", icon="fa-tags", category="系统设置")
+    appbuilder.add_view(HolidayView, "节假日", icon="fa-calendar", category=MENU_SETTINGS, category_icon="fa-cogs")
+    appbuilder.add_view(IssueCategoryView, "问题类别", icon="fa-tags", category=MENU_SETTINGS)
     appbuilder.add_view(DeadlinePolicyView, "时限设置", href="/settings/deadlines/", icon="fa-hourglass-half",
-                        category="系统设置")
+                        category=MENU_SETTINGS)

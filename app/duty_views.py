@@ -12,6 +12,7 @@ from . import bulletins, clock, db, duties, mail, scope
 from .models import DUTY_KINDS, REPORT_KINDS, AccountState, Bulletin, DutyRecord, OutboundMessage, Report
 from .validation import valid_id
 from .views import CSOModelView
+from .vocab import MENU_REPORTS, MENU_SETTINGS
 
 MESSAGE_STATUSES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 
@@ -223,10 +224,10 @@ class MailPreferenceView(BaseView):
 
 
 def register(appbuilder):
-    appbuilder.add_view(ReportsView, "周报与月度台账", href="/reports/", icon="fa-file-text", category="工作报告",
+    appbuilder.add_view(ReportsView, "周报与月度台账", href="/reports/", icon="fa-file-text", category=MENU_REPORTS,
                         category_icon="fa-calendar-check-o")
-    appbuilder.add_view(DutyRecordView, "履职记录", icon="fa-flag", category="工作报告")
-    appbuilder.add_view(BulletinsView, "通报", href="/bulletins/", icon="fa-bullhorn", category="工作报告")
-    appbuilder.add_view(OutboxView, "发件箱", icon="fa-envelope", category="系统设置")
-    appbuilder.add_view(ScheduleView, "定时任务", href="/settings/schedule/", icon="fa-clock-o", category="系统设置")
+    appbuilder.add_view(DutyRecordView, "履职记录", icon="fa-flag", category=MENU_REPORTS)
+    appbuilder.add_view(BulletinsView, "通报", href="/bulletins/", icon="fa-bullhorn", category=MENU_REPORTS)
+    appbuilder.add_view(OutboxView, "发件箱", icon="fa-envelope", category=MENU_SETTINGS)
+    appbuilder.add_view(ScheduleView, "定时任务", href="/settings/schedule/", icon="fa-clock-o", category=MENU_SETTINGS)
     appbuilder.add_view_no_menu(MailPreferenceView)

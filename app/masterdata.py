@@ -244,7 +244,9 @@ def save_errors(user, item):
 
 
 def removal_errors(user, item):
-    """Scope, then the never-delete-history rules, before a row is deleted."""
+    """Permission and scope, then the never-delete-history rules, before a row is deleted."""
+    if not scope.may(user, "delete", type(item)):
+        return {"_": "您没有删除此类数据的权限。"}
     return scope.write_errors(user, item) or delete_errors(item)
 
 

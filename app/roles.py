@@ -5,18 +5,21 @@ each role hold exactly the set below (extra permissions are removed). ``Public``
 """
 from flask import current_app
 
+from . import vocab
+from .vocab import ADMIN, DEPARTMENT, DIRECTOR, ENTERPRISE, LEADER, OFFICE, OFFICER
+
 READ = "can_read"
 WRITE = "can_write"
 DELETE = "can_delete"
 
 # menu entries (view_menu names) reachable by role
-MENU_SERVICE = ["企业服务", "重点服务企业", "包联关系", "走访记录"]
-MENU_MASTER = ["基础数据", "服务官", "责任单位"]
-MENU_LEDGER = ["问题台账"]  # the category and its list (its title follows the role)
+MENU_SERVICE = [vocab.MENU_SERVICE, "重点服务企业", "包联关系", "走访记录"]
+MENU_MASTER = [vocab.MENU_MASTER, "服务官", "责任单位"]
+MENU_LEDGER = [vocab.MENU_LEDGER]  # the category and its list (its title follows the role)
 MENU_FILE = ["登记问题"]
 MENU_OVERDUE = ["超期问题"]
-MENU_SETTINGS = ["系统设置", "节假日", "问题类别", "时限设置", "定时任务"]
-MENU_REPORTS = ["工作报告", "周报与月度台账", "履职记录", "通报"]
+MENU_SETTINGS = [vocab.MENU_SETTINGS, "节假日", "问题类别", "时限设置", "定时任务"]
+MENU_REPORTS = [vocab.MENU_REPORTS, "周报与月度台账", "履职记录", "通报"]
 MAIL_PREF = [("can_read", "MailPreference"), ("can_write", "MailPreference")]
 
 # what every logged-in person may do with their own account
@@ -51,19 +54,19 @@ def _office():
 
 
 ROLE_PERMISSIONS = {
-    "Office": _office(),
-    "Director": _office(),
-    "Leader": [(READ, m) for m in MODELS + ["Issue", "Holiday", "IssueCategory", "Setting", "Schedule", "Report",
+    OFFICE: _office(),
+    DIRECTOR: _office(),
+    LEADER: [(READ, m) for m in MODELS + ["Issue", "Holiday", "IssueCategory", "Setting", "Schedule", "Report",
                                             "DutyRecord", "Bulletin", "ImportLog"]]
     + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_OVERDUE + MENU_SETTINGS + MENU_REPORTS + ["导入记录"]),
-    "Officer": [(READ, m) for m in MODELS] + [(WRITE, "Visit"), (DELETE, "Visit"), (READ, "Issue"), (WRITE, "Issue"),
+    OFFICER: [(READ, m) for m in MODELS] + [(WRITE, "Visit"), (DELETE, "Visit"), (READ, "Issue"), (WRITE, "Issue"),
                                               (READ, "Report"), (WRITE, "Report"), (READ, "DutyRecord")]
-    + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE + ["工作报告", "周报与月度台账", "履职记录"]),
-    "Department": [(READ, "Department"), (READ, "Enterprise"), (READ, "Issue"), (WRITE, "Issue")]
-    + _menus(["基础数据", "责任单位"] + MENU_LEDGER + MENU_OVERDUE),
-    "Enterprise": [(READ, m) for m in ("Enterprise", "Officer", "Assignment", "Visit", "Department")]
-    + [(READ, "Issue"), (WRITE, "Issue")] 
-    + _menus(MENU_SERVICE + ["基础数据", "服务官", "责任单位"] + MENU_LEDGER + MENU_FILE),
+    + _menus(MENU_SERVICE + MENU_MASTER + MENU_LEDGER + MENU_FILE + MENU_OVERDUE + [vocab.MENU_REPORTS, "周报与月度台账", "履职记录"]),
+    DEPARTMENT: [(READ, "Department"), (READ, "Enterprise"), (READ, "Issue"), (WRITE, "Issue")]
+    + _menus([vocab.MENU_MASTER, "责任单位"] + MENU_LEDGER + MENU_OVERDUE),
+    ENTERPRISE: [(READ, m) for m in ("Enterprise", "Officer", "Assignment", "Visit", "Department")]
+    + [(READ, "Issue"), (WRITE, "Issue")]
+    + _menus(MENU_SERVICE + [vocab.MENU_MASTER, "服务官", "责任单位"] + MENU_LEDGER + MENU_FILE),
     "Public": [],
 }
 EXPORT = [("can_read", "Export")]  # every export is scoped to the caller anyway
@@ -73,9 +76,9 @@ for _role, _perms in ROLE_PERMISSIONS.items():
 # attachments (app/files): every role may read and (but leaders) attach; app.files.rules decides per owner
 for _role, _perms in ROLE_PERMISSIONS.items():
     if _role != "Public":
-        _perms.extend([("can_read", "Attachment")] + ([] if _role == "Leader" else [("can_write", "Attachment")]))
+        _perms.extend([("can_read", "Attachment")] + ([] if _role == LEADER else [("can_write", "Attachment")]))
 
-ALL_ROLES = ["Admin", *ROLE_PERMISSIONS]
+ALL_ROLES = [ADMIN, *ROLE_PERMISSIONS]
 
 
 def sync_roles():
@@ -86,7 +89,7 @@ def sync_roles():
         sm.find_role(role_name) or sm.add_role(role_name)
     appbuilder.add_permissions(update_perms=True)
     report = {}
-    admin = sm.find_role("Admin")
+    admin = sm.find_role(ADMIN)
     every = sm.session.query(sm.permissionview_model).all()
     before = set(admin.permissions)
     admin.permissions = list(every)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from .vocab import DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, READ_ONLY_ROLES, SEES_ALL_ROLES
+from .vocab import ADMIN, DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, READ_ONLY_ROLES, SEES_ALL_ROLES
 from .models import (
     Assignment, Department, DepartmentUser, DutyRecord, Enterprise, EnterpriseUser, Issue, IssueEvent, Officer,
     Report, Visit, issue_codepartment,
@@ -210,6 +210,28 @@ def may_write_model(user, model):
     return any(model in WRITABLE.get(role, ()) for role in role_names(user))
 
 
+VERB_PERMISSIONS = {"read": "can_read", "write": "can_write", "delete": "can_delete"}
+
+
+def has_permission(user, permission, view_name):
+    """What FAB's permission check answers for ``user``, from the declared role sets (app.roles),
+    so that the CLI and tasks get the same answer as a screen."""
+    from .roles import ROLE_PERMISSIONS
+
+    roles = role_names(user)
+    return ADMIN in roles or any((permission, view_name) in ROLE_PERMISSIONS.get(r, ()) for r in roles)
+
+
+def may(user, verb, model, row_id=None):
+    """The one answer to "may ``user`` read / write / delete (this row of) ``model``" for every entry
+    point: the role's permission on the model, the roles that may write it, and the row's scope."""
+    if not has_permission(user, VERB_PERMISSIONS[verb], model.__name__):
+        return False
+    if verb != "read" and not may_write_model(user, model):
+        return False
+    return row_id is None or visible(model, row_id, user)
+
+
 def write_errors(user, item):
     """Field → message for a row the user wants to save; empty when allowed.
 
@@ -218,7 +240,7 @@ def write_errors(user, item):
     itself stays in scope after the change.
     """
     model = type(item)
-    if not may_write_model(user, model):
+    if not may(user, "write", model):
         return {"_": "您没有修改此类数据的权限。"}
     errors = {}
     for attr, target, label in FOREIGN_KEYS.get(model, ()):

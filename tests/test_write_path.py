@@ -92,3 +92,28 @@ def test_mail_preference_refuses_unknown_modes(ctx, client):
 def test_scope_no_longer_imports_the_master_data_rules():
     """The cycle scope ↔ masterdata is gone: masterdata uses scope, never the other way round."""
     assert "masterdata" not in inspect.getsource(scope)
+
+
+def test_one_answer_to_may_this_user_do_this_outside_a_request(ctx):
+    """The rule layer refuses what the screens refuse, also when called from the CLI or a task."""
+    from app import masterdata
+    from app.models import Enterprise, Visit
+
+    leader, officer, ent_user = _user("leader"), _user("officer01"), _user("ent01")
+    own_visit = db.session.scalar(select(Visit).where(Visit.officer_id == officer_of("officer01").id).limit(1))
+    assert scope.may(leader, "read", Enterprise) and not scope.may(leader, "write", Enterprise)
+    assert scope.may(officer, "delete", Visit, own_visit.id) and not scope.may(ent_user, "delete", Visit, own_visit.id)
+    assert not scope.may(officer, "write", Enterprise)
+    try:
+        masterdata.save(leader, Enterprise(name="领导不能新增的企业"), True)
+        raise AssertionError("a leader saved an enterprise")
+    except masterdata.RuleError as exc:
+        assert exc.errors == {"_": "您没有修改此类数据的权限。"}
+    db.session.rollback()
+    try:
+        masterdata.remove(ent_user, db.session.get(Visit, own_visit.id))
+        raise AssertionError("an enterprise deleted a visit")
+    except masterdata.RuleError as exc:
+        assert exc.errors == {"_": "您没有删除此类数据的权限。"}
+    db.session.rollback()
+    assert db.session.get(Visit, own_visit.id) is not None

@@ -29,6 +29,7 @@ from ..extensions import db
 from ..scope import role_names
 from ..validation import valid_id
 from ..vocab import OFFICE_ROLES
+from ..workflow.events import actor_name
 from . import sniff, store
 from .models import Attachment, StoredFile
 
@@ -218,12 +219,6 @@ def open_content(att):
 
 # --- writing --------------------------------------------------------------------------------------
 
-def _actor_name(user):
-    if user is None:
-        return "系统"
-    return f"{user.first_name or ''}{user.last_name or ''}".strip() or user.username
-
-
 def _flag(value):
     if isinstance(value, bool):
         return value
@@ -242,7 +237,7 @@ def _row(kind, owner_id, sha256, size, content_type, filename, user, internal, n
         db.session.add(StoredFile(sha256=sha256, size=size, content_type=content_type, created_at=clock.utcnow()))
     att = Attachment(owner_kind=kind, owner_id=owner_id, sha256=sha256, filename=filename, size=size,
                      content_type=content_type, internal=internal, note=note, created_at=clock.utcnow(),
-                     created_by_id=user.id if user is not None else None, created_by_name=_actor_name(user))
+                     created_by_id=user.id if user is not None else None, created_by_name=actor_name(user))
     db.session.add(att)
     db.session.flush()
     return att
@@ -293,7 +288,7 @@ def remove(user, attachment_id):
         raise FileError(403, "您不能删除该附件：只有上传人（在办理期间）或首席服务官办公室可以删除。")
     att.removed_at = clock.utcnow()
     att.removed_by_id = user.id if user is not None else None
-    att.removed_by_name = _actor_name(user)
+    att.removed_by_name = actor_name(user)
     db.session.flush()
     return att
 
