@@ -35,6 +35,12 @@ from .report import (  # noqa: F401
     KIND, ApplyError, FileProblem, ImportResult, Issues, by_row, empty_report, incomplete_text, summary, where,
 )
 
+__all__ = [
+    "import_roster", "run_import", "ImportResult", "FileProblem", "ApplyError", "KIND", "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_ROWS", "LOGIN_CHOICES", "DEFAULT_LOGINS", "summary", "where", "incomplete_text", "empty_report",
+    "CREDENTIAL_COLUMNS", "credentials_xlsx", "write_credentials", "column_letter", "name_key", "position",
+    "title_without_unit",
+]
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
