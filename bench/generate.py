@@ -95,8 +95,13 @@ STATUS_WEIGHTS = {"new": 4, "accepted": 4, "assigned": 6, "in_progress": 18, "re
                   "unable": 3, "void": 6}
 OFFICER_RESOLVED = 0.4  # of resolved/closed: simple questions answered by the officer, never transferred
 SOURCES = ["visit", "visit", "visit", "direct", "phone", "superior", "meeting"]
-INTERNAL = {"return", "request_extension", "approve_extension", "reject_extension", "escalate",
-            "declare_unable", "approve_unable", "edit", "recompute"}
+
+
+def _internal_actions():
+    """The ledger's own list of events hidden from enterprises (its action table)."""
+    from app.ledger.rules import ACTIONS, INTERNAL_EVENTS
+
+    return {name for name, a in ACTIONS.items() if a.internal} | INTERNAL_EVENTS
 
 ISSUE_COLS = ("id", "number", "year", "seq", "enterprise_id", "officer_id", "visit_id", "source", "category_id",
               "triage_class", "level", "escalation", "region", "title", "description", "lead_department_id",
@@ -427,7 +432,8 @@ class Generator:
                     diff += 1
         drafts.sort(key=lambda d: d[0])  # ids and numbers follow the date of receipt
 
-        counters = dict(L.execute("SELECT year, last FROM issue_counter"))
+        counters = dict(L.execute("SELECT year, last FROM doc_counter WHERE kind = 'issue'"))
+        internal = _internal_actions()
         issue_id, event_id = self.next_id("issue"), self.next_id("issue_event")
         issue_rows, co_rows, events = [], [], []
         first_event_id = event_id
@@ -544,7 +550,7 @@ class Generator:
                     changes["status"] = [before, state]
                 events.append((event_id, issue_id, t, actor[0], actor[1], action, None if action == "create" else before,
                                state, note, json.dumps(changes, ensure_ascii=False) if changes else None,
-                               action in INTERNAL))
+                               action in internal))
                 event_id += 1
             assert state == status, (state, status, steps)
             v.status = status
@@ -563,10 +569,10 @@ class Generator:
                 issue_rows, co_rows, events = [], [], []
         self.flush(issue_rows, co_rows, events)
         for year, last in counters.items():
-            if L.execute(f"SELECT 1 FROM issue_counter WHERE year = {int(year)}"):
-                L.execute(f"UPDATE issue_counter SET last = {int(last)} WHERE year = {int(year)}")
+            if L.execute(f"SELECT 1 FROM doc_counter WHERE kind = 'issue' AND year = {int(year)}"):
+                L.execute(f"UPDATE doc_counter SET last = {int(last)} WHERE kind = 'issue' AND year = {int(year)}")
             else:
-                L.execute(f"INSERT INTO issue_counter (year, last) VALUES ({int(year)}, {int(last)})")
+                L.execute(f"INSERT INTO doc_counter (kind, year, last) VALUES ('issue', {int(year)}, {int(last)})")
         self.event_total = event_id - first_event_id
 
     def flush(self, issue_rows, co_rows, events):
