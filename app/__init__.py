@@ -21,9 +21,10 @@ def create_app(overrides=None):
     import config
 
     from . import (
-        api, calendar_views, cli, clock, duty_views, errors, export_views, files, import_views, issue_views,
+        api, calendar_views, cli, clock, duty_views, errors, files, import_views, issue_views,
         messages, security, views,
     )
+    from .exports import views as export_views
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
     app.config.from_object(config)

@@ -72,7 +72,8 @@ def create_login_cmd(username, role, password, name, officer_id, department_id, 
 
 
 def register(app):
-    from . import export_views, import_views
+    from . import import_views
+    from .exports import views as export_views
 
     export_views.register_cli(cso)
     import_views.register_cli(cso)

@@ -3,13 +3,12 @@
 Used by the REST API, the HTML ledger screens and (later) the exports, always through
 ``scope.restrict`` so that every list holds only the caller's rows.
 """
-from datetime import date
 
 from flask import g, has_request_context, request
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from . import clock, db, scope
+from . import clock, db, querystring, scope
 from .deadlines import OPEN_STATUSES, tier, tier_bounds
 from .vocab import TIER_FILTERS, page_size
 from .models import (
@@ -17,7 +16,7 @@ from .models import (
     Assignment, Enterprise, Issue, IssueCategory, issue_codepartment,
 )
 from .policy import get_policy
-from .validation import valid_id
+from .querystring import QueryError
 
 ORDERS = {
     "due_on": (Issue.due_on.asc().nulls_last(), Issue.id.asc()),
@@ -29,32 +28,26 @@ ORDERS = {
 TIER_CHOICES = TIER_FILTERS  # kept for importers
 
 
-class FilterError(ValueError):
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field, self.message = field, message
+FilterError = QueryError  # the ledger list's bad filter: the one query-argument error type
+
+FILTER_LABELS = {"status": "状态", "tier": "时限", "enterprise": "企业", "department": "单位", "officer": "服务官",
+                 "category": "类别", "region": "街道/乡镇", "source": "来源", "level": "层级",
+                 "received_from": "反映日期起", "received_to": "反映日期止", "q": "关键词", "open": "仅未办结"}
+
+
+MAX_PAGE = 1_000_000
 
 
 def _ids(value, field):
-    items = [v.strip() for v in str(value).split(",") if v.strip()]
-    if not all(valid_id(v) for v in items):
-        raise FilterError(field, "应为数字编号（多个用逗号分隔）。")
-    return [int(v) for v in items]
+    return querystring.ids_of(value, field, FILTER_LABELS[field])
 
 
 def _date(value, field):
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise FilterError(field, "日期格式应为YYYY-MM-DD。") from None
+    return querystring.date_of(value, field, FILTER_LABELS[field])
 
 
 def _choices(value, field, allowed):
-    items = [v.strip() for v in str(value).split(",") if v.strip()]
-    bad = [v for v in items if v not in allowed]
-    if bad:
-        raise FilterError(field, f"不认识的取值：{'、'.join(bad)}；可选：{'、'.join(allowed)}。")
-    return items
+    return querystring.choices_of(value, field, FILTER_LABELS[field], allowed)
 
 
 FILTERS = ("status", "tier", "enterprise", "department", "officer", "category", "region", "source",
@@ -115,13 +108,8 @@ def page(user, args, default_size=None, max_size=100):
     order = args.get("order") or "due_on"
     if order not in ORDERS:
         raise FilterError("order", f"排序应为：{'、'.join(ORDERS)}。")
-    try:
-        size = int(args.get("page_size") or default_size or page_size())
-        number = int(args.get("page") or 0)
-    except ValueError:
-        raise FilterError("page_size", "page 和 page_size 应为整数。") from None
-    if not 1 <= size <= max_size or not 0 <= number <= 1_000_000:
-        raise FilterError("page_size", f"每页条数应在1到{max_size}之间，页码从0开始。")
+    size = querystring.int_arg(args, "page_size", "每页条数", default_size or page_size(), 1, max_size)
+    number = querystring.int_arg(args, "page", "页码（从0开始）", 0, 0, MAX_PAGE)
     count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(
         query.order_by(*ORDERS[order]).offset(number * size).limit(size).options(

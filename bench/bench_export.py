@@ -10,7 +10,7 @@ measurement's alone; ``base`` is the process's resident size just before the exp
 (interpreter, app, SQLAlchemy, XlsxWriter or pandas imported), ``peak − base`` what the export
 itself added. For each row count:
 
-* ``ours``: ``app.exports.ledger_workbook`` for the first N ledger rows (office scope, by number) —
+* ``ours``: ``app.exports.ledger_workbook`` (app/exports/ledger.py) for the first N ledger rows (office scope, by number) —
   the query, the per-chunk look-ups, the 25-column office layout with fills, the 汇总 sheet;
 * ``pandas``: the same N rows (built by the same ``iter_ledger_rows``) into a DataFrame, then
   ``DataFrame.to_excel(engine="openpyxl")``; reported as the ``to_excel`` part alone and as the whole.
@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from operator import attrgetter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -71,7 +72,8 @@ def worker(kind, db_url, rows, out):
             result["written"] = exports.ledger_workbook(None, {}, out, limit=rows)
             result["seconds"] = time.perf_counter() - t0
         else:
-            data = [values for values, _, _ in exports.iter_ledger_rows(None, {}, limit=rows)]
+            values = attrgetter(*(c.key for c in exports.LEDGER_COLUMNS))  # named row → column order
+            data = [values(row) for row in exports.iter_ledger_rows(None, {}, limit=rows)]
             frame = pd.DataFrame(data, columns=exports.LEDGER_HEADERS)
             del data
             t1 = time.perf_counter()

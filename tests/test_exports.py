@@ -332,7 +332,7 @@ def test_filters_are_the_lists(ctx):
 
 def test_chunking_gives_the_same_workbook(ctx, monkeypatch):
     _, whole = ledger_bytes("office")
-    monkeypatch.setattr(exports, "CHUNK", 7)
+    monkeypatch.setattr(exports.common, "CHUNK", 7)
     _, chunked = ledger_bytes("office")
     a = [[c.value for c in r] for r in book(whole)["问题台账"].iter_rows()]
     b = [[c.value for c in r] for r in book(chunked)["问题台账"].iter_rows()]
@@ -382,7 +382,7 @@ def test_assignments_table(ctx):
 
 
 def test_assignments_export_reimports_with_no_change(ctx):
-    roster = pytest.importorskip("app.roster_import", reason="app/roster_import.py is not there yet")
+    roster = pytest.importorskip("app.roster", reason="app/roster/ is not there yet")
     if not hasattr(roster, "run_import"):
         pytest.skip("app.roster_import has no run_import(data, filename, user, dry_run) yet")
     _, data = export_bytes(exports.assignments_workbook, user("office"))
@@ -535,3 +535,141 @@ def test_button_snippet_for_the_list_screens(xapp):
         g.user = current_user
         html = render_template_string(LEDGER_BUTTON, appbuilder=xapp.appbuilder)  # anonymous
     assert "导出Excel" not in html
+
+
+# --- bad query arguments: a clear Chinese message, never a 500 ---------------------------------------
+
+BAD_IDS = ["99999999999999999999", str(2**63), "3000000000", "-1", "0", "abc", "1.5", "1,x", "１", "9" * 5000]
+BAD_DATES = ["昨天", "2026-13-01", "2026-02-30", "9999-12-31", "0001-01-01", "1999-12-31", "2026/05/01", "20260501",
+             "-1", "99999999999999999999"]
+BAD_MONTHS = ["2026-13", "9999-12", "0001-01", "1999-12", "2026-00", "abc", "1.5", "-1", "202605",
+              "99999999999999999999"]
+BAD_ARGS = {  # kind → {argument: bad values}
+    "ledger": {"enterprise": BAD_IDS, "department": BAD_IDS, "officer": BAD_IDS,
+               "received_from": BAD_DATES, "received_to": BAD_DATES, "tier": ["someday"], "order": ["random"]},
+    "assignments": {"enterprise": BAD_IDS, "officer": BAD_IDS},
+    "visits": {"enterprise": BAD_IDS, "officer": BAD_IDS, "date_from": BAD_DATES, "date_to": BAD_DATES,
+               "mode": ["飞鸽传书"]},
+    "officers": {"officer": BAD_IDS, "month_from": BAD_MONTHS, "month_to": BAD_MONTHS},
+}
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def bad_cases():
+    for kind, params in BAD_ARGS.items():
+        for key, values in params.items():
+            for value in values:
+                yield kind, key, value
+
+
+def test_bad_arguments_answer_400_in_chinese_on_the_api(ctx, xclient):
+    headers = api_token(xclient, "office")
+    for kind, key, value in bad_cases():
+        resp = xclient.get(f"/api/v1/export/{kind}", query_string={key: value}, headers=headers)
+        assert resp.status_code == 400, (kind, key, value[:30], resp.status_code)
+        message = resp.get_json()["message"]
+        assert list(message) == [key] and CHINESE.search(message[key][0]), (kind, key, message)
+
+
+def test_bad_arguments_flash_a_chinese_message_on_the_screens(ctx, xclient):
+    login(xclient, "office")
+    for kind, key, value in bad_cases():
+        resp = xclient.get(f"/export/{kind}", query_string={key: value})
+        assert resp.status_code == 302, (kind, key, value[:30], resp.status_code)
+        with xclient.session_transaction() as session:
+            flashes = session.pop("_flashes", [])
+        assert flashes and flashes[-1][0] == "danger" and "导出条件有误" in flashes[-1][1], (kind, key, flashes)
+        assert CHINESE.search(flashes[-1][1].split("：", 1)[1]), flashes
+
+
+def test_good_edge_arguments_still_export(ctx, xclient):
+    headers = api_token(xclient, "office")
+    ent = enterprises_of("officer01")[0]
+    for kind, args in (("ledger", {"enterprise": f" {ent} ,", "received_from": "2000-01-01", "received_to": "2100-12-31"}),
+                       ("visits", {"officer": str(officer_of("officer01").id), "date_from": "2000-01-01"}),
+                       ("assignments", {"enterprise": f"{ent}，{ent}"}),
+                       ("officers", {"month_from": "2026-1", "month_to": "2026-02"})):
+        resp = xclient.get(f"/api/v1/export/{kind}", query_string=args, headers=headers)
+        assert resp.status_code == 200, (kind, resp.get_json() if resp.is_json else resp.status_code)
+    # an id that exists nowhere is not an error: no rows
+    resp = xclient.get("/api/v1/export/visits", query_string={"enterprise": "2147483647"}, headers=headers)
+    assert resp.status_code == 200 and resp.headers["X-Export-Rows"] == "0"
+    # FAB list filters with garbage are ignored or refused, never a 500
+    for key, value in (("_flt_0_visit_date", "abc"), ("_flt_1_visit_date", "99999999999999999999"),
+                       ("_flt_99999999999999999999_mode", "x"), ("_oc_VisitView", "summary;drop")):
+        resp = xclient.get("/api/v1/export/visits", query_string={key: value}, headers=headers)
+        assert resp.status_code in (200, 400), (key, resp.status_code)
+
+
+def test_the_ledger_list_parses_the_same_way(ctx, xclient):
+    """The ledger list (API and screen) reads its filters with app.querystring too."""
+    headers = api_token(xclient, "office")
+    for key, value in (("enterprise", str(2**63)), ("officer", "-1"), ("received_from", "9999-12-31"),
+                       ("received_to", "2026-02-30"), ("page", "-1"), ("page_size", "abc"), ("page", "9" * 30)):
+        resp = xclient.get("/api/v1/issue/", query_string={key: value}, headers=headers)
+        assert resp.status_code == 400, (key, value, resp.status_code)
+        assert CHINESE.search(resp.get_json()["message"][key][0]), resp.get_json()
+    login(xclient, "office")
+    resp = xclient.get("/ledger/", query_string={"enterprise": "99999999999999999999"})
+    assert resp.status_code == 302
+
+
+# --- the workbook module: one safe writer for every workbook ------------------------------------------
+
+def test_write_cell_keeps_every_hostile_text_plain_in_shared_strings():
+    """In a normal (shared-string) workbook, as bulletins and the credentials sheet write them."""
+    from app.exports.workbook import open_workbook, text_formats, write_cell
+
+    hostile = INJECTIONS + ["<r><t>a</t></r></si><si><r><t>b</t></r>", "a\x01b\x1fc", "_x0041_", "x\ud800y", "é" * 40000]
+    buf = io.BytesIO()
+    wb = open_workbook(buf, streaming=False)
+    ws = wb.add_worksheet("s")
+    plain, quoted = text_formats(wb, {"border": 1})
+    for row, text in enumerate(hostile):
+        write_cell(ws, row, 0, text, plain, quoted)
+        write_cell(ws, row, 1, f"after {row}", plain, quoted)  # a later shared string stays in its place
+    write_cell(ws, len(hostile), 0, 12.5, plain)
+    write_cell(ws, len(hostile), 1, clock.today(), plain, date_format=wb.add_format({"num_format": "yyyy-mm-dd"}))
+    write_cell(ws, len(hostile), 2, None, plain)
+    write_cell(ws, len(hostile), 3, clock.today(), plain)  # no date format: ISO text, never a bare number
+    write_cell(ws, len(hostile), 4, True, plain)
+    wb.close()
+    sheet = book(buf.getvalue())["s"]
+    read_back = CalamineWorkbook.from_filelike(io.BytesIO(buf.getvalue())).get_sheet_by_name("s").to_python()
+    expect = [t.replace("\ud800", "\ufffd")[:32767] for t in hostile]
+    for row, text in enumerate(expect, start=1):
+        cell = sheet.cell(row, 1)
+        assert cell.data_type == "s" and read_back[row - 1][0].rstrip("\u200b") == text, (row, text[:40])
+        assert cell.quotePrefix == text.startswith(("=", "+", "-", "@"))
+        assert sheet.cell(row, 2).value == read_back[row - 1][1] == f"after {row - 1}"
+    last = len(hostile) + 1
+    assert sheet.cell(last, 1).value == 12.5 and sheet.cell(last, 2).value.date() == clock.today()
+    assert sheet.cell(last, 4).value == clock.today().isoformat() and sheet.cell(last, 5).value == "True"
+    with zipfile.ZipFile(buf) as z:
+        shared = z.read("xl/sharedStrings.xml").decode("utf-8")
+        assert "<t>boom</t>" not in shared and "<t>a</t>" not in shared
+        assert all("<f>" not in z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_streaming_table_keeps_control_characters_and_escapes():
+    from app.exports.workbook import TEXT, Column, StreamingWorksheet, Styles, TableWriter, column_letter, open_workbook
+
+    assert [column_letter(c) for c in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+    texts = ["a\x01b", "_x0041_", "<r><t>x</t></r></si><si>", " lead", "x\ud800"]
+
+    class Row:
+        def __init__(self, text):
+            self.text = text
+
+    buf = io.BytesIO()
+    wb = open_workbook(buf)
+    ws = wb.add_worksheet("t", worksheet_class=StreamingWorksheet)
+    table = TableWriter(ws, Styles(wb), [Column("文本", "text", TEXT, 20)], 0)
+    table.header()
+    for text in texts:
+        table.add(Row(text))
+    table.finish_widths()
+    wb.close()
+    values = [r[0] for r in CalamineWorkbook.from_filelike(io.BytesIO(buf.getvalue())).get_sheet_by_name("t").to_python()]
+    assert values[1:] == [t.replace("\ud800", "\ufffd") for t in texts]
+    assert [c.data_type for c in book(buf.getvalue())["t"]["A"]][1:] == ["s"] * len(texts)

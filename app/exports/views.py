@@ -1,7 +1,8 @@
 """Excel downloads: /export/<kind> (screens), /api/v1/export/<kind> (REST, JWT), `flask cso export`.
 
 Kinds: ledger (the list's filters as query arguments, see app.issue_list.FILTERS), assignments,
-visits, officers (see app.exports). Every download is within the caller's scope; the permission
+visits, officers (see app.exports). A bad argument (``app.querystring.QueryError``) is flashed
+on the screens (back to the list) and answered ``400 {"message": {field: [message]}}`` by the API. Every download is within the caller's scope; the permission
 is ``can_read`` on ``Export`` (one view menu for the screens and the API).
 
 The workbook is written to an anonymous temp file (constant memory) and streamed back with
@@ -17,7 +18,8 @@ from flask_appbuilder.api import BaseApi, protect, safe
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.security.decorators import has_access
 
-from . import db, exports, issue_list, scope
+from .. import db, exports, scope
+from ..querystring import QueryError
 
 PERMISSION_NAME = "Export"
 METHODS = {kind: "read" for kind in exports.KINDS}
@@ -59,7 +61,7 @@ class ExportView(BaseView):
         user = scope.current_user()
         try:
             return xlsx_response(kind, user, request.args)
-        except (issue_list.FilterError, exports.ExportError) as exc:
+        except QueryError as exc:
             flash(f"导出条件有误（{exc.field}）：{exc.message}", "danger")
             try:
                 return redirect(url_for(BACK[kind]))
@@ -99,8 +101,8 @@ class ExportApi(BaseApi):
     def _download(self, kind):
         try:
             return xlsx_response(kind, scope.current_user(), request.args)
-        except (issue_list.FilterError, exports.ExportError) as exc:
-            return self.response(400, message={exc.field: [exc.message]})
+        except QueryError as exc:
+            return self.response(400, **exc.as_api())
 
     @api_expose("/ledger", methods=["GET"])
     @protect()
@@ -208,7 +210,7 @@ def register_cli(group):
         try:
             rows = exports.export(kind, user, args, tmp)
             os.replace(tmp, out)  # never leave a half-written file under the asked name
-        except (issue_list.FilterError, exports.ExportError) as exc:
+        except QueryError as exc:
             raise click.ClickException(f"筛选条件有误（{exc.field}）：{exc.message}") from None
         finally:
             db.session.rollback()

@@ -1,0 +1,164 @@
+"""Query-string arguments, parsed in one place for the screens, the REST API and the exports.
+
+Each function reads one argument from ``args`` (a request's ``request.args``, or any mapping of
+strings such as the CLI's ``-f KEY=VALUE`` filters), returns ``None`` when it is absent or empty
+(no filter), and otherwise the parsed value — or raises :class:`QueryError` with the argument's
+name and a Chinese message. Screens flash the message and go back to their list; the API answers
+``400 {"message": {field: [message]}}``; nothing a user can type in a URL ends in a 500.
+
+* ids: digits only, 1 … ``validation.MAX_ID`` (the same bound as ids in paths: an ``Integer``
+  column holds no larger id; a larger number would also overflow SQLite's 64-bit integers);
+* id lists and choice/text lists: comma-separated (ASCII or full-width comma), at most
+  ``MAX_ITEMS`` items;
+* dates ``YYYY-MM-DD`` and months ``YYYY-MM``, within ``DATE_MIN`` … ``DATE_MAX``;
+* bounded integers for page numbers and page sizes.
+
+The ``*_of`` functions parse a value already taken out of the arguments.
+"""
+import re
+from datetime import date
+
+from .validation import MAX_ID
+
+DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2100, 12, 31)
+MAX_ITEMS = 1000  # values in one list argument
+
+_DIGITS = re.compile(r"[0-9]{1,19}")  # length-capped before int(): no huge conversions
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
+_SEPARATORS = re.compile(r"[,，]")
+TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+class QueryError(ValueError):
+    """A bad query argument: ``field`` is the argument's name, ``message`` the Chinese text."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+    def as_api(self):
+        """The body of the API's 400 answer."""
+        return {"message": {self.field: [self.message]}}
+
+
+def text_arg(args, key):
+    """The argument's (first) value, stripped; None when absent or blank."""
+    if not args:
+        return None
+    value = args.get(key)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _items(text, key, label):
+    items = [v.strip() for v in _SEPARATORS.split(text) if v.strip()]
+    if len(items) > MAX_ITEMS:
+        raise QueryError(key, f"{label}最多可选{MAX_ITEMS}项。")
+    return items
+
+
+def _id_message(label, many=False):
+    return f"{label}应为1到{MAX_ID}之间的数字编号" + ("（多个用逗号分隔）。" if many else "。")
+
+
+def _id(text, key, label, many=False):
+    if not _DIGITS.fullmatch(text) or not 0 < int(text) <= MAX_ID:
+        raise QueryError(key, _id_message(label, many))
+    return int(text)
+
+
+def id_of(value, key, label):
+    """One id from a value (str or int)."""
+    return _id(str(value).strip(), key, label)
+
+
+def ids_of(value, key, label):
+    """A list of ids from a comma-separated value (an empty list for ``","``)."""
+    return [_id(item, key, label, True) for item in _items(str(value), key, label)]
+
+
+def id_arg(args, key, label):
+    text = text_arg(args, key)
+    return None if text is None else _id(text, key, label)
+
+
+def id_list(args, key, label):
+    text = text_arg(args, key)
+    return None if text is None else ids_of(text, key, label)
+
+
+def _in_window(day, key, label, shown):
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise QueryError(key, f"{label}应在{DATE_MIN:%Y-%m-%d}至{DATE_MAX:%Y-%m-%d}之间，当前为{shown}。")
+    return day
+
+
+def date_of(value, key, label):
+    """A calendar day ``YYYY-MM-DD`` within the window."""
+    text = str(value).strip()
+    match = _DATE.fullmatch(text)
+    try:
+        day = date(*(int(g) for g in match.groups())) if match else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise QueryError(key, f"{label}格式应为YYYY-MM-DD（如2026-05-01），且须是存在的日期。")
+    return _in_window(day, key, label, text)
+
+
+def month_of(value, key, label):
+    """A month ``YYYY-MM`` within the window, as the first day of that month."""
+    text = str(value).strip()
+    match = _MONTH.fullmatch(text)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise QueryError(key, f"{label}格式应为YYYY-MM（如2026-05）。")
+    return _in_window(date(int(match.group(1)), int(match.group(2)), 1), key, label, text)
+
+
+def date_arg(args, key, label):
+    text = text_arg(args, key)
+    return None if text is None else date_of(text, key, label)
+
+
+def month_arg(args, key, label):
+    text = text_arg(args, key)
+    return None if text is None else month_of(text, key, label)
+
+
+def int_arg(args, key, label, default, minimum, maximum):
+    """A whole number within [minimum, maximum] (page numbers, page sizes); ``default`` when absent."""
+    text = text_arg(args, key)
+    if text is None:
+        return default
+    if not _DIGITS.fullmatch(text) or not minimum <= int(text) <= maximum:
+        raise QueryError(key, f"{label}应为{minimum}到{maximum}之间的整数。")
+    return int(text)
+
+
+def choices_of(value, key, label, allowed):
+    """Comma-separated values, each one of ``allowed`` (a mapping or sequence of keys)."""
+    items = _items(str(value), key, label)
+    bad = [v for v in items if v not in allowed]
+    if bad:
+        raise QueryError(key, f"{label}：不认识的取值：{'、'.join(bad)}；可选：{'、'.join(allowed)}。")
+    return items
+
+
+def choice_list(args, key, label, allowed):
+    text = text_arg(args, key)
+    return None if text is None else choices_of(text, key, label, allowed)
+
+
+def text_list(args, key, label):
+    """Comma-separated free text values (names, regions); None when absent."""
+    text = text_arg(args, key)
+    return None if text is None else _items(text, key, label)
+
+
+def flag_arg(args, key):
+    """True for 1/true/yes/on, otherwise False."""
+    text = text_arg(args, key)
+    return text is not None and text.lower() in TRUE_WORDS
