@@ -91,6 +91,7 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://127.0.0.1:5000")
 
 # --- locale and time --------------------------------------------------------------------
 CSO_TIMEZONE = env("CSO_TIMEZONE", "Asia/Shanghai")
+CSO_AREA_CODE = env("AREA_CODE", "0391")  # the district's telephone area code: a 7-8 digit local number gets it
 BABEL_DEFAULT_LOCALE = "zh"
 BABEL_DEFAULT_TIMEZONE = CSO_TIMEZONE
 BABEL_DEFAULT_FOLDER = "translations"

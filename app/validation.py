@@ -76,6 +76,19 @@ def clean_credit_code(code):
 _AREA3 = ("010", "020", "021", "022", "023", "024", "025", "027", "028", "029")
 
 
+# what a phone is once cleaned: a mobile 1[3-9] + 9 digits, or area code - local number, where a
+# local number has 7 or 8 digits and never starts with 0 or 1
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}-[2-9]\d{6,7}$")
+LOCAL_NUMBER = re.compile(r"[2-9]\d{6,7}")
+
+
+def _area_code():
+    from flask import current_app, has_app_context
+
+    return current_app.config.get("CSO_AREA_CODE", "0391") if has_app_context() else "0391"
+
+
 def clean_phone(phone):
     """Mobile numbers become 11 digits; landlines ``0391-1234567`` (area code, dash, number)."""
     text = nfkc(phone)
@@ -97,10 +110,11 @@ def clean_phone(phone):
     if digits.startswith("0"):
         area_len = 3 if digits[:3] in _AREA3 else 4
         area, number = digits[:area_len], digits[area_len:]
-        if 7 <= len(number) <= 8:
+        if LOCAL_NUMBER.fullmatch(number):
             return f"{area}-{number}"
-    if 7 <= len(digits) <= 8 and not digits.startswith("0"):
-        return f"0391-{digits}"  # local number without the area code: Jiaozuo
+    elif LOCAL_NUMBER.fullmatch(digits):  # a local number without the area code: the district's own
+        return f"{_area_code()}-{digits}"
+    # anything else is not guessed: 1383911 is a truncated mobile, not a landline
     raise InvalidValue(f"电话号码“{phone}”格式不正确：手机号应为11位，座机应为“区号-号码”，如0391-3563650。")
 
 

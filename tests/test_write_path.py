@@ -117,3 +117,18 @@ def test_one_answer_to_may_this_user_do_this_outside_a_request(ctx):
         assert exc.errors == {"_": "您没有删除此类数据的权限。"}
     db.session.rollback()
     assert db.session.get(Visit, own_visit.id) is not None
+
+
+def test_a_phone_is_a_mobile_or_a_landline_never_a_guess(ctx, client):
+    from conftest import api_token
+
+    headers = api_token(client, "office")
+    bad = client.post("/api/v1/department/", headers=headers, json={"name": "电话校验测试单位甲", "phone": "1383911"})
+    assert bad.status_code == 422 and "phone" in bad.get_json()["message"]
+    for raw, stored in (("3563650", "0391-3563650"), ("0391 3563651", "0391-3563651"), ("139 3912 3456", "13939123456")):
+        resp = client.post("/api/v1/department/", headers=headers, json={"name": f"电话校验测试单位{raw}", "phone": raw})
+        assert resp.status_code == 201, resp.get_json()
+        assert resp.get_json()["result"]["phone"] == stored
+    for raw in ("0391-1383911", "13839110"):  # a local number never starts with 1; 8 digits starting 1 is a cut mobile
+        resp = client.post("/api/v1/department/", headers=headers, json={"name": f"电话校验测试单位{raw}", "phone": raw})
+        assert resp.status_code == 422, (raw, resp.get_json())

@@ -13,7 +13,9 @@ from decimal import Decimal, InvalidOperation
 
 from ..accounts import valid_email
 from ..models import ENTERPRISE_CATEGORIES
-from ..validation import InvalidValue, clean_credit_code, clean_person_name, clean_phone, clean_text, nfkc
+from ..validation import (
+    LANDLINE, MOBILE, InvalidValue, clean_credit_code, clean_person_name, clean_phone, clean_text, nfkc,
+)
 from .header import ENT_LOOKUP, FIELD_LABELS, OFFICER_FIELD_LABELS, is_placeholder, norm_label
 from .read import cell_text
 from .report import FileProblem
@@ -30,10 +32,6 @@ FOOTNOTE = re.compile(r"^(?:注|备注|说明|附注|附件|填表说明)(?:$|\s
 SUBTOTAL = re.compile(r"^(?:合计|小计|总计|共计)")
 MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
 SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
-# what a phone is once cleaned: a mobile 1[3-9] + 9 digits, or a landline area code + a local
-# number of 7–8 digits that never starts with 0 or 1 (so "1383911" is a truncated mobile)
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-[2-9]\d{6,7}$")
 OPEN_BRACKETS, CLOSE_BRACKETS = "(（[【", ")）]】"
 
 
