@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from . import clock, db, duties, scope, stats
 from .validation import valid_id
 from .vocab import LEADER, OFFICE_ROLES, OPEN_STATUSES, WITH_DEPARTMENT
-from .mail import next_send_time, to_utc_naive
+from .mail import new_message, next_send_time, to_utc_naive
 from .models import (
     DUTY_KINDS, ISSUE_STATUSES, Assignment, Bulletin, Department, DutyRecord, Issue, IssueCategory,
-    Officer, OutboundMessage, Visit,
+    Officer, Visit,
 )
 
 
@@ -185,13 +185,9 @@ def publish(bulletin_id, user, commentary):
     data = workbook(bulletin)
     send_at = to_utc_naive(next_send_time(clock.now()))
     for leader in users_with_role(LEADER):
-        if not leader.email:
-            continue
         text = f"{bulletin.title}已发布。\n\n{bulletin.commentary}\n\n详见附件，或登录平台查看：{_link(f'/bulletins/{bulletin.id}')}"
-        db.session.add(OutboundMessage(
-            recipient_id=leader.id, to_addr=leader.email, subject=f"【通报】{bulletin.title}", body_text=text,
-            body_html="<p>" + escape(text).replace("\n", "<br>") + "</p>", attachment_name=f"{bulletin.title}.xlsx",
-            attachment=data, created_at=clock.utcnow(), not_before=send_at, status="pending"))
+        new_message(leader, f"【通报】{bulletin.title}", text, "<p>" + escape(text).replace("\n", "<br>") + "</p>",
+                    send_at, attachment_name=f"{bulletin.title}.xlsx", attachment=data)
     db.session.commit()
     return bulletin
 

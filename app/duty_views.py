@@ -11,10 +11,10 @@ from sqlalchemy import select
 from . import bulletins, clock, db, duties, mail, scope
 from .models import DUTY_KINDS, REPORT_KINDS, AccountState, Bulletin, DutyRecord, OutboundMessage, Report
 from .validation import valid_id
+from .accounts import mail_address
 from .views import CSOModelView
 from .vocab import MENU_REPORTS, MENU_SETTINGS
 
-MESSAGE_STATUSES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 
 
 class ReportsView(BaseView):
@@ -105,7 +105,7 @@ class OutboxView(CSOModelView):
                     "eml_path", "body_text"]
     search_columns = ["to_addr", "subject", "status", "created_at"]
     base_order = ("id", "desc")
-    formatters_columns = {"status": lambda v: MESSAGE_STATUSES.get(v, v)}
+    formatters_columns = {"status": lambda v: mail.MESSAGE_STATUSES.get(v, v)}
 
     @action("retry", "重新发送", "确定重新发送所选邮件吗？", "fa-repeat", multiple=True)
     def retry(self, items):
@@ -208,7 +208,7 @@ class MailPreferenceView(BaseView):
         user = scope.current_user()
         state = db.session.get(AccountState, user.id)
         return self.render_template("cso/mail_pref.html", mode=state.mail_mode if state else "immediate",
-                                    email=user.email)
+                                    email=mail_address(user))
 
     @expose("/", methods=["POST"])
     @has_access

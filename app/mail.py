@@ -17,6 +17,22 @@ from .models import OutboundMessage
 from .policy import get_policy
 
 MAX_ATTEMPTS = 6
+MESSAGE_STATUSES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "no_address": "无法投递"}
+NO_ADDRESS = "收件人未登记电子邮箱，无法投递；请在其账号或服务官信息中补充邮箱后重新发送。"
+
+
+def new_message(user, subject, body_text, body_html, not_before, attachment_name=None, attachment=None):
+    """A message to ``user``, queued; one to a login with no real address is kept as 无法投递 so the
+    office sees it in 发件箱 (never silently dropped)."""
+    from .accounts import mail_address
+
+    address = mail_address(user)
+    message = OutboundMessage(
+        recipient_id=user.id, to_addr=address or "", subject=subject, body_text=body_text, body_html=body_html,
+        attachment_name=attachment_name, attachment=attachment, created_at=clock.utcnow(), not_before=not_before,
+        status="pending" if address else "no_address", last_error=None if address else NO_ADDRESS)
+    db.session.add(message)
+    return message
 
 
 def next_send_time(now, policy=None):
@@ -80,6 +96,12 @@ def deliver(message_id):
     if message is None or message.status != "pending":
         db.session.rollback()
         return message.status if message is not None else None
+    from .accounts import mail_address
+
+    if mail_address(message.to_addr) is None:
+        message.status, message.last_error = "no_address", NO_ADDRESS
+        db.session.commit()
+        return message.status
     mail = build(message)
     message.attempts += 1
     try:
@@ -125,9 +147,13 @@ MAIL_MODES = {"immediate": "即时提醒", "daily": "每日汇总"}
 def requeue(messages):
     """The office sends failed or pending messages again (发件箱 → 重新发送); sent ones stay sent.
     Returns how many were queued."""
+    from .accounts import mail_address
+
     count = 0
     for message in messages:
         if message.status != "sent":
+            if message.recipient is not None and mail_address(message.recipient):
+                message.to_addr = mail_address(message.recipient)  # an address added since
             message.status, message.not_before, message.attempts = "pending", clock.utcnow(), 0
             count += 1
     db.session.flush()

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from . import clock, db, duties
 from .deadlines import tier
 from .vocab import BEFORE_TRANSFER, LEADER, OFFICE_STAFF_ROLES, OPEN_STATUSES, TIERS, WITH_DEPARTMENT
-from .mail import next_send_time, to_utc_naive
+from .mail import new_message, next_send_time, to_utc_naive
 from .models import (
     AccountState, DepartmentUser, DutyRecord, Issue, OutboundMessage, Reminder, Report, User,
 )
@@ -100,7 +100,7 @@ def candidates(now):
             Issue.status.in_(OPEN_STATUSES), Issue.due_on < today))
         out.append((user, f"summary:{today.isoformat()}:{user.id}", "summary", "summary", None, "daily", today.isoformat(),
                     f"{today:%Y-%m-%d}：未办结问题{open_count}个，其中超期{overdue}个。", _link("/ledger/?open=1")))
-    return [c for c in out if c[0] is not None and c[0].email]
+    return [c for c in out if c[0] is not None]
 
 
 def _render(user, reminders):
@@ -185,8 +185,6 @@ def _message_for(user, now, policy):
                               minute=start_m, second=0, microsecond=0)
     else:
         send_at = next_send_time(now, policy)
-    message = OutboundMessage(recipient_id=user.id, to_addr=user.email, subject="", body_text="", body_html="",
-                              created_at=clock.utcnow(), not_before=to_utc_naive(send_at), status="pending")
-    db.session.add(message)
+    message = new_message(user, "", "", "", to_utc_naive(send_at))
     db.session.flush()
     return message

@@ -132,3 +132,28 @@ def test_a_phone_is_a_mobile_or_a_landline_never_a_guess(ctx, client):
     for raw in ("0391-1383911", "13839110"):  # a local number never starts with 1; 8 digits starting 1 is a cut mobile
         resp = client.post("/api/v1/department/", headers=headers, json={"name": f"电话校验测试单位{raw}", "phone": raw})
         assert resp.status_code == 422, (raw, resp.get_json())
+
+
+def test_mail_to_a_login_without_an_address_is_shown_as_undeliverable(ctx, client):
+    from app.accounts import NO_EMAIL_DOMAIN
+
+    leader = _user("leader")
+    real = leader.email
+    leader.email = f"leader@{NO_EMAIL_DOMAIN}"
+    db.session.commit()
+    try:
+        draft = bulletins.generate("monthly")
+        login(client, "office")
+        client.post(f"/bulletins/{draft.id}/publish", data={"commentary": "本月问题办理情况通报。"})
+        db.session.expire_all()
+        message = db.session.scalar(select(OutboundMessage).where(OutboundMessage.recipient_id == leader.id)
+                                    .order_by(OutboundMessage.id.desc()).limit(1))
+        assert (message.status, message.to_addr) == ("no_address", "")
+        assert "未登记电子邮箱" in message.last_error
+        assert mail.deliver(message.id) == "no_address"  # never sent, never retried as a failure
+        outbox = client.get("/outboxview/list/").get_data(as_text=True)
+        assert "无法投递" in outbox
+    finally:
+        leader = _user("leader")
+        leader.email = real
+        db.session.commit()
