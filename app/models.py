@@ -105,6 +105,11 @@ class Officer(Model):
     def _name(self, key, value):
         return validation.clean_person_name(value)
 
+    @property
+    def position(self):
+        """Unit and title as one phrase (区党工委副书记), the unit written once."""
+        return validation.position(self.unit, self.title)
+
     def __str__(self):
         return f"{self.name}（{self.unit}）" if self.unit else (self.name or "")
 

@@ -163,3 +163,19 @@ def api_rule(func):
             raise marshmallow.ValidationError(str(exc)) from None
 
     return validator
+
+
+# --- officers' positions ----------------------------------------------------------------------
+
+def title_without_unit(title, unit):
+    """The title without the unit in front: ("区党工委副书记", "区党工委") → "副书记", so that
+    unit + title never reads "区党工委区党工委副书记"."""
+    if title and unit and title.startswith(unit) and len(title) > len(unit):
+        return title[len(unit):].lstrip(" ·-—、，,")
+    return title
+
+
+def position(unit, title):
+    """Unit and title as one phrase (区党工委副书记), the unit written once."""
+    title = title_without_unit(title, unit)
+    return f"{unit or ''}{title or ''}"

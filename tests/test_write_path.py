@@ -157,3 +157,22 @@ def test_mail_to_a_login_without_an_address_is_shown_as_undeliverable(ctx, clien
         leader = _user("leader")
         leader.email = real
         db.session.commit()
+
+
+def test_an_officers_position_names_the_unit_once(ctx, client):
+    from app.models import Assignment, EnterpriseUser, Officer
+
+    ent = db.session.scalar(select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == _user("ent01").id))
+    officer = db.session.scalar(select(Officer).join(Assignment).where(Assignment.enterprise_id == ent,
+                                                                       Assignment.is_current).limit(1))
+    old = officer.unit, officer.title
+    officer.unit, officer.title = "区党工委", "区党工委副书记"  # as older data stored it
+    db.session.commit()
+    try:
+        login(client, "ent01")
+        page = client.get("/").get_data(as_text=True)
+        assert f"{officer.name}（区党工委副书记）" in page and "区党工委区党工委" not in page
+    finally:
+        officer = db.session.get(Officer, officer.id)
+        officer.unit, officer.title = old
+        db.session.commit()

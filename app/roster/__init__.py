@@ -28,7 +28,8 @@ from ..models import ImportLog
 from .apply import apply_plan
 from .credentials import CREDENTIAL_COLUMNS, credentials_xlsx, write_credentials  # noqa: F401 (the face)
 from .header import HEADER_SCAN_ROWS, column_letter, find_header  # noqa: F401
-from .parse import merge_warnings, parse_rows, position, title_without_unit  # noqa: F401
+from ..validation import position, title_without_unit  # noqa: F401
+from .parse import merge_warnings, parse_rows  # noqa: F401
 from .plan import DEFAULT_LOGINS, LOGIN_CHOICES, Planner, count_plan, incomplete, name_key  # noqa: F401
 from .read import cell_text, fill_merges, read_tables
 from .report import (  # noqa: F401

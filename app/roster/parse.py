@@ -15,6 +15,7 @@ from ..accounts import valid_email
 from ..models import ENTERPRISE_CATEGORIES
 from ..validation import (
     LANDLINE, MOBILE, InvalidValue, clean_credit_code, clean_person_name, clean_phone, clean_text, nfkc,
+    title_without_unit,
 )
 from .header import ENT_LOOKUP, FIELD_LABELS, OFFICER_FIELD_LABELS, is_placeholder, norm_label
 from .read import cell_text
@@ -53,20 +54,6 @@ class Row:
 
 
 # --- one officer's details ---------------------------------------------------------------------
-
-
-def title_without_unit(title, unit):
-    """The title without the unit in front: ("区党工委副书记", "区党工委") → "副书记", so that
-    unit + title never reads "区党工委区党工委副书记"."""
-    if title and unit and title.startswith(unit) and len(title) > len(unit):
-        return title[len(unit):].lstrip(" ·-—、，,")
-    return title
-
-
-def position(unit, title):
-    """Unit and title as one phrase (区党工委副书记), the unit written once."""
-    title = title_without_unit(title, unit)
-    return f"{unit or ''}{title or ''}"
 
 
 def _unscientific(text, raw, row, column, issues, origin):

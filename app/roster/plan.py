@@ -16,7 +16,8 @@ from ..accounts import mail_address
 from ..models import ASSIGNMENT_ROLES, Assignment, Enterprise, Officer, User
 from ..validation import nfkc
 from .header import FIELD_LABELS, OFFICER_FIELD_LABELS
-from .parse import ROLE_ORDER, position, title_without_unit
+from ..validation import position, title_without_unit
+from .parse import ROLE_ORDER
 
 RANKS = {"chief": "县级", "liaison": "科级"}
 # who gets a login when the import creates an officer: chiefs only, everyone new, or nobody
