@@ -3,17 +3,12 @@ import logging
 import os
 
 from flask import Flask
-from flask_appbuilder import AppBuilder, Model
-from flask_appbuilder.models.sqla.base import SQLA
-from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFProtect
+from flask_appbuilder import AppBuilder
 from sqlalchemy import event
 
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+from .extensions import csrf, db, migrate  # noqa: F401  (``from app import db`` keeps working)
 
-db = SQLA(model_class=Model)
-migrate = Migrate()
-csrf = CSRFProtect()
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
 def create_app(overrides=None):
@@ -21,10 +16,11 @@ def create_app(overrides=None):
     import config
 
     from . import (
-        api, calendar_views, cli, clock, duty_views, errors, files, import_views, issue_views,
+        api, calendar_views, cli, clock, duty_views, errors, files, issue_views,
         messages, security, views,
     )
     from .exports import views as export_views
+    from .roster import views as import_views
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
     app.config.from_object(config)

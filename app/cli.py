@@ -53,26 +53,29 @@ def unlock_cmd(username):
 @cso.command("create-login")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(ALL_ROLES))
-@click.option("--password", required=True)
+@click.option("--password", required=True, help="初始密码（持有人首次登录时须修改，除非给出 --keep-password）")
 @click.option("--name", default=None, help="显示名")
+@click.option("--email", default=None, help="电子邮箱（不给则用所关联服务官的邮箱；都没有则该账号收不到邮件提醒）")
 @click.option("--officer", "officer_id", type=int, help="关联的服务官 id（Officer 角色）")
 @click.option("--department", "department_id", type=int, help="关联的责任单位 id（Department 角色）")
 @click.option("--enterprise", "enterprise_id", type=int, help="关联的企业 id（Enterprise 角色）")
-def create_login_cmd(username, role, password, name, officer_id, department_id, enterprise_id):
+@click.option("--keep-password", is_flag=True, help="密码由持有人本人设定，首次登录无需修改")
+def create_login_cmd(username, role, password, name, email, officer_id, department_id, enterprise_id, keep_password):
     """Create a login and link it to the officer, department or enterprise it acts for."""
-    from .accounts import AccountError, create_login
+    from .accounts import AccountError, create_login, mail_address
 
     try:
-        create_login(username, role, password, name=name, officer_id=officer_id,
-                     department_id=department_id, enterprise_id=enterprise_id)
+        user = create_login(username, role, password, name=name, officer_id=officer_id, department_id=department_id,
+                            enterprise_id=enterprise_id, email=email, must_change_password=not keep_password)
     except AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
-    click.echo(f"已创建账号：{username}（{role}）")
+    click.echo(f"已创建账号：{username}（{role}）" + ("" if keep_password else "，首次登录须修改密码")
+               + ("" if mail_address(user) else "；未设置电子邮箱，收不到邮件提醒") + "。")
 
 
 def register(app):
-    from . import import_views
+    from .roster import views as import_views
     from .exports import views as export_views
 
     export_views.register_cli(cso)
