@@ -1,4 +1,4 @@
-"""Excel exports (app.exports, app.export_views): the ledger in the offices' layout and its 汇总
+"""Excel exports (app.exports, app.exports.views): the ledger in the offices' layout and its 汇总
 sheet, the assignment table (re-imported with no change), visits, the officers' work ledger; scope,
 filters, formula-injection safety, RFC 5987 file names, the CLI and the JWT API."""
 import io
@@ -382,9 +382,8 @@ def test_assignments_table(ctx):
 
 
 def test_assignments_export_reimports_with_no_change(ctx):
-    roster = pytest.importorskip("app.roster", reason="app/roster/ is not there yet")
-    if not hasattr(roster, "run_import"):
-        pytest.skip("app.roster_import has no run_import(data, filename, user, dry_run) yet")
+    from app import roster
+
     _, data = export_bytes(exports.assignments_workbook, user("office"))
     name, _ = exports.file_names("assignments")
     report = roster.run_import(data, name, user("office"), True)
