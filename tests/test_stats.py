@@ -112,3 +112,39 @@ def test_home_page_coverage_uses_the_one_rate(ctx, client):
     visited, total = int(m.group(1)), int(m.group(2))
     assert m.group(3) == stats.RATES["visit_coverage"].definition
     assert m.group(4) == (f"{round(100 * visited / total, 1)}%" if total >= stats.DEFAULT_MIN_SAMPLE else stats.INSUFFICIENT)
+
+
+def test_bulletin_and_ledger_export_print_the_same_rates(ctx, client):
+    """The month-end bulletin and the ledger export's 汇总 sheet, on the same data, agree."""
+    import io
+
+    import openpyxl
+
+    from conftest import login
+
+    login(client, "office")
+    resp = client.get("/export/ledger")
+    assert resp.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(resp.data))["汇总"]
+    cells = {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row and row[0]}
+    data = bulletins.snapshot("monthly", stats.period("month", clock.today()))
+    printed = {r["label"]: r for r in data["rates"]}
+    for label in ("解决率", "销号率"):
+        assert round(100 * cells[label], 1) == printed[label]["percent"], label
+    assert printed["解决率"]["definition"] in "".join(str(c) for c in cells)  # the same words under the sheet
+
+
+def test_small_groups_read_insufficient_sample_in_the_export(ctx, client):
+    import io
+
+    import openpyxl
+
+    from conftest import login
+
+    login(client, "office")
+    ws = openpyxl.load_workbook(io.BytesIO(client.get("/export/ledger").data))["汇总"]
+    rows = [r for r in ws.iter_rows(values_only=True) if r and isinstance(r[1], (int, float)) and len(r) > 5]
+    small = [r for r in rows if isinstance(r[1], int) and r[1] < stats.DEFAULT_MIN_SAMPLE and r[5] is not None]
+    big = [r for r in rows if isinstance(r[1], int) and r[1] >= stats.DEFAULT_MIN_SAMPLE and isinstance(r[5], float)]
+    assert small and all(r[5] == stats.INSUFFICIENT for r in small)
+    assert big

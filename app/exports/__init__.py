@@ -27,7 +27,7 @@ from .assignments import ASSIGNMENT_COLUMNS, ASSIGNMENT_HEADERS, AssignmentRow, 
 from .common import ALL_ROWS, ExportError
 from .ledger import (
     LEDGER_COLUMNS, LEDGER_FIRST_DATA_ROW, LEDGER_HEADERS, LedgerRow, iter_ledger_rows, ledger_statement,
-    ledger_workbook, rate, summary_counts,
+    ledger_workbook, summary_counts,
 )
 from .officer_ledger import MAX_MONTHS, OFFICER_COLUMNS, OfficerMonthRow, officer_ledger_workbook
 from .visits import VISIT_COLUMNS, VisitRow, visits_workbook
@@ -40,7 +40,7 @@ __all__ = [
     "KINDS", "LEDGER_COLUMNS", "LEDGER_FIRST_DATA_ROW", "LEDGER_HEADERS", "LedgerRow", "MAX_MONTHS",
     "OFFICER_COLUMNS", "OfficerMonthRow", "VISIT_COLUMNS", "VisitRow", "XLSX_MIMETYPE", "assignments_workbook",
     "content_disposition", "export", "file_names", "iter_ledger_rows", "ledger_statement", "ledger_workbook",
-    "officer_ledger_workbook", "open_workbook", "rate", "summary_counts", "text_width", "visits_workbook",
+    "officer_ledger_workbook", "open_workbook", "summary_counts", "text_width", "visits_workbook",
     "write_cell", "write_text", "xml_cell_text",
 ]
 

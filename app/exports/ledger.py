@@ -15,7 +15,7 @@ from typing import Optional
 
 from sqlalchemy import false, func, select, true
 
-from .. import clock, db, issue_list
+from .. import clock, db, issue_list, stats
 from ..deadlines import tier_bounds
 from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, SATISFACTION, Assignment, Department, Enterprise, Issue,
@@ -357,9 +357,8 @@ class LedgerSummary:
 
 
 def rate(solved, total, void=0):
-    """解决率: solved (已办结 + 已销号) over the problems that count (all but 已作废)."""
-    base = total - void
-    return solved / base if base else None
+    """解决率 (app.stats, the one definition): solved over the problems that count (all but 已作废)."""
+    return stats.rate("solution", solved, total - void)
 
 
 SUMMARY_OVERALL = ["问题总数", "已办结（含已销号）", "其中已销号", "办理中（未办结）", "无法解决", "已作废",
@@ -370,13 +369,13 @@ SUMMARY_GROUP_HEADERS = ["问题数", "已办结", "办理中", "超期", "解�
 def summary_counts(s):
     """Every figure of the 汇总 sheet from the tally: ``{"overall": {label: value}, "by_status":
     [(label, n)], "total": n, "groups": {key: [{"name", "total", "solved", "open", "overdue",
-    "rate"}]}}`` — rates are fractions, or None when nothing counts. The one place they are computed."""
+    "rate"}]}}`` — rates are app.stats Rates (样本不足 under the minimum sample)."""
     total, void = s.total, s.status["void"]
     solved = sum(s.status[k] for k in SOLVED_STATUSES)
     overall = {
         "问题总数": total, "已办结（含已销号）": solved, "其中已销号": s.status["closed"],
         "办理中（未办结）": sum(s.status[k] for k in OPEN_STATUSES), "无法解决": s.status["unable"], "已作废": void,
-        "解决率": rate(solved, total, void), "销号率": rate(s.status["closed"], total, void),
+        "解决率": stats.solution_rate(s.status), "销号率": stats.closure_rate(s.status),
         "超期（含严重超期）": sum(s.tiers[t] for t in OVERDUE_TIERS), "其中严重超期": s.tiers["serious"],
         "临期": s.tiers["approaching"],
     }
@@ -391,10 +390,10 @@ def summary_counts(s):
 
 
 def _write_rate(ws, row, col, value, styles):
-    if value is None:
-        ws.write_string(row, col, "—", styles.number)
+    if value.value is None:
+        ws.write_string(row, col, value.text, styles.number)  # 样本不足: never 0 % or 100 % from two items
     else:
-        ws.write_number(row, col, value, styles.pct)
+        ws.write_number(row, col, value.value, styles.pct)
 
 
 def _header_row(ws, row, names, styles):
@@ -441,6 +440,7 @@ def summary_sheet(ws, styles, figures, as_of, scope_text):
             row += 1
         row += 1
     notes(ws, styles, row - 1, ncols, [
-        "注：解决率 =（已办结 + 已销号）÷（问题总数 − 已作废）；销号率 = 已销号 ÷（问题总数 − 已作废）。",
+        f"注：解决率：{stats.RATES['solution'].definition}销号率：{stats.RATES['closure'].definition}"
+        f"样本少于{stats.min_sample()}个的比率显示为“{stats.INSUFFICIENT}”。",
         "超期、临期按导出之日未办结问题的当前时限计算；按首席服务官统计的是企业当前在岗的首席服务官。",
     ])
