@@ -17,6 +17,7 @@ from .models import Assignment, Department, DepartmentUser, Enterprise, Enterpri
 from .roles import sync_roles
 from .security import password_complexity
 from .validation import CREDIT_CHARSET, credit_check_char
+from .vocab import ADMIN, DEPARTMENT, DIRECTOR, ENTERPRISE, LEADER, OFFICE, OFFICER
 
 SUBDISTRICTS = ["文苑街道", "文昌街道", "李万街道", "阳庙镇", "宁郭镇", "苏家作乡"]
 ENTERPRISES = [
@@ -124,9 +125,17 @@ def seed(password=None):
     password = password or random_password()
     sync_roles()
     rng = random.Random(2020)
-    today = clock.today()
-    start = today.replace(year=today.year - 1)
+    departments, enterprises = _seed_units(rng)
+    chiefs, liaisons, chief_of = _seed_officers(rng, enterprises)
+    _seed_visits(rng, enterprises, chief_of, liaisons)
+    logins = _seed_logins(password, chiefs, departments, enterprises)
+    seed_issues(rng, enterprises, departments, {e.id: chief_of[e.id].user for e in enterprises})
+    seed_duties(rng, chiefs)
+    db.session.commit()
+    return password, logins
 
+
+def _seed_units(rng):
     departments = [_get_or_create(Department, {"name": n}, kind=k, contact=f"{n}联络员",
                                   phone=f"0391-35{60000 + i * 17:05d}") for i, (n, k) in enumerate(DEPARTMENTS)]
     enterprises = []
@@ -143,13 +152,16 @@ def seed(password=None):
             db.session.add(ent)
             db.session.flush()
         enterprises.append(ent)
+    return departments, enterprises
 
+
+def _seed_officers(rng, enterprises):
+    """12 chiefs (7 with three enterprises, 5 with two = 31) and liaisons with two each."""
+    start = clock.today().replace(year=clock.today().year - 1)
     chiefs = [_get_or_create(Officer, {"name": n}, unit=u, title=t, rank="县级",
                              phone=f"139{rng.randint(10000000, 99999999)}") for n, u, t in CHIEFS]
     liaisons = [_get_or_create(Officer, {"name": n}, unit=CHIEFS[i % 12][1], title="科员", rank="科级",
                                phone=f"158{rng.randint(10000000, 99999999)}") for i, n in enumerate(LIAISON_NAMES)]
-
-    # 7 chiefs with 3 enterprises, 5 with 2 = 31; liaisons take two enterprises each
     chief_of, pos = {}, 0
     for idx, chief in enumerate(chiefs):
         for _ in range(3 if idx < 7 else 2):
@@ -163,26 +175,34 @@ def seed(password=None):
             if not exists:
                 db.session.add(Assignment(enterprise=ent, officer=officer, role=role, start_date=start, status="active"))
     db.session.flush()
+    return chiefs, liaisons, chief_of
 
+
+def _seed_visits(rng, enterprises, chief_of, liaisons):
+    """Seven weeks of visits, some weeks missed (once: a second seed adds none)."""
+    today = clock.today()
     demo_ids = [e.id for e in enterprises]
-    if not db.session.scalar(select(func.count()).select_from(Visit).where(Visit.enterprise_id.in_(demo_ids))):
-        for weeks_back in range(6, -1, -1):
-            monday = clock.week_start(today) - timedelta(weeks=weeks_back)
-            for i, ent in enumerate(enterprises):
-                if rng.random() < 0.15:  # some weeks are missed
-                    continue
-                day = monday + timedelta(days=rng.randint(0, 4))
-                if day > today:
-                    continue
-                officer = chief_of[ent.id] if rng.random() < 0.6 else liaisons[i // 2]
-                db.session.add(Visit(
-                    enterprise=ent, officer=officer, visit_date=day,
-                    mode=rng.choice(["onsite", "onsite", "onsite", "phone", "video", "meeting"]),
-                    topics="、".join(sorted(rng.sample(TOPICS, 2), key=TOPICS.index)),
-                    summary=rng.choice(SUMMARIES),
-                ))
+    if db.session.scalar(select(func.count()).select_from(Visit).where(Visit.enterprise_id.in_(demo_ids))):
+        return
+    for weeks_back in range(6, -1, -1):
+        monday = clock.week_start(today) - timedelta(weeks=weeks_back)
+        for i, ent in enumerate(enterprises):
+            if rng.random() < 0.15:  # some weeks are missed
+                continue
+            day = monday + timedelta(days=rng.randint(0, 4))
+            if day > today:
+                continue
+            officer = chief_of[ent.id] if rng.random() < 0.6 else liaisons[i // 2]
+            db.session.add(Visit(
+                enterprise=ent, officer=officer, visit_date=day,
+                mode=rng.choice(["onsite", "onsite", "onsite", "phone", "video", "meeting"]),
+                topics="、".join(sorted(rng.sample(TOPICS, 2), key=TOPICS.index)),
+                summary=rng.choice(SUMMARIES),
+            ))
     db.session.flush()
 
+
+def _seed_logins(password, chiefs, departments, enterprises):
     logins = []
 
     def login(username, role, who, first, last, **links):
@@ -190,25 +210,22 @@ def seed(password=None):
         logins.append((username, role, who))
         return user
 
-    login("admin", "Admin", "系统管理员", "系统", "管理员")
-    login("office", "Office", "首席服务官办公室", "办公室", "工作人员")
-    login("director", "Director", "办公室主任", "办公室", "主任")
-    login("leader", "Leader", "领导小组成员", "领导小组", "成员")
+    login("admin", ADMIN, "系统管理员", "系统", "管理员")
+    login("office", OFFICE, "首席服务官办公室", "办公室", "工作人员")
+    login("director", DIRECTOR, "办公室主任", "办公室", "主任")
+    login("leader", LEADER, "领导小组成员", "领导小组", "成员")
     for i, chief in enumerate(chiefs, start=1):
-        user = login(f"officer{i:02d}", "Officer", f"首席服务官 {chief.name}", chief.name[0], chief.name[1:],
+        user = login(f"officer{i:02d}", OFFICER, f"首席服务官 {chief.name}", chief.name[0], chief.name[1:],
                      officer=None if chief.user_id else chief)
         chief.user_id = user.id
     for i, dept in enumerate(departments, start=1):
-        user = login(f"dept{i:02d}", "Department", f"责任单位 {dept.name}", dept.name, "联络员", department_id=dept.id)
+        user = login(f"dept{i:02d}", DEPARTMENT, f"责任单位 {dept.name}", dept.name, "联络员", department_id=dept.id)
         _get_or_create(DepartmentUser, {"user_id": user.id}, department_id=dept.id)
     for i, ent in enumerate(enterprises, start=1):
-        user = login(f"ent{i:02d}", "Enterprise", f"企业 {ent.name}", ent.name[:10], "联系人", enterprise_id=ent.id)
+        user = login(f"ent{i:02d}", ENTERPRISE, f"企业 {ent.name}", ent.name[:10], "联系人", enterprise_id=ent.id)
         _get_or_create(EnterpriseUser, {"user_id": user.id}, enterprise_id=ent.id)
     db.session.flush()
-    seed_issues(rng, enterprises, departments, {e.id: chief_of[e.id].user for e in enterprises})
-    seed_duties(rng, chiefs)
-    db.session.commit()
-    return password, logins
+    return logins
 
 
 ISSUE_TEXTS = [
@@ -273,52 +290,58 @@ def seed_issues(rng, enterprises, departments, chiefs_by_ent):
                 issue = ledger.create_issue(
                     ent_users[ent.id] if made % 5 == 0 else officer_user, ent.id, title, text,
                     category=cat, received_on=received, level="major" if made % 11 == 0 else None)
-            if state == "void":
-                step(office, "void", reason="与已登记问题重复")
-            elif state == "officer_closed":
-                step(officer_user, "resolve", 1, result="经首席服务官协调，当场答复企业政策口径。")
-                step(ent_users[ent.id], "confirm", 1, satisfaction="satisfied")
-                step(office, "close", 1)
-            elif state != "new":
-                step(office, "accept", 0, category=cat, triage_class="complex" if made % 3 else "simple")
-                if state == "returned":
-                    step(office, "assign", 1, department=lead.id)
-                    step(dept_users[lead.id], "return", 1, reason="该事项不属于本单位职责，建议转交相关单位。")
-                elif state == "escalated":
-                    step(office, "assign", 1, department=lead.id, co_departments=[co.id])
-                    step(dept_users[lead.id], "acknowledge", 1)
-                    step(office, "escalate", 2, level="consultation", note="涉及多部门，提请会商。")
-                elif state != "accepted":
-                    step(office, "assign", rng.choice([0, 1, 2]), department=lead.id,
-                         co_departments=[co.id] if made % 2 else [])
-                    if state != "assigned":
-                        step(dept_users[lead.id], "acknowledge", rng.choice([0, 1]))
-                        step(dept_users[lead.id], "progress", rng.randint(1, 3), note="已与企业对接，正在办理。")
-                    if state == "in_progress_extended":
-                        step(dept_users[lead.id], "request_extension", 1, new_due=str(today + timedelta(days=20)),
-                             reason="需报市级部门审批。")
-                        step(office, "approve_extension", 1)
-                    if state == "in_progress_pending":
-                        step(dept_users[lead.id], "request_extension", 1, new_due=str(today + timedelta(days=15)),
-                             reason="等待第三方评估报告。")
-                    if state in ("resolved", "closed", "closed_reworked", "unable"):
-                        if state == "unable":
-                            step(dept_users[lead.id], "declare_unable", 2, reason="现行政策不允许。")
-                            step(director, "approve_unable", 1)
-                        else:
-                            step(dept_users[lead.id], "resolve", rng.randint(1, 4), result="已协调解决，企业已知晓。")
-                    if state == "closed_reworked":
-                        step(ent_users[ent.id], "confirm", 1, satisfaction="dissatisfied")
-                        step(dept_users[lead.id], "resolve", 2, result="重新办理，问题已彻底解决。")
-                    if state in ("closed", "closed_reworked"):
-                        if made % 2:
-                            step(ent_users[ent.id], "confirm", 1, satisfaction=rng.choice(["satisfied", "basically_satisfied"]))
-                        else:
-                            step(office, "confirm", 1, satisfaction="satisfied", note="电话回访，企业表示满意。")
-                        step(office, "close", 1)
+            _walk(state, step, rng, made, cat, today, office=office, director=director, lead=lead, co=co,
+                  dept=dept_users[lead.id], ent=ent_users[ent.id], officer=officer_user)
             made += 1
     db.session.flush()
     return made
+
+
+def _walk(state, step, rng, made, cat, today, office, director, lead, co, dept, ent, officer):
+    """Take one demo problem to ``state`` through the ledger's own actions (``step``)."""
+    if state == "void":
+        step(office, "void", reason="与已登记问题重复")
+    elif state == "officer_closed":
+        step(officer, "resolve", 1, result="经首席服务官协调，当场答复企业政策口径。")
+        step(ent, "confirm", 1, satisfaction="satisfied")
+        step(office, "close", 1)
+    elif state != "new":
+        step(office, "accept", 0, category=cat, triage_class="complex" if made % 3 else "simple")
+        if state == "returned":
+            step(office, "assign", 1, department=lead.id)
+            step(dept, "return", 1, reason="该事项不属于本单位职责，建议转交相关单位。")
+        elif state == "escalated":
+            step(office, "assign", 1, department=lead.id, co_departments=[co.id])
+            step(dept, "acknowledge", 1)
+            step(office, "escalate", 2, level="consultation", note="涉及多部门，提请会商。")
+        elif state != "accepted":
+            step(office, "assign", rng.choice([0, 1, 2]), department=lead.id,
+                 co_departments=[co.id] if made % 2 else [])
+            if state != "assigned":
+                step(dept, "acknowledge", rng.choice([0, 1]))
+                step(dept, "progress", rng.randint(1, 3), note="已与企业对接，正在办理。")
+            if state == "in_progress_extended":
+                step(dept, "request_extension", 1, new_due=str(today + timedelta(days=20)),
+                     reason="需报市级部门审批。")
+                step(office, "approve_extension", 1)
+            if state == "in_progress_pending":
+                step(dept, "request_extension", 1, new_due=str(today + timedelta(days=15)),
+                     reason="等待第三方评估报告。")
+            if state in ("resolved", "closed", "closed_reworked", "unable"):
+                if state == "unable":
+                    step(dept, "declare_unable", 2, reason="现行政策不允许。")
+                    step(director, "approve_unable", 1)
+                else:
+                    step(dept, "resolve", rng.randint(1, 4), result="已协调解决，企业已知晓。")
+            if state == "closed_reworked":
+                step(ent, "confirm", 1, satisfaction="dissatisfied")
+                step(dept, "resolve", 2, result="重新办理，问题已彻底解决。")
+            if state in ("closed", "closed_reworked"):
+                if made % 2:
+                    step(ent, "confirm", 1, satisfaction=rng.choice(["satisfied", "basically_satisfied"]))
+                else:
+                    step(office, "confirm", 1, satisfaction="satisfied", note="电话回访，企业表示满意。")
+                step(office, "close", 1)
 
 
 def seed_duties(rng, chiefs):
