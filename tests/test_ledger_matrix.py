@@ -93,11 +93,22 @@ def tokens(app):
     return {u: api_token(client, u) for u in USERS}
 
 
-def make_issue(ids, status, action):
-    """An issue in ``status`` (built through app.ledger as the right people), plus what ``action`` needs."""
+def precondition(action, status):
+    """What ``action`` needs beyond the status, where its status allows it."""
+    if action in ("approve_extension", "reject_extension") and status in ("assigned", "in_progress"):
+        return "extension requested"
+    if action == "approve_unable" and status in ("assigned", "in_progress"):
+        return "unable declared"
+    if action == "close" and status == "resolved":
+        return "confirmed"
+    return None
+
+
+def make_issue(ids, status, extra):
+    """An issue in ``status`` (built through app.ledger as the right people), plus ``extra``."""
     sm = current_app.appbuilder.sm
     u = {name: sm.find_user(username=name) for name in ("office", "dept01", "ent01", "officer01")}
-    issue = ledger.create_issue(u["officer01"], ids["enterprise"], "测试问题", f"矩阵测试 {status} {action}",
+    issue = ledger.create_issue(u["officer01"], ids["enterprise"], "测试问题", f"矩阵测试 {status} {extra}",
                                 category="融资信贷")
     step = lambda who, act, **p: ledger.transition(u[who], issue.id, act, p)  # noqa: E731
     if status != "new":
@@ -116,12 +127,11 @@ def make_issue(ids, status, action):
     if status == "unable":
         step("dept01", "declare_unable", reason="无法解决")
         step("office", "approve_unable")
-    # preconditions of the action under test, where its status allows it
-    if action in ("approve_extension", "reject_extension") and status in ("assigned", "in_progress"):
+    if extra == "extension requested":
         step("dept01", "request_extension", new_due="2099-06-30", reason="需要时间")
-    if action == "approve_unable" and status in ("assigned", "in_progress"):
+    if extra == "unable declared":
         step("dept01", "declare_unable", reason="无法解决")
-    if action == "close" and status == "resolved":
+    if extra == "confirmed":
         step("ent01", "confirm", satisfaction="satisfied")
     db.session.commit()
     return issue.id
@@ -130,9 +140,19 @@ def make_issue(ids, status, action):
 CASES = [(a, s, u) for a in RULES for s in STATUSES for u in USERS]
 
 
+@pytest.fixture(scope="module")
+def issues(checker, ids):
+    """One issue per (status, precondition), built once for the module: each test acts on its issue
+    and the issue is put back as it was afterwards (conftest restores the tables a test wrote)."""
+    with checker.app_context():
+        built = {key: make_issue(ids, *key) for key in sorted({(s, precondition(a, s)) for a, s, _ in CASES}, key=str)}
+        db.session.remove()
+    return built
+
+
 @pytest.mark.parametrize("action,status,user", CASES)
-def test_transition_matrix(app, ctx, client, ids, tokens, action, status, user):
-    pk = make_issue(ids, status, action)
+def test_transition_matrix(app, ctx, client, ids, tokens, issues, action, status, user):
+    pk = issues[status, precondition(action, status)]
     events_before = len(db.session.get(Issue, pk).events)
     params = params_for(action, ids)
     resp = client.post(f"/api/v1/issue/{pk}/transition", headers=tokens[user], json={"action": action, **params})
