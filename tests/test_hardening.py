@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app import clock, db, ledger
 from app.models import Department, Enterprise, Issue
-from conftest import api_token, login
+from conftest import POSTGRES, api_token, login
 from world import department_of_login, enterprise_of_login
 
 
@@ -80,7 +80,10 @@ def test_wrong_types_and_huge_ids_never_500(ctx, client):
     assert client.get(f"/api/v1/issue/?enterprise={big}", headers=off).status_code == 400
     assert client.get("/api/v1/issue/?page=999999999999999999", headers=off).status_code == 400
     r = client.get("/api/v1/visit/?q=(filters:!((col:enterprise,opr:rel_o_m,value:abc)))", headers=off)
-    assert r.status_code in (200, 400)  # SQLite compares text with ids (no rows); PostgreSQL: a clear 400
+    if POSTGRES:
+        assert r.status_code == 400  # PostgreSQL refuses to compare an id with text: a clear 400
+    else:
+        assert r.status_code == 200 and r.get_json()["count"] == 0  # SQLite compares them and finds nothing
     login(client, "office")
     assert client.get(f"/enterpriseview/show/{big}").status_code == 404
     assert client.get(f"/ledger/{big}").status_code == 404
