@@ -9,10 +9,10 @@ the two loses nothing: the messages wait in the table."""
 from html import escape
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from . import clock, db, duties
+from . import clock, db, duties, stats
 from .deadlines import tier
 from .vocab import BEFORE_TRANSFER, LEADER, OFFICE_STAFF_ROLES, OPEN_STATUSES, TIERS, WITH_DEPARTMENT
 from .mail import new_message, next_send_time, to_utc_naive
@@ -45,16 +45,26 @@ def candidates(now):
     """Everything worth a reminder at ``now``: (user, key, kind, item_type, item_id, tier, period, text, link)."""
     today = now.date()
     policy = get_policy()
-    out = []
+    office = users_with_role(*OFFICE_STAFF_ROLES)
+    out = [*_unvisited(today, policy), *_reports(today, policy), *_issues(today, policy, office),
+           *_urged(office), *_summaries(today)]
+    return [c for c in out if c[0] is not None]
+
+
+def _unvisited(today, policy):
+    """Officers: an enterprise with no visit yet this week (from the set weekday on)."""
+    if today.isoweekday() < policy.visit_remind_weekday:
+        return
     week = duties.week_key(today)
-    # 1. officers: an enterprise with no visit yet this week (from the set weekday on)
-    if today.isoweekday() >= policy.visit_remind_weekday:
-        for ent, user_ids in duties.unvisited_this_week(today):
-            for uid in user_ids:
-                user = db.session.get(User, uid)
-                out.append((user, f"visit:{ent.id}:{week}:{uid}", "visit", "enterprise", ent.id, "unvisited", week,
-                            f"{ent.name}：本周（{week}）尚未走访，每周至少走访一次。", _link(f"/enterpriseview/show/{ent.id}")))
-    # 2. officers: reports due within N working days, or late
+    for ent, user_ids in duties.unvisited_this_week(today):
+        for uid in user_ids:
+            yield (db.session.get(User, uid), f"visit:{ent.id}:{week}:{uid}", "visit", "enterprise", ent.id,
+                   "unvisited", week, f"{ent.name}：本周（{week}）尚未走访，每周至少走访一次。",
+                   _link(f"/enterpriseview/show/{ent.id}"))
+
+
+def _reports(today, policy):
+    """Officers: reports due within N working days, or late."""
     from . import workdays
 
     for report in db.session.scalars(select(Report).where(Report.status == "draft")):
@@ -63,14 +73,17 @@ def candidates(now):
             continue
         period = duties.period_key(report)
         if report.due_on < today:
-            out.append((user, f"report:{report.id}:late", "report_late", "report", report.id, "late", period,
-                        f"{report.kind_label}（{period}）应于{report.due_on:%Y-%m-%d}前报送，已逾期，请尽快报送。",
-                        _link(f"/reports/{report.id}")))
+            yield (user, f"report:{report.id}:late", "report_late", "report", report.id, "late", period,
+                   f"{report.kind_label}（{period}）应于{report.due_on:%Y-%m-%d}前报送，已逾期，请尽快报送。",
+                   _link(f"/reports/{report.id}"))
         elif workdays.workdays_between(today, report.due_on) <= policy.report_remind_days:
-            out.append((user, f"report:{report.id}:due_soon", "report_due", "report", report.id, "due_soon", period,
-                        f"{report.kind_label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", _link(f"/reports/{report.id}")))
-    # 3. departments: their problems approaching or past the deadline; the office: seriously overdue ones
-    office = users_with_role(*OFFICE_STAFF_ROLES)
+            yield (user, f"report:{report.id}:due_soon", "report_due", "report", report.id, "due_soon", period,
+                   f"{report.kind_label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", _link(f"/reports/{report.id}"))
+
+
+def _issues(today, policy, office):
+    """Departments: their problems approaching or past the deadline; the office: its own step
+    (before transfer) and seriously overdue ones."""
     for issue in db.session.scalars(select(Issue).where(Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None))):
         level = tier(issue.due_on, today, policy)
         if level is None:
@@ -79,28 +92,32 @@ def candidates(now):
         link = _link(f"/ledger/{issue.id}")
         period = issue.due_on.isoformat()
         kind = f"issue_{level}"
+        recipients = []
         if issue.lead_department_id and issue.status in WITH_DEPARTMENT:
-            for user in department_users(issue.lead_department_id):
-                out.append((user, f"issue:{issue.id}:{level}:{period}:{user.id}", kind, "issue", issue.id, level, period, text, link))
-        if level == "serious" or issue.status in BEFORE_TRANSFER:  # the office's own step, or gravely late
-            for user in office:
-                out.append((user, f"issue:{issue.id}:{level}:{period}:{user.id}", kind, "issue", issue.id, level, period, text, link))
-    # 4. the office: officers who ignore an urge (催而不报)
+            recipients += department_users(issue.lead_department_id)
+        if level == "serious" or issue.status in BEFORE_TRANSFER:
+            recipients += office
+        for user in recipients:
+            yield (user, f"issue:{issue.id}:{level}:{period}:{user.id}", kind, "issue", issue.id, level, period, text, link)
+
+
+def _urged(office):
+    """The office: officers who ignore an urge (催而不报)."""
     for rec in db.session.scalars(select(DutyRecord).where(DutyRecord.kind == "urged_missing")):
         for user in office:
-            out.append((user, f"urged:{rec.id}:{user.id}", "urged_missing", "duty", rec.id, "urged", rec.period,
-                        f"{rec.officer.name}：{rec.note or ''}", _link("/dutyrecordview/list/")))
-    # 5. leaders who asked for it: a daily summary
+            yield (user, f"urged:{rec.id}:{user.id}", "urged_missing", "duty", rec.id, "urged", rec.period,
+                   f"{rec.officer.name}：{rec.note or ''}", _link("/dutyrecordview/list/"))
+
+
+def _summaries(today):
+    """Leaders who asked for it: a daily summary."""
     for user in users_with_role(LEADER):
         state = db.session.get(AccountState, user.id)
         if state is None or state.mail_mode != "daily":
             continue
-        open_count = db.session.scalar(select(func.count()).select_from(Issue).where(Issue.status.in_(OPEN_STATUSES)))
-        overdue = db.session.scalar(select(func.count()).select_from(Issue).where(
-            Issue.status.in_(OPEN_STATUSES), Issue.due_on < today))
-        out.append((user, f"summary:{today.isoformat()}:{user.id}", "summary", "summary", None, "daily", today.isoformat(),
-                    f"{today:%Y-%m-%d}：未办结问题{open_count}个，其中超期{overdue}个。", _link("/ledger/?open=1")))
-    return [c for c in out if c[0] is not None]
+        overdue = stats.open_count(Issue.due_on < today)
+        yield (user, f"summary:{today.isoformat()}:{user.id}", "summary", "summary", None, "daily", today.isoformat(),
+               f"{today:%Y-%m-%d}：未办结问题{stats.open_count()}个，其中超期{overdue}个。", _link("/ledger/?open=1"))
 
 
 def _render(user, reminders):
