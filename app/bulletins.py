@@ -7,12 +7,12 @@ import io
 from html import escape
 from datetime import timedelta
 
-import xlsxwriter
 from sqlalchemy import func, select
 
 from . import clock, db, duties, scope, stats
 from .validation import valid_id
 from .vocab import LEADER, OFFICE_ROLES, OPEN_STATUSES, WITH_DEPARTMENT
+from .exports.workbook import open_workbook, setup_sheet, text_formats, write_cell, write_text
 from .mail import new_message, next_send_time, to_utc_naive
 from .models import (
     DUTY_KINDS, ISSUE_STATUSES, Assignment, Bulletin, Department, DutyRecord, Issue, IssueCategory,
@@ -128,15 +128,18 @@ SECTIONS = [
 
 
 def workbook(bulletin):
-    """The bulletin as .xlsx bytes (text stays text: no formulas from user input)."""
+    """The bulletin as .xlsx bytes, through the one safe cell writer (app.exports.workbook): text an
+    enterprise typed stays text — no formulas, links or workbook XML."""
     out = io.BytesIO()
-    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    wb = open_workbook(out, streaming=False, title=bulletin.title)
     title_fmt = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
-    cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    cell, quoted = text_formats(wb, {"border": 1, "text_wrap": True, "valign": "top"})
+    plain, plain_quoted = text_formats(wb)
     ws = wb.add_worksheet("通报")
-    ws.write_string(0, 0, bulletin.title, title_fmt)
-    ws.write_string(1, 0, f"说明：{bulletin.commentary or '（无）'}")
+    setup_sheet(ws, paper=9)
+    write_text(ws, 0, 0, bulletin.title, title_fmt)
+    write_text(ws, 1, 0, f"说明：{bulletin.commentary or '（无）'}", plain, plain_quoted)
     row = 3
     for key, label, headers in SECTIONS:
         if key not in bulletin.data:
@@ -148,11 +151,11 @@ def workbook(bulletin):
         row += 1
         for values in bulletin.data[key]:
             for c, v in enumerate(values):
-                ws.write(row, c, v, cell) if isinstance(v, (int, float)) else ws.write_string(row, c, str(v), cell)
+                write_cell(ws, row, c, v, cell, quoted)
             row += 1
         row += 1
     for r in rate_lines(bulletin):
-        ws.write_string(row, 0, r)
+        write_text(ws, row, 0, r, plain, plain_quoted)
         row += 1
     ws.set_column(0, 0, 16)
     ws.set_column(1, 2, 36)

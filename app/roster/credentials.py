@@ -9,21 +9,21 @@ CREDENTIAL_COLUMNS = [("name", "姓名"), ("unit", "工作单位"), ("title", "�
 
 
 def credentials_xlsx(credentials):
-    """The new logins as an .xlsx sheet (in memory)."""
-    import xlsxwriter
+    """The new logins as an .xlsx sheet (in memory), through the one safe cell writer."""
+    from ..exports.workbook import open_workbook, text_formats, write_text
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    book = open_workbook(buffer, streaming=False, title="新开通账号")
     sheet = book.add_worksheet("新开通账号")
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    text = book.add_format({"num_format": "@", "border": 1})
+    text, quoted = text_formats(book, {"num_format": "@", "border": 1})
     sheet.merge_range(0, 0, 0, len(CREDENTIAL_COLUMNS) - 1,
                       "服务官登录账号（初始密码仅此一次提供，首次登录须修改密码）", book.add_format({"bold": True}))
     for c, (_, label) in enumerate(CREDENTIAL_COLUMNS):
         sheet.write_string(1, c, label, bold)
     for r, cred in enumerate(credentials, start=2):
         for c, (key, _) in enumerate(CREDENTIAL_COLUMNS):
-            sheet.write_string(r, c, str(cred.get(key) or ""), text)
+            write_text(sheet, r, c, str(cred.get(key) or ""), text, quoted)
     sheet.set_column(0, 0, 10)
     sheet.set_column(1, 3, 18)
     sheet.set_column(4, 5, 20)
