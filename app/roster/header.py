@@ -5,6 +5,7 @@ are compared after NFKC and whitespace removal against the synonyms offices use.
 import re
 from dataclasses import dataclass
 
+from ..exports.workbook import column_letter
 from ..validation import nfkc
 from .read import cell_text
 
@@ -120,16 +121,6 @@ class Header:
 
     def has(self, key):
         return key in self.columns
-
-
-def column_letter(index):
-    """0 → A, 25 → Z, 26 → AA (as Excel names columns)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _two_row_spec(t, s, rt, rs, carry):
