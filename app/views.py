@@ -3,7 +3,7 @@ import re
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, jsonify, redirect, request
 from markupsafe import Markup
 from flask_appbuilder import ModelView, action, expose
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
@@ -16,7 +16,7 @@ from wtforms import BooleanField, DateField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import clock, db, masterdata, scope, vocab
+from . import clock, db, masterdata, querystring, scope, vocab
 from .vocab import MENU_MASTER, MENU_SERVICE
 from .models import (
     ASSIGNMENT_ROLES, ASSIGNMENT_STATUSES, DEPARTMENT_KINDS, ENTERPRISE_CATEGORIES, OFFICER_RANKS,
@@ -496,7 +496,15 @@ PAGE_ARG = re.compile(r"^(psize|page)_")
 
 
 def install_request_guards(app):
-    """Page sizes and page numbers from the URL: digits only, capped; otherwise corrected."""
+    """Page sizes and page numbers from the URL: digits only, capped; otherwise corrected. The
+    REST API's Rison ``q`` is checked before FAB parses it (querystring.rison_problem): 400."""
+
+    @app.before_request
+    def check_rison():
+        if not request.path.startswith("/api/") or "q" not in request.args:
+            return None
+        problem = querystring.rison_problem(request.args["q"])
+        return (jsonify(message={"q": [problem]}), 400) if problem else None
 
     @app.before_request
     def cap_page_args():

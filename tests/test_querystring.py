@@ -1,0 +1,19 @@
+"""The REST API's Rison ``q`` is checked before FAB parses it: 400 in Chinese, never a 500."""
+from conftest import api_token
+
+
+def test_rison_that_fab_cannot_take_is_a_400_in_chinese(client):
+    headers = api_token(client, "office")
+    cases = {
+        "(page:1.7e+34,page_size:25)": "Rison",  # prison cannot read an exponent with a sign
+        "9" * 5000: "过长",  # a 5,000-digit number would exceed Python's int conversion limit
+        "(page:0.5,page_size:25)": "page 应为整数",
+        "(page:99999999999,page_size:25)": "超出范围",
+        "(filters:" + "!(" * 12 + ")" * 12 + ")": "嵌套过深",
+    }
+    for q, words in cases.items():
+        resp = client.get("/api/v1/visit/", headers=headers, query_string={"q": q})
+        assert resp.status_code == 400, q[:40]
+        assert words in resp.get_json()["message"]["q"][0], (q[:40], resp.get_json())
+    ok = client.get("/api/v1/visit/", headers=headers, query_string={"q": "(page:0,page_size:5)"})
+    assert ok.status_code == 200 and len(ok.get_json()["result"]) == 5
