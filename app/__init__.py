@@ -16,10 +16,11 @@ def create_app(overrides=None):
     import config
 
     from . import (
-        api, calendar_views, cli, clock, duty_views, errors, files, issue_views,
+        api, calendar_views, cli, clock, duty_views, errors, files,
         messages, security, views,
     )
     from .exports import views as export_views
+    from .ledger import views as ledger_views
     from .roster import views as import_views
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
@@ -38,7 +39,7 @@ def create_app(overrides=None):
     with app.app_context():
         appbuilder = AppBuilder(app, db.session)  # 5. FAB: security, menus, i18n
         views.register(appbuilder)  # 6. screens
-        issue_views.register(appbuilder)  # 6b. the problem ledger
+        ledger_views.register(appbuilder)  # 6b. the problem ledger
         calendar_views.register(appbuilder)  # 6c. holidays and deadline settings
         duty_views.register(appbuilder)  # 6d. reports, duty records, bulletins, outbox, schedule
         api.register(appbuilder)  # 7. REST API

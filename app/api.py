@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import db, masterdata, scope, vocab
-from .issue_api import IssueApi
+from .ledger.api import IssueApi
 from .models import Assignment, Department, Enterprise, Officer, Visit
 from .validation import api_rule, clean_credit_code, clean_phone, valid_id
 from .views import ASSIGNMENT_PERMISSIONS, BASE_PERMISSIONS, SCOPED

@@ -1,6 +1,6 @@
 """The home page of each role: what to look at first (FAB's index view, config FAB_INDEX_VIEW).
 
-Figures come from the ledger's own filters (app.issue_list) and the statistics module, within
+Figures come from the ledger's own filters (app.ledger.listing) and the statistics module, within
 the viewer's scope."""
 from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
@@ -39,7 +39,7 @@ class HomeView(IndexView):
 
 def _ledger_counts(user):
     """Open / overdue / approaching problems the user may see (same filters as the ledger list)."""
-    from .issue_list import build_query
+    from .ledger.listing import build_query
 
     def count(**args):
         query = build_query(user, {"open": "1", **args})

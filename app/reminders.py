@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from . import clock, db, duties, stats
-from .deadlines import tier
+from .ledger.deadlines import tier
 from .vocab import BEFORE_TRANSFER, LEADER, OFFICE_STAFF_ROLES, OPEN_STATUSES, TIERS, WITH_DEPARTMENT
 from .mail import new_message, next_send_time, to_utc_naive
 from .models import (

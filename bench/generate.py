@@ -401,7 +401,7 @@ class Generator:
     def issues(self):
         rng, L = self.rng, self.L
         from app import workdays
-        from app.deadlines import after_transfer, current_due, transfer_due
+        from app.ledger.deadlines import after_transfer, current_due, transfer_due
         from app.models import ISSUE_SOURCES
 
         workdays.TTL = 24 * 3600.0  # the calendar cannot change during the load: read it once

@@ -13,8 +13,9 @@ from flask import current_app
 from python_calamine import CalamineWorkbook
 from sqlalchemy import func, or_, select
 
-from app import clock, db, exports, issue_list, ledger
-from app.deadlines import OPEN_STATUSES, tier
+from app import clock, db, exports, ledger
+from app.ledger import listing as issue_list
+from app.ledger.deadlines import OPEN_STATUSES, tier
 from app.models import (
     ISSUE_STATUSES, Assignment, Department, Enterprise, Issue, IssueCategory, Officer, Visit, issue_codepartment,
 )

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app import clock, db, ledger, workdays
-from app.deadlines import current_due, tier, tier_bounds
+from app.ledger.deadlines import current_due, tier, tier_bounds
 from app.models import Issue, IssueEvent
 from app.policy import Policy
 from conftest import DB_URL, api_token, login

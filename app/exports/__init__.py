@@ -13,7 +13,7 @@ unchanged, visits, and the officers' monthly work ledger.
 Every export takes the user whose scope applies, the filters (a mapping of query arguments, the
 same ones the list screens use, parsed by ``app.querystring``) and ``out`` (a path or a binary
 file object), writes one workbook and returns the number of data rows. Rows always come from
-``scope.restrict(...)`` queries — the ledger reuses ``issue_list.build_query`` so an export holds
+``scope.restrict(...)`` queries — the ledger reuses ``ledger.listing.build_query`` so an export holds
 exactly the rows the list shows. ``user=None`` means *all rows* (full office scope); only the
 command line passes it, inside a request it is refused. A bad argument raises
 :class:`ExportError` (``app.querystring.QueryError``) before anything is written.

@@ -1,6 +1,6 @@
 """The problem ledger (企业问题台账) in the offices' layout, and its 汇总 sheet.
 
-The rows are exactly the ledger list's: ``issue_list.build_query`` with the list's filters, in
+The rows are exactly the ledger list's: ``listing.build_query`` with the list's filters, in
 the caller's scope. Issues are read ``CHUNK`` at a time; each chunk's enterprises, officers,
 co-departments and latest progress/confirm notes come with one IN query each, so memory does not
 grow with the number of rows. Every row is a :class:`LedgerRow` (named fields, one per column).
@@ -15,8 +15,9 @@ from typing import Optional
 
 from sqlalchemy import false, func, select, true
 
-from .. import clock, db, issue_list, stats
-from ..deadlines import tier_bounds
+from .. import clock, db, stats
+from ..ledger import listing
+from ..ledger.deadlines import tier_bounds
 from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, SATISFACTION, Assignment, Department, Enterprise, Issue,
     IssueCategory, IssueEvent, Officer, issue_codepartment,
@@ -225,11 +226,11 @@ def ledger_row(issue, lookups, notes_by_issue, co_names):
 def ledger_statement(user, args, today=None, limit=None):
     """The scoped, filtered SELECT of the ledger's columns, in the export's order."""
     args = common.clean_args(args)
-    query = issue_list.build_query(user, args, today=today)
+    query = listing.build_query(user, args, today=today)
     order = args.get("order") or "number"
-    if order not in issue_list.ORDERS:
-        raise common.ExportError("order", f"排序应为：{'、'.join(issue_list.ORDERS)}。")
-    stmt = query.with_only_columns(*_ISSUE_FIELDS).order_by(*issue_list.ORDERS[order])
+    if order not in listing.ORDERS:
+        raise common.ExportError("order", f"排序应为：{'、'.join(listing.ORDERS)}。")
+    stmt = query.with_only_columns(*_ISSUE_FIELDS).order_by(*listing.ORDERS[order])
     return stmt.limit(limit) if limit else stmt
 
 
@@ -267,21 +268,21 @@ def ledger_notes(policy):
 
 def describe_filters(args):
     """The 统计范围 line: the ledger filters given, with their Chinese labels and values."""
-    labels = {"status": ISSUE_STATUSES, "tier": issue_list.TIER_CHOICES, "source": ISSUE_SOURCES}
+    labels = {"status": ISSUE_STATUSES, "tier": listing.TIER_CHOICES, "source": ISSUE_SOURCES}
     parts = []
-    for key in issue_list.FILTERS:
+    for key in listing.FILTERS:
         value = args.get(key)
         if value:
             if key in labels:
                 value = "、".join(labels[key].get(v, v) for v in str(value).split(","))
-            parts.append(f"{issue_list.FILTER_LABELS[key]}={value}")
+            parts.append(f"{listing.FILTER_LABELS[key]}={value}")
     return "；".join(parts) or "全部"
 
 
 def ledger_workbook(user, args, out, today=None, limit=None):
     """The problem ledger in the offices' layout, plus a 汇总 sheet. Returns the row count.
 
-    ``args``: the ledger list's filters (issue_list.FILTERS) and ``order`` (default: by number);
+    ``args``: the ledger list's filters (listing.FILTERS) and ``order`` (default: by number);
     raises ``QueryError`` for a bad one, before anything is written. ``limit``: at most this many rows."""
     user = common.effective_user(user)
     args = common.clean_args(args)

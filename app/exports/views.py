@@ -1,6 +1,6 @@
 """Excel downloads: /export/<kind> (screens), /api/v1/export/<kind> (REST, JWT), `flask cso export`.
 
-Kinds: ledger (the list's filters as query arguments, see app.issue_list.FILTERS), assignments,
+Kinds: ledger (the list's filters as query arguments, see app.ledger.listing), assignments,
 visits, officers (see app.exports). A bad argument (``app.querystring.QueryError``) is flashed
 on the screens (back to the list) and answered ``400 {"message": {field: [message]}}`` by the API. Every download is within the caller's scope; the permission
 is ``can_read`` on ``Export`` (one view menu for the screens and the API).

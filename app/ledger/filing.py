@@ -3,7 +3,7 @@ after the calendar or the deadline policy changed (docs/domain.md#the-problem-le
 from sqlalchemy import exists, select
 
 from .. import clock, scope, workdays
-from ..deadlines import after_transfer, current_due, transfer_due
+from .deadlines import after_transfer, current_due, transfer_due
 from ..extensions import db
 from ..models import ISSUE_SOURCES, Assignment, Enterprise, Issue, IssueEvent, Officer, Visit
 from ..policy import get_policy, save_policy

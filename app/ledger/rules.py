@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import exists, select
 
 from .. import clock, scope, workflow
-from ..deadlines import after_transfer, current_due
+from .deadlines import after_transfer, current_due
 from ..extensions import db
 from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, SATISFACTION, TRIAGE_CLASSES, Assignment, Department, EnterpriseUser,

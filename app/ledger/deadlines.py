@@ -6,9 +6,9 @@ approaching (≤ 1 working day left), overdue, seriously overdue (≥ 5 working 
 """
 from dateutil.relativedelta import relativedelta
 
-from . import workdays
-from .policy import Policy
-from .vocab import BEFORE_TRANSFER, OPEN_STATUSES, TIERS, WITH_DEPARTMENT  # noqa: F401  (re-exported)
+from .. import workdays
+from ..policy import Policy
+from ..vocab import BEFORE_TRANSFER, OPEN_STATUSES, TIERS, WITH_DEPARTMENT  # noqa: F401  (OPEN_STATUSES, TIERS re-exported)
 
 
 def transfer_due(received_on, policy: Policy):

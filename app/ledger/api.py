@@ -4,8 +4,9 @@ from datetime import date
 from flask import current_app, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
-from . import db, issue_list, ledger, scope
-from .workflow import web
+from .. import db, ledger, scope
+from . import listing
+from ..workflow import web
 
 
 class IssueApi(BaseApi):
@@ -21,7 +22,7 @@ class IssueApi(BaseApi):
         if isinstance(exc, ledger.LedgerError):
             status, body = web.error_body(exc)
             return self.response(status, **body)
-        if isinstance(exc, issue_list.FilterError):
+        if isinstance(exc, listing.FilterError):
             return self.response(400, message={exc.field: [exc.message]})
         raise exc
 
@@ -33,7 +34,7 @@ class IssueApi(BaseApi):
         return self.response(status, id=issue.id, result=self._show(issue))
 
     def _show(self, issue):
-        return issue_list.serialize(issue, internal=ledger.sees_internal(scope.current_user()))
+        return listing.serialize(issue, internal=ledger.sees_internal(scope.current_user()))
 
     def _json(self):
         return web.json_body()
@@ -55,8 +56,8 @@ class IssueApi(BaseApi):
         """
         try:
             max_size = current_app.config["FAB_API_MAX_PAGE_SIZE"]
-            count, rows = issue_list.page(scope.current_user(), request.args, max_size=max_size)
-        except issue_list.FilterError as exc:
+            count, rows = listing.page(scope.current_user(), request.args, max_size=max_size)
+        except listing.FilterError as exc:
             return self._fail(exc)
         return self.response(200, count=count, ids=[r.id for r in rows],
                              result=[self._show(r) for r in rows])
@@ -167,4 +168,4 @@ class IssueApi(BaseApi):
             events = ledger.history(scope.current_user(), pk)
         except ledger.LedgerError as exc:
             return self._fail(exc)
-        return self.response(200, result=[issue_list.serialize_event(e) for e in events])
+        return self.response(200, result=[listing.serialize_event(e) for e in events])

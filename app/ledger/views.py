@@ -1,7 +1,7 @@
 """Ledger screens: office ledger, officer "my problems", department inbox, enterprise direct channel,
 the issue page with its history and one button per action the viewer may take now.
 
-All of them go through app.issue_list (filters, scope) and app.ledger (every change)."""
+All of them go through app.ledger.listing (filters, scope) and the ledger's workflow (every change)."""
 from datetime import date
 from urllib.parse import urlencode
 
@@ -10,14 +10,15 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
-from . import clock, db, issue_list, ledger, scope, workdays
-from .workflow import web
-from .models import (
+from .. import clock, db, ledger, scope, workdays
+from . import listing
+from ..workflow import web
+from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES, Department,
     Enterprise, IssueCategory, Officer, Visit,
 )
-from .policy import get_policy
-from .vocab import (
+from ..policy import get_policy
+from ..vocab import (
     COLOUR_CLASSES, ENTERPRISE, FILER_ROLES, FINAL_STATUSES, LEADER, MENU_LEDGER, OFFICE_ROLES, OFFICER, TIER_FILTERS,
     TIER_ROW_CLASS, DEPARTMENT, page_size,
 )
@@ -60,13 +61,13 @@ class LedgerView(BaseView):
         user = self._user()
         args = {k: v for k, v in request.args.items() if v not in (None, "")}
         try:
-            count, rows = issue_list.page(user, args, max_size=current_app.config["CSO_MAX_PAGE_SIZE"])
-        except issue_list.FilterError as exc:
+            count, rows = listing.page(user, args, max_size=current_app.config["CSO_MAX_PAGE_SIZE"])
+        except listing.FilterError as exc:
             flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
             return redirect(url_for("LedgerView.list"))
         today, policy = clock.today(), get_policy()
         internal = ledger.sees_internal(user)
-        items = [issue_list.serialize(r, today, policy, internal=internal) for r in rows]
+        items = [listing.serialize(r, today, policy, internal=internal) for r in rows]
         for item in items:
             item["row_class"] = TIER_ROW_CLASS.get(item["tier"]) or (COLOUR_CLASSES["green"] if item["status"] == "closed" else "")
         size = int(args.get("page_size") or page_size())
@@ -103,8 +104,8 @@ class LedgerView(BaseView):
             abort(404)
         actions = ledger.allowed_actions(user, issue)
         return self.render_template(
-            "cso/ledger_show.html", issue=issue, item=issue_list.serialize(issue, internal=ledger.sees_internal(user)),
-            events=[issue_list.serialize_event(e) for e in events], actions=actions,
+            "cso/ledger_show.html", issue=issue, item=listing.serialize(issue, internal=ledger.sees_internal(user)),
+            events=[listing.serialize_event(e) for e in events], actions=actions,
             departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
             escalation_levels=ESCALATION_LEVELS, satisfaction=SATISFACTION, statuses=ISSUE_STATUSES,
             categories=db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
@@ -176,7 +177,7 @@ ACTION_LABELS = {name: a.label for name, a in ledger.ACTIONS.items()} | {"create
 
 def visit_issues(visit_id):
     """Problems filed from a visit, as far as the viewer may see them (for the visit page)."""
-    from .models import Issue
+    from ..models import Issue
 
     query = scope.restrict(Issue, select(Issue), scope.current_user()).where(Issue.visit_id == int(visit_id))
     return db.session.scalars(query.order_by(Issue.id)).all()

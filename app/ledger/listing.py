@@ -8,15 +8,15 @@ from flask import g, has_request_context, request
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from . import clock, db, querystring, scope
+from .. import clock, db, querystring, scope
 from .deadlines import OPEN_STATUSES, tier, tier_bounds
-from .vocab import TIER_FILTERS, page_size
-from .models import (
+from ..vocab import TIER_FILTERS, page_size
+from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES,
     Assignment, Enterprise, Issue, IssueCategory, issue_codepartment,
 )
-from .policy import get_policy
-from .querystring import QueryError
+from ..policy import get_policy
+from ..querystring import QueryError
 
 ORDERS = {
     "due_on": (Issue.due_on.asc().nulls_last(), Issue.id.asc()),
