@@ -173,6 +173,44 @@ def _fresh_data():
     _restore()
 
 
+# --- real Celery workers ----------------------------------------------------------------------
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def celery_env(tmp_path, **extra):
+    """The environment of a Celery process on this test database: the configured broker (Redis in CI),
+    else a SQLite broker and result store in ``tmp_path``."""
+    env = {**os.environ, "DATABASE_URL": DB_URL, **extra}
+    if not os.environ.get("CELERY_BROKER_URL"):
+        env["CELERY_BROKER_URL"] = f"sqla+sqlite:///{tmp_path}/broker.db"
+        env["CELERY_RESULT_BACKEND"] = f"db+sqlite:///{tmp_path}/results.db"
+    return env
+
+
+def start_worker(env, **popen):
+    """``celery -A app.tasks worker`` as a real process (solo pool, as small as a worker gets)."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "app.tasks", "worker", "--pool", "solo",
+                             "--loglevel", "WARNING"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, **popen)
+
+
+def stop_worker(worker):
+    """Kill a worker whose work the test has waited for: a warm shutdown only adds seconds of polling."""
+    worker.kill()
+    worker.wait(timeout=30)
+
+
+def celery_client(env):
+    """A bare Celery app on the worker's broker: sends tasks by name and reads their results."""
+    from celery import Celery
+
+    return Celery("cso-test-client", broker=env["CELERY_BROKER_URL"], backend=env["CELERY_RESULT_BACKEND"])
+
+
 # --- xdist and ordering -----------------------------------------------------------------------
 
 @pytest.hookimpl(optionalhook=True)

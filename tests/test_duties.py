@@ -2,8 +2,6 @@
 import email
 import os
 import socket
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from email import policy as email_policy
 
@@ -14,10 +12,8 @@ from sqlalchemy import func, select
 from app import clock, db, duties, mail, reminders, workdays
 from app.models import DutyRecord, OutboundMessage, Reminder, Report
 from app.policy import Policy
-from conftest import DB_URL, login
+from conftest import celery_client, celery_env, login, start_worker, stop_worker
 from world import officer_of
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def working_morning(days_ahead=0, hour=10, minute=5):
@@ -202,29 +198,17 @@ def test_cli_sweep_json_and_outbox(checker, tmp_path, monkeypatch):
 def test_real_worker_runs_the_sweep_once(app, tmp_path):
     """The beat task through a real worker on the configured broker (SQLite by default, Redis in CI):
     the second run at the same moment writes nothing new."""
-    env = {**os.environ, "DATABASE_URL": DB_URL, "MAIL_OUTBOX": str(tmp_path / "outbox")}
-    if not os.environ.get("CELERY_BROKER_URL"):
-        env["CELERY_BROKER_URL"] = f"sqla+sqlite:///{tmp_path}/broker.db"
-        env["CELERY_RESULT_BACKEND"] = f"db+sqlite:///{tmp_path}/results.db"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "app.tasks", "worker", "--pool", "solo", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = celery_env(tmp_path, MAIL_OUTBOX=str(tmp_path / "outbox"))
+    worker, client = start_worker(env), celery_client(env)
     try:
         moment = working_morning(days_ahead=1, hour=11, minute=0).isoformat()
-        script = ("import json; from app.tasks import sweep_task; "
-                  f"a = sweep_task.delay('{moment}').get(timeout=120); b = sweep_task.delay('{moment}').get(timeout=120); "
-                  "print(json.dumps([a, b]))")
-        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, out.stderr
-        import json
-
-        first, second = json.loads(out.stdout.strip().splitlines()[-1])
+        first = client.send_task("cso.sweep", args=[moment]).get(timeout=120)
+        second = client.send_task("cso.sweep", args=[moment]).get(timeout=120)
         assert second["reminders"] == 0 and second["messages"] == 0
         # the demo has no mail yet and everybody reads it at once: one message per recipient, all due now
         assert first["reminders"] > 0 and first["queued"] == first["messages"] > 0
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop_worker(worker)
 
 
 def test_visit_and_department_reminders_at_their_boundaries(ctx):
@@ -270,37 +254,38 @@ def test_visit_and_department_reminders_at_their_boundaries(ctx):
 @pytest.mark.skipif(not (os.environ.get("CELERY_BROKER_URL") or "").startswith("redis"),
                     reason="redelivery after a killed worker is tested on Redis (CI)")
 def test_killed_worker_is_redelivered_and_sends_nothing_twice(app, tmp_path):
-    import json
     import signal
     import time
 
-    env = {**os.environ, "DATABASE_URL": DB_URL, "MAIL_OUTBOX": str(tmp_path / "outbox"),
-           "CELERY_VISIBILITY_TIMEOUT": "5"}
-    start_worker = lambda: subprocess.Popen(  # noqa: E731
-        [sys.executable, "-m", "celery", "-A", "app.tasks", "worker", "--pool", "solo", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    env = celery_env(tmp_path, MAIL_OUTBOX=str(tmp_path / "outbox"), CELERY_VISIBILITY_TIMEOUT="5")
+    client = celery_client(env)
     moment = (datetime.combine(clock.today(), datetime.min.time()) + timedelta(weeks=9, hours=10)).isoformat()
-    worker = start_worker()
+    worker = start_worker(env, start_new_session=True)
     try:
-        time.sleep(4)  # the worker is up and waiting
-        queued = subprocess.run([sys.executable, "-c", f"from app.tasks import sweep_task; print(sweep_task.delay('{moment}').id)"],
-                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-        task_id = queued.stdout.strip().splitlines()[-1]
+        deadline = time.monotonic() + 60
+        while not client.control.ping(timeout=0.5):  # the worker is up and waiting
+            assert time.monotonic() < deadline, "the Celery worker did not start"
+        task_id = client.send_task("cso.sweep", args=[moment]).id
+        sent = time.monotonic()
         time.sleep(0.5)
         os.killpg(worker.pid, signal.SIGKILL)  # mid-sweep (or just after): no warm shutdown, no ack
         worker.wait(timeout=30)
-        worker = start_worker()
-        out = subprocess.run([sys.executable, "-c", f"import json; from app.tasks import celery; "
-                              f"print(json.dumps(celery.AsyncResult('{task_id}').get(timeout=120)))"],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
-        assert out.returncode == 0, out.stderr
-        again = subprocess.run([sys.executable, "-c", f"import json; from app.tasks import sweep_task; "
-                                f"print(json.dumps(sweep_task.delay('{moment}').get(timeout=120)))"],
-                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
-        assert json.loads(again.stdout.strip().splitlines()[-1])["reminders"] == 0
-        time.sleep(3)  # let the queued send tasks run
+        # kombu hands an unacknowledged task on once it is older than the visibility timeout, looking
+        # when a worker starts polling (then only every ~100 s): start the next worker after that
+        time.sleep(max(0.0, sent + int(env["CELERY_VISIBILITY_TIMEOUT"]) + 0.5 - time.monotonic()))
+        worker = start_worker(env, start_new_session=True)
+        first = client.AsyncResult(task_id).get(timeout=120)  # redelivered to the new worker
+        assert "reminders" in first and "queued" in first
+        again = client.send_task("cso.sweep", args=[moment]).get(timeout=120)
+        assert again["reminders"] == 0
+        with app.app_context():  # let the queued send tasks run
+            while mail.due_messages(datetime.fromisoformat(moment).replace(tzinfo=clock.tz())):
+                assert time.monotonic() < deadline + 120, "queued messages were never sent"
+                db.session.remove()
+                time.sleep(0.2)
+            db.session.remove()
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
+        os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
     with app.app_context():
         keys = db.session.scalars(select(Reminder.dedupe_key)).all()

@@ -11,10 +11,8 @@ from sqlalchemy import event, func, select
 from app import clock, db
 from app.models import Assignment, Enterprise, Officer, Visit
 from app.roles import ROLE_PERMISSIONS
-from conftest import DB_URL, PASSWORD, api_token, login
+from conftest import DB_URL, PASSWORD, ROOT, api_token, celery_client, celery_env, login, start_worker, stop_worker
 from world import enterprises_of, officer_of
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_migrations_and_models_agree(ctx):
@@ -169,18 +167,10 @@ def test_html_add_enterprise_succeeds(client, ctx):
 @pytest.mark.xdist_group("celery")  # one broker for all xdist workers: these tests take turns
 def test_celery_worker_runs_the_scheduled_task(app, ctx, tmp_path):
     """A real worker process on the configured broker (SQLite by default, Redis in CI)."""
-    env = {**os.environ, "DATABASE_URL": DB_URL}
-    if not os.environ.get("CELERY_BROKER_URL"):
-        env["CELERY_BROKER_URL"] = f"sqla+sqlite:///{tmp_path}/broker.db"
-        env["CELERY_RESULT_BACKEND"] = f"db+sqlite:///{tmp_path}/results.db"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "app.tasks", "worker", "--pool", "solo", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = celery_env(tmp_path)
+    worker = start_worker(env)
     try:
-        script = ("from app.tasks import heartbeat; r = heartbeat.delay(); print(r.get(timeout=90)['enterprises'])")
-        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=150)
-        assert out.returncode == 0, out.stderr
-        assert int(out.stdout.strip().splitlines()[-1]) == db.session.scalar(select(func.count()).select_from(Enterprise))
+        result = celery_client(env).send_task("cso.heartbeat").get(timeout=90)
+        assert result == {"enterprises": db.session.scalar(select(func.count()).select_from(Enterprise))}
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop_worker(worker)
