@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired
 from . import db, ledger, scope
 from .holiday_import import import_holidays, parse_holidays
 from .models import Holiday, IssueCategory
-from .policy import LABELS, RANGES, PolicyError, get_policy
+from .settings import LABELS, RANGES, PolicyError, get_policy
 from .views import BASE_PERMISSIONS, VIEW_PERMISSIONS, CSOModelView
 from .vocab import MENU_SETTINGS
 from .workflow import WorkflowError, numbering

@@ -351,7 +351,7 @@ def seed_duties(rng, chiefs):
 
     from . import duties
     from .models import Report
-    from .policy import get_policy
+    from .settings import get_policy
 
     if db.session.scalar(select(func.count()).select_from(Report)):
         return 0

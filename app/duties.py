@@ -12,7 +12,7 @@ from . import clock, db, masterdata, scope, stats, workdays
 from .models import (
     Assignment, DutyRecord, Enterprise, Issue, IssueEvent, Officer, Reminder, Report, Visit,
 )
-from .policy import Policy, get_policy
+from .settings import Policy, get_policy
 from .vocab import OPEN_STATUSES
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from . import clock, db, workdays
 from .models import OutboundMessage
-from .policy import get_policy
+from .settings import get_policy
 
 MAX_ATTEMPTS = 6
 MESSAGE_STATUSES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "no_address": "无法投递"}

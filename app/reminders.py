@@ -19,7 +19,7 @@ from .mail import new_message, next_send_time, to_utc_naive
 from .models import (
     AccountState, DepartmentUser, DutyRecord, Issue, OutboundMessage, Reminder, Report, User,
 )
-from .policy import get_policy
+from .settings import get_policy
 
 KIND_TITLES = {
     "visit": "本周尚未走访的企业", "report_due": "即将到期的报告", "report_late": "逾期未报的报告",

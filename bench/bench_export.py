@@ -62,7 +62,7 @@ def worker(kind, db_url, rows, out):
         import pandas as pd  # noqa: F401  (imported before the base is taken, like XlsxWriter for ours)
         import openpyxl  # noqa: F401
     with app.app_context():
-        from app.policy import get_policy
+        from app.settings import get_policy
 
         get_policy()  # warm the app (first query, metadata) outside the timing
         base = rss_mb()

@@ -200,7 +200,7 @@ def reset_database(engine, url, force):
 class Generator:
     def __init__(self, loader, scale, seed):
         from app import clock
-        from app.policy import get_policy
+        from app.settings import get_policy
 
         self.L = loader
         self.rng = random.Random(seed)

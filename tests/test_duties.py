@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app import clock, db, duties, mail, reminders, workdays
 from app.models import DutyRecord, OutboundMessage, Reminder, Report
-from app.policy import Policy
+from app.settings import Policy
 from conftest import celery_client, celery_env, login, start_worker, stop_worker
 from world import officer_of
 

@@ -19,7 +19,7 @@ from app.ledger.deadlines import OPEN_STATUSES, tier
 from app.models import (
     ISSUE_STATUSES, Assignment, Department, Enterprise, Issue, IssueCategory, Officer, Visit, issue_codepartment,
 )
-from app.policy import get_policy
+from app.settings import get_policy
 from conftest import api_token, login
 from world import department_of_login, enterprise_of_login, enterprises_of, officer_of
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app import clock, db, ledger, workdays
 from app.ledger.deadlines import current_due, tier, tier_bounds
 from app.models import Issue, IssueEvent
-from app.policy import Policy
+from app.settings import Policy
 from conftest import DB_URL, api_token, login
 from world import department_of_login, enterprise_of_login, enterprises_of
 

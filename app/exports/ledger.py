@@ -22,7 +22,7 @@ from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, SATISFACTION, Assignment, Department, Enterprise, Issue,
     IssueCategory, IssueEvent, Officer, issue_codepartment,
 )
-from ..policy import get_policy
+from ..settings import get_policy
 from ..vocab import ISSUE_STATUSES, LIFECYCLE, OPEN_STATUSES, OVERDUE_TIERS, SOLVED_STATUSES, TIER_COLOURS
 from . import common
 from .common import local_date

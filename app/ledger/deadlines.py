@@ -7,7 +7,7 @@ approaching (≤ 1 working day left), overdue, seriously overdue (≥ 5 working 
 from dateutil.relativedelta import relativedelta
 
 from .. import workdays
-from ..policy import Policy
+from ..settings import Policy
 from ..vocab import BEFORE_TRANSFER, OPEN_STATUSES, TIERS, WITH_DEPARTMENT  # noqa: F401  (OPEN_STATUSES, TIERS re-exported)
 
 

@@ -6,7 +6,7 @@ from .. import clock, scope, workdays
 from .deadlines import after_transfer, current_due, transfer_due
 from ..extensions import db
 from ..models import ISSUE_SOURCES, Assignment, Enterprise, Issue, IssueEvent, Officer, Visit
-from ..policy import get_policy, save_policy
+from ..settings import get_policy, save_policy
 from ..validation import valid_id
 from ..vocab import ENTERPRISE, FILER_ROLES, FINAL_STATUSES, OFFICE_ROLES, OFFICER, OPEN_STATUSES, labelled
 from ..workflow import Step, numbering

@@ -15,7 +15,7 @@ from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES,
     Assignment, Enterprise, Issue, IssueCategory, issue_codepartment,
 )
-from ..policy import get_policy
+from ..settings import get_policy
 from ..querystring import QueryError
 
 ORDERS = {

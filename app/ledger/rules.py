@@ -16,7 +16,7 @@ from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, SATISFACTION, TRIAGE_CLASSES, Assignment, Department, EnterpriseUser,
     Issue, IssueCategory, IssueEvent,
 )
-from ..policy import get_policy
+from ..settings import get_policy
 from ..validation import valid_id
 from ..vocab import (
     BEFORE_TRANSFER, DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, WITH_DEPARTMENT, labelled,

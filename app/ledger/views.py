@@ -17,7 +17,7 @@ from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES, Department,
     Enterprise, IssueCategory, Officer, Visit,
 )
-from ..policy import get_policy
+from ..settings import get_policy
 from ..vocab import (
     COLOUR_CLASSES, ENTERPRISE, FILER_ROLES, FINAL_STATUSES, LEADER, MENU_LEDGER, OFFICE_ROLES, OFFICER, TIER_FILTERS,
     TIER_ROW_CLASS, DEPARTMENT, page_size,

@@ -1,4 +1,5 @@
-"""Office settings: the "13710" deadline policy (docs/domain.md#deadlines). Every number is editable."""
+"""The office's settings: the "13710" deadline policy and the duty rhythms (docs/domain.md#deadlines).
+Every number is editable on 系统设置 → 时限设置. ("Policy" in this project means 惠企政策, the policy library.)"""
 from dataclasses import asdict, dataclass, fields
 
 from sqlalchemy import select
