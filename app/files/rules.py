@@ -29,6 +29,7 @@ from ..extensions import db
 from ..scope import role_names
 from ..validation import valid_id
 from ..vocab import OFFICE_ROLES
+from ..workflow.errors import WorkflowError
 from ..workflow.events import actor_name
 from . import sniff, store
 from .models import Attachment, StoredFile
@@ -36,15 +37,8 @@ from .models import Attachment, StoredFile
 MB = 1024 * 1024
 
 
-class FileError(Exception):
-    def __init__(self, status, message, field=None):
-        super().__init__(message)
-        self.status, self.message, self.field = status, message, field
-
-    def as_dict(self):
-        if self.field:
-            return {"message": {self.field: [self.message]}}
-        return {"message": self.message}
+class FileError(WorkflowError):
+    """A refused upload or download: the kit's one error shape (status, message, field)."""
 
 
 @dataclass(frozen=True)
