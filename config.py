@@ -154,3 +154,13 @@ FILE_MAX_BYTES = env_int("FILE_MAX_BYTES", 20 * 1024 * 1024)  # per file; larger
 FILE_ALLOWED_TYPES = tuple(t.strip().lower().lstrip(".") for t in env(
     "FILE_ALLOWED_TYPES", "pdf,jpg,jpeg,png,doc,docx,xls,xlsx,ofd,zip").split(",") if t.strip())
 MAX_CONTENT_LENGTH = max(MAX_CONTENT_LENGTH, FILE_MAX_BYTES + 1024 * 1024)
+
+# --- official documents (GB/T 9704 .docx; app/gongwen) --------------------------------------
+# font names as installed on the office's Windows/WPS machines (仿宋_GB2312 vs 仿宋 differs by
+# version; 方正小标宋简体 is a commercial font): Word substitutes a missing one
+GONGWEN_FONT_TITLE = env("GONGWEN_FONT_TITLE", "方正小标宋简体")
+GONGWEN_FONT_BODY = env("GONGWEN_FONT_BODY", "仿宋_GB2312")
+GONGWEN_FONT_HEITI = env("GONGWEN_FONT_HEITI", "黑体")
+GONGWEN_FONT_KAITI = env("GONGWEN_FONT_KAITI", "楷体_GB2312")
+GONGWEN_FONT_SONG = env("GONGWEN_FONT_SONG", "宋体")  # page numbers
+CSO_ISSUER_NAME = env("CSO_ISSUER_NAME", "焦作市城乡一体化示范区企业首席服务官办公室")  # 发文机关标志
