@@ -21,6 +21,7 @@ def create_app(overrides=None):
     )
     from .exports import views as export_views
     from .ledger import views as ledger_views
+    from .notices import views as notice_views
     from .roster import views as import_views
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
@@ -40,6 +41,7 @@ def create_app(overrides=None):
         appbuilder = AppBuilder(app, db.session)  # 5. FAB: security, menus, i18n
         views.register(appbuilder)  # 6. screens
         ledger_views.register(appbuilder)  # 6b. the problem ledger
+        notice_views.register_views(appbuilder)  # 6b'. assignment notices (交办通知单: screens and REST)
         calendar_views.register(appbuilder)  # 6c. holidays and deadline settings
         duty_views.register(appbuilder)  # 6d. reports, duty records, bulletins, outbox, schedule
         api.register(appbuilder)  # 7. REST API

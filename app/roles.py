@@ -21,6 +21,7 @@ MENU_OVERDUE = ["超期问题"]
 MENU_SETTINGS = [vocab.MENU_SETTINGS, "节假日", "问题类别", "时限设置", "定时任务"]
 MENU_REPORTS = [vocab.MENU_REPORTS, "周报与月度台账", "履职记录", "通报"]
 MAIL_PREF = [("can_read", "MailPreference"), ("can_write", "MailPreference")]
+MENU_NOTICES = [vocab.MENU_NOTICES, "交办登记簿"]  # app/notices
 
 # what every logged-in person may do with their own account
 SELF_SERVICE = [
@@ -69,6 +70,11 @@ ROLE_PERMISSIONS = {
     + _menus(MENU_SERVICE + [vocab.MENU_MASTER, "服务官", "责任单位"] + MENU_LEDGER + MENU_FILE),
     "Public": [],
 }
+# assignment notices (app/notices): the office writes; units act on theirs (acknowledge, reply, object,
+# request an extension); leaders and officers read; enterprises nothing
+for _role, _verbs in ((OFFICE, (READ, WRITE)), (DIRECTOR, (READ, WRITE)), (LEADER, (READ,)),
+                      (DEPARTMENT, (READ, WRITE)), (OFFICER, (READ,))):
+    ROLE_PERMISSIONS[_role].extend([(v, "Notice") for v in _verbs] + _menus(MENU_NOTICES))
 EXPORT = [("can_read", "Export")]  # every export is scoped to the caller anyway
 for _role, _perms in ROLE_PERMISSIONS.items():
     if _role != "Public":

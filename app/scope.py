@@ -20,7 +20,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from .vocab import ADMIN, DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, READ_ONLY_ROLES, SEES_ALL_ROLES
 from .models import (
     Assignment, Department, DepartmentUser, DutyRecord, Enterprise, EnterpriseUser, Issue, IssueEvent, Officer,
-    Report, Visit, issue_codepartment,
+    Notice, NoticeEvent, NoticeRecipient, Report, Visit, issue_codepartment,
 )
 
 FULL_ROLES = OFFICE_ROLES  # kept for importers
@@ -138,6 +138,21 @@ def enterprise_ids(user):
     return query
 
 
+def _notice_criterion(user, roles):
+    """Criterion on ``Notice`` for a role that does not see everything (app/notices): a unit sees the
+    notices addressed to it (lead or co) once sent; an officer those on problems of the enterprises
+    they serve (read-only); an enterprise none."""
+    conds = []
+    if DEPARTMENT in roles and user is not None:
+        conds.append(Notice.sent_at.isnot(None) & member_of(Notice.id, select(NoticeRecipient.notice_id).where(
+            member_of(NoticeRecipient.department_id, department_ids(user)))))
+    if OFFICER in roles and user is not None:
+        served = (select(Assignment.enterprise_id).join(Officer, Officer.id == Assignment.officer_id)
+                  .where(Officer.user_id == user.id, Officer.active == true(), Assignment.is_current))
+        conds.append(Notice.issue_id.in_(select(Issue.id).where(Issue.enterprise_id.in_(served))))
+    return or_(*conds) if conds else false()
+
+
 def _criterion(model, user):
     """SQL criterion limiting ``model`` to the user's rows; None means no limit."""
     if sees_all(user):
@@ -154,6 +169,9 @@ def _criterion(model, user):
         if DEPARTMENT in roles and user is not None:
             conds.append(addressed(user) if model is Issue else column.in_(select(Issue.id).where(addressed(user))))
         return or_(*conds) if conds else false()
+    if model in (Notice, NoticeEvent, NoticeRecipient):  # assignment notices (app/notices)
+        crit = _notice_criterion(user, roles)
+        return crit if model is Notice else model.notice_id.in_(select(Notice.id).where(crit))
     if model in (Report, DutyRecord):  # an officer's own duties
         if OFFICER in roles and user is not None:
             return model.officer_id.in_(select(Officer.id).where(Officer.user_id == user.id))

@@ -37,6 +37,17 @@ SOLVED_STATUSES = ("resolved", "closed")  # 已办结 + 已销号: what 解决�
 FINAL_STATUSES = ("closed", "void")  # nothing more may change
 LIFECYCLE = ("new", "accepted", "assigned", "in_progress", "resolved", "closed")  # the main path, in order
 
+# --- assignment notices (交办通知单, app/notices) ----------------------------------------------------
+
+NOTICE_STATUSES = {
+    "draft": "草稿", "submitted": "待审批", "approved": "已批准", "registered": "已登记", "sent": "已送达",
+    "acknowledged": "已签收", "replied": "已回复", "verified": "已审结", "void": "已作废",
+}
+NOTICE_RUNNING = ("sent", "acknowledged")  # with the unit, its clock running (overdue counts here)
+NOTICE_OPEN = ("draft", "submitted", "approved", "registered", "sent", "acknowledged", "replied")  # blocks 销号
+NOTICE_BEFORE_SENDING = ("draft", "submitted", "approved", "registered")  # the office's own steps
+NOTICE_FINAL = ("verified", "void")
+
 # --- deadline tiers (one wording everywhere) -------------------------------------------------------
 
 TIERS = {"approaching": "临期", "overdue": "超期", "serious": "严重超期"}
@@ -53,6 +64,7 @@ MENU_MASTER = "基础数据"
 MENU_LEDGER = "问题台账"
 MENU_SETTINGS = "系统设置"
 MENU_REPORTS = "工作报告"
+MENU_NOTICES = "交办通知单"
 
 # --- lists -----------------------------------------------------------------------------------------
 

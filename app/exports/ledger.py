@@ -22,6 +22,7 @@ from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, SATISFACTION, Assignment, Department, Enterprise, Issue,
     IssueCategory, IssueEvent, Officer, issue_codepartment,
 )
+from ..notices.ledger_link import latest_sent_numbers
 from ..settings import get_policy
 from ..vocab import ISSUE_STATUSES, LIFECYCLE, OPEN_STATUSES, OVERDUE_TIERS, SOLVED_STATUSES, TIER_COLOURS
 from . import common
@@ -196,7 +197,7 @@ def _remarks(issue):
     return "；".join(remarks) or None
 
 
-def ledger_row(issue, lookups, notes_by_issue, co_names):
+def ledger_row(issue, lookups, notes_by_issue, co_names, notice_number=None):
     """The :class:`LedgerRow` of one issue (a row of ``_ISSUE_FIELDS``; 序号 left None)."""
     info = lookups.enterprises.get(issue.enterprise_id) or NO_ENTERPRISE
     tz = lookups.tz
@@ -214,7 +215,7 @@ def ledger_row(issue, lookups, notes_by_issue, co_names):
         source=ISSUE_SOURCES.get(issue.source, issue.source), received_on=issue.received_on,
         category=lookups.categories.get(issue.category_id), description=described,
         level=ISSUE_LEVELS.get(issue.level, issue.level), lead_department=lookups.departments.get(issue.lead_department_id),
-        co_departments="、".join(co_names), notice_number=None, assigned_on=local_date(issue.assigned_at, tz),
+        co_departments="、".join(co_names), notice_number=notice_number, assigned_on=local_date(issue.assigned_at, tz),
         due_on=issue.resolve_due or issue.due_on, progress=progress.note if progress else None,
         resolution=issue.resolution, resolved_on=local_date(issue.resolved_at, tz),
         status_label=ISSUE_STATUSES.get(status, status), overdue="是" if current in OVERDUE_TIERS else "否",
@@ -246,8 +247,9 @@ def iter_ledger_rows(user, args, today=None, limit=None):
         lookups.add_enterprises({issue.enterprise_id for issue in chunk})
         notes_by_issue = _latest_notes(ids)
         co = _co_departments(ids, lookups.departments)
+        notices = latest_sent_numbers(ids)  # 交办单编号: the latest sent notice (app/notices)
         for issue in chunk:
-            row = ledger_row(issue, lookups, notes_by_issue, co.get(issue.id, ()))
+            row = ledger_row(issue, lookups, notes_by_issue, co.get(issue.id, ()), notices.get(issue.id))
             n += 1
             row.seq = n
             yield row
@@ -262,7 +264,7 @@ def ledger_notes(policy):
         f"3. 办理时限按“13710”工作法：接到问题{policy.transfer_days}个工作日内转办，转办后{policy.feedback_days}个工作日内首次反馈，"
         f"一般问题{policy.resolve_days}个工作日内办结，重大复杂问题{policy.major_months}个月内办结，未按期解决的提请会商；"
         "“0”即问题全部跟踪到销号清零。工作日按国家法定节假日和调休安排计算。",
-        "4. 办理进展为最近一次反馈，回访情况为最近一次确认评价；交办单编号在交办通知单启用后填写。",
+        "4. 办理进展为最近一次反馈，回访情况为最近一次确认评价；交办单编号为最近一次送达的交办通知单编号。",
     ]
 
 

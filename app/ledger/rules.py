@@ -22,6 +22,7 @@ from ..vocab import (
     BEFORE_TRANSFER, DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, WITH_DEPARTMENT, labelled,
 )
 from ..workflow import WorkflowError, action, numbering
+from ..notices.ledger_link import close_check as notice_close_check, close_note as notice_close_note
 
 LedgerError = WorkflowError  # the name the ledger's callers know
 STALE = "该问题已被他人更新，请刷新后再操作。"
@@ -30,7 +31,8 @@ NUMBERS = numbering.register("issue", "问题编号", "{year}-{seq:04d}", max_le
 PARAM_LABELS = {"department": "牵头单位", "note": "进展情况", "reason": "原因", "new_due": "延期后的办结日期",
                 "level": "层级", "result": "办理结果", "satisfaction": "满意度", "title": "问题标题",
                 "description": "问题描述", "source": "问题来源", "category": "问题类别", "triage_class": "问题分类",
-                "region": "所属街道", "co_departments": "配合单位", "version": "version", "action": "操作"}
+                "region": "所属街道", "co_departments": "配合单位", "version": "version", "action": "操作",
+                "override_reason": "强制销号理由"}
 
 
 def sees_internal(user):
@@ -291,7 +293,11 @@ def _confirm(step):
 
 def _close(step):
     step.set("closed_at", clock.utcnow())
-    return step.params.get("note")
+    return notice_close_note(step)  # the note, with the office's override reason when a notice is open
+
+
+def _may_close(step):  # confirmed, and no open assignment notice unless the office overrides (app/notices)
+    return _confirmed(step) or notice_close_check(step)
 
 
 def _declare_unable(step):
@@ -331,7 +337,7 @@ ACTIONS = workflow.table(
            handler=_resolve, check=_may_resolve),
     action("confirm", "确认评价", {"enterprise", "office"}, ("resolved",), None, ("satisfaction",),
            handler=_confirm, check=_may_confirm),
-    action("close", "销号", {"office"}, ("resolved",), "closed", handler=_close, check=_confirmed),
+    action("close", "销号", {"office"}, ("resolved",), "closed", handler=_close, check=_may_close),
     action("declare_unable", "申请无法解决", {"lead"}, WITH_DEPARTMENT, None, ("reason",), handler=_declare_unable,
            internal=True),
     action("approve_unable", "同意无法解决", {"office"}, WITH_DEPARTMENT, "unable", handler=_approve_unable,
