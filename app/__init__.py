@@ -21,6 +21,7 @@ def create_app(overrides=None):
     )
     from .exports import views as export_views
     from .ledger import views as ledger_views
+    from . import meetings
     from .notices import views as notice_views
     from .roster import views as import_views
 
@@ -42,6 +43,7 @@ def create_app(overrides=None):
         views.register(appbuilder)  # 6. screens
         ledger_views.register(appbuilder)  # 6b. the problem ledger
         notice_views.register_views(appbuilder)  # 6b'. assignment notices (交办通知单: screens and REST)
+        meetings.register(appbuilder)  # 6b''. consultation meetings (会商: screens and REST)
         calendar_views.register(appbuilder)  # 6c. holidays and deadline settings
         duty_views.register(appbuilder)  # 6d. reports, duty records, bulletins, outbox, schedule
         api.register(appbuilder)  # 7. REST API

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from . import clock, db
 from .accounts import create_login
 from .models import Assignment, Department, DepartmentUser, Enterprise, EnterpriseUser, Officer, Visit
+from .meetings import demo as meeting_demo
 from .notices import demo as notice_demo
 from .roles import sync_roles
 from .security import password_complexity
@@ -133,6 +134,7 @@ def seed(password=None):
     seed_issues(rng, enterprises, departments, {e.id: chief_of[e.id].user for e in enterprises})
     seed_duties(rng, chiefs)
     notice_demo.seed_notices()  # a few 交办通知单 in different states (app/notices/demo.py)
+    meeting_demo.seed_meetings()  # two meetings in different states (app/meetings/demo.py)
     db.session.commit()
     return password, logins
 

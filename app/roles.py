@@ -75,6 +75,15 @@ ROLE_PERMISSIONS = {
 for _role, _verbs in ((OFFICE, (READ, WRITE)), (DIRECTOR, (READ, WRITE)), (LEADER, (READ,)),
                       (DEPARTMENT, (READ, WRITE)), (OFFICER, (READ,))):
     ROLE_PERMISSIONS[_role].extend([(v, "Notice") for v in _verbs] + _menus(MENU_NOTICES))
+# consultation meetings (app/meetings): the office writes; units read the meetings they take part in and
+# report on the decisions addressed to them; leaders and officers read; enterprises read their decisions
+MENU_MEETINGS = [vocab.MENU_MEETINGS, "会商会议", "议定事项"]
+for _role, _meeting, _decision, _menu in (
+        (OFFICE, (READ, WRITE), (READ, WRITE), MENU_MEETINGS), (DIRECTOR, (READ, WRITE), (READ, WRITE), MENU_MEETINGS),
+        (LEADER, (READ,), (READ,), MENU_MEETINGS), (OFFICER, (READ,), (READ,), MENU_MEETINGS),
+        (DEPARTMENT, (READ,), (READ, WRITE), MENU_MEETINGS), (ENTERPRISE, (), (READ,), [vocab.MENU_MEETINGS, "议定事项"])):
+    ROLE_PERMISSIONS[_role].extend([(v, "Meeting") for v in _meeting] + [(v, "MeetingDecision") for v in _decision]
+                                   + _menus(_menu))
 EXPORT = [("can_read", "Export")]  # every export is scoped to the caller anyway
 for _role, _perms in ROLE_PERMISSIONS.items():
     if _role != "Public":

@@ -12,7 +12,7 @@ Every entry point (HTML views, REST API, bulk actions, exports, dashboards, CLI)
 A user with several roles gets the union.
 """
 from flask import current_app, has_request_context
-from sqlalchemy import Boolean, false, or_, select, true
+from sqlalchemy import Boolean, and_, false, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -21,6 +21,12 @@ from .vocab import ADMIN, DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, READ_ON
 from .models import (
     Assignment, Department, DepartmentUser, DutyRecord, Enterprise, EnterpriseUser, Issue, IssueEvent, Officer,
     Notice, NoticeEvent, NoticeRecipient, Report, Visit, issue_codepartment,
+)
+
+from .vocab import MEETING_PUBLISHED
+from .meetings.models import (  # consultation meetings (app/meetings)
+    DecisionEvent, Meeting, MeetingDecision, MeetingEvent, MeetingParticipant, MeetingTopic,
+    meeting_decision_codepartment,
 )
 
 FULL_ROLES = OFFICE_ROLES  # kept for importers
@@ -153,6 +159,45 @@ def _notice_criterion(user, roles):
     return or_(*conds) if conds else false()
 
 
+MEETING_MODELS = (Meeting, MeetingDecision, MeetingEvent, MeetingParticipant, MeetingTopic, DecisionEvent)
+
+
+def _meeting_criterion(model, user, roles, ents):
+    """Meetings (app/meetings) for a role that does not see everything: a unit the meetings it takes
+    part in and the decisions addressed to it (lead or co); an officer the meetings and decisions on
+    problems of the enterprises they serve; an enterprise only the decisions on its own problems,
+    never the meeting (topics, participants, minutes). Decisions count once the minutes are published."""
+    published = select(Meeting.id).where(Meeting.status.in_(MEETING_PUBLISHED))
+    on_problems = MeetingDecision.issue_id.in_(select(Issue.id).where(Issue.enterprise_id.in_(ents)))
+    decision, meeting = [], []
+    if DEPARTMENT in roles and user is not None:
+        depts = department_ids(user)
+        decision.append(or_(member_of(MeetingDecision.lead_department_id, depts), MeetingDecision.id.in_(select(
+            meeting_decision_codepartment.c.decision_id).where(
+            meeting_decision_codepartment.c.department_id.in_(depts)))))
+        meeting.append(Meeting.id.in_(select(MeetingParticipant.meeting_id).where(
+            MeetingParticipant.department_id.in_(depts))))
+    if roles & {OFFICER, ENTERPRISE} and user is not None:
+        decision.append(on_problems)
+    if OFFICER in roles and user is not None:
+        meeting.append(Meeting.id.in_(select(MeetingTopic.meeting_id).where(MeetingTopic.issue_id.in_(
+            select(Issue.id).where(Issue.enterprise_id.in_(ents))))))
+        meeting.append(Meeting.id.in_(select(MeetingParticipant.meeting_id).where(MeetingParticipant.officer_id.in_(
+            select(Officer.id).where(Officer.user_id == user.id)))))
+    decision_crit = and_(or_(*decision), MeetingDecision.meeting_id.in_(published)) \
+        if decision else false()
+    if DEPARTMENT in roles and user is not None:  # the meetings whose decisions it carries out
+        meeting.append(Meeting.id.in_(select(MeetingDecision.meeting_id).where(decision_crit)))
+    meeting_crit = or_(*meeting) if meeting else false()
+    if model is MeetingDecision:
+        return decision_crit
+    if model is DecisionEvent:
+        return DecisionEvent.decision_id.in_(select(MeetingDecision.id).where(decision_crit))
+    if model is Meeting:
+        return meeting_crit
+    return model.meeting_id.in_(select(Meeting.id).where(meeting_crit))
+
+
 def _criterion(model, user):
     """SQL criterion limiting ``model`` to the user's rows; None means no limit."""
     if sees_all(user):
@@ -172,6 +217,8 @@ def _criterion(model, user):
     if model in (Notice, NoticeEvent, NoticeRecipient):  # assignment notices (app/notices)
         crit = _notice_criterion(user, roles)
         return crit if model is Notice else model.notice_id.in_(select(Notice.id).where(crit))
+    if model in MEETING_MODELS:  # consultation meetings (app/meetings)
+        return _meeting_criterion(model, user, roles, ents)
     if model in (Report, DutyRecord):  # an officer's own duties
         if OFFICER in roles and user is not None:
             return model.officer_id.in_(select(Officer.id).where(Officer.user_id == user.id))

@@ -48,6 +48,19 @@ NOTICE_OPEN = ("draft", "submitted", "approved", "registered", "sent", "acknowle
 NOTICE_BEFORE_SENDING = ("draft", "submitted", "approved", "registered")  # the office's own steps
 NOTICE_FINAL = ("verified", "void")
 
+# --- consultation meetings (会商, app/meetings) -------------------------------------------------------
+
+MEETING_STATUSES = {
+    "draft": "筹备中", "notified": "已通知", "held": "已召开", "pending_sign": "待审签",
+    "published": "已印发", "closed": "已办结", "cancelled": "已取消",
+}
+MEETING_LEVELS = {"consultation": "部门会商", "director": "重大问题会商办公会议", "leading_group": "领导小组会议"}
+ATTENDANCE = {"present": "出席", "attending": "列席", "leave": "请假", "absent": "缺席"}
+DECISION_STATUSES = {"open": "待办理", "reported": "已报告", "verified": "已核销", "cancelled": "已撤销"}
+MEETING_EDITABLE = ("draft", "notified", "held")  # topics, participants, decisions, minutes text may change
+MEETING_PUBLISHED = ("published", "closed")  # 已印发: minutes locked, decisions in force
+DECISION_FINAL = ("verified", "cancelled")  # a meeting closes when every decision is here
+
 # --- deadline tiers (one wording everywhere) -------------------------------------------------------
 
 TIERS = {"approaching": "临期", "overdue": "超期", "serious": "严重超期"}
@@ -64,6 +77,7 @@ MENU_MASTER = "基础数据"
 MENU_LEDGER = "问题台账"
 MENU_SETTINGS = "系统设置"
 MENU_REPORTS = "工作报告"
+MENU_MEETINGS = "会商"
 MENU_NOTICES = "交办通知单"
 
 # --- lists -----------------------------------------------------------------------------------------
