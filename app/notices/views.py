@@ -152,12 +152,15 @@ class NoticeView(BaseView):
     @expose("/<int:pk>/document")
     @has_access
     def document(self, pk):
+        user = scope.current_user()
         try:
-            return file_views.download(api.stored_document(scope.current_user(), pk))
-        except (WorkflowError, FileError) as exc:
+            rules.load_for(user, pk)  # out of scope (or no such notice): a plain 404
+        except WorkflowError:
+            abort(404)
+        try:
+            return file_views.download(api.stored_document(user, pk))
+        except (WorkflowError, FileError) as exc:  # not registered yet, or the file is missing
             db.session.rollback()
-            if exc.status == 404 and not scope.visible(rules.Notice, pk, scope.current_user()):
-                abort(404)
             flash(exc.message, "danger")
             return redirect(url_for("NoticeView.show", pk=pk))
 
