@@ -265,10 +265,17 @@ def test_killed_worker_is_redelivered_and_sends_nothing_twice(app, tmp_path):
         deadline = time.monotonic() + 60
         while not client.control.ping(timeout=0.5):  # the worker is up and waiting
             assert time.monotonic() < deadline, "the Celery worker did not start"
-        task_id = client.send_task("cso.sweep", args=[moment]).id
-        sent = time.monotonic()
-        time.sleep(0.5)
-        os.killpg(worker.pid, signal.SIGKILL)  # mid-sweep (or just after): no warm shutdown, no ack
+        with app.app_context():
+            drafts = lambda: db.session.scalar(select(func.count()).select_from(Report))  # noqa: E731
+            before = drafts()
+            task_id = client.send_task("cso.sweep", args=[moment]).id
+            sent = time.monotonic()
+            while drafts() == before:  # the sweep's first commit (report drafts) is in: it is running
+                assert time.monotonic() < sent + 60, "the sweep never started"
+                db.session.remove()
+                time.sleep(0.01)
+            db.session.remove()
+        os.killpg(worker.pid, signal.SIGKILL)  # mid-sweep: no warm shutdown, no ack
         worker.wait(timeout=30)
         # kombu hands an unacknowledged task on once it is older than the visibility timeout, looking
         # when a worker starts polling (then only every ~100 s): start the next worker after that
