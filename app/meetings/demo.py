@@ -48,7 +48,7 @@ def _consultation(office, director, issues, units, today):
     with clock.at(_at(held, 11, 30)):
         act("hold")
         absent = next(p for p in meeting.participants if p.department_id == units[-1].id)
-        act("set_attendance", participant=absent.id, attendance="leave", person="因公出差")
+        act("set_attendance", participant=absent.id, attendance="leave")
         act("edit", overview="会议听取了牵头单位关于问题办理情况的汇报，与会单位逐项会商，明确了解决路径和责任分工。\n"
                                           "会议要求各牵头单位主动对接企业，按时限报告办理结果。")
         for issue in issues:

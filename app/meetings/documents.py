@@ -115,6 +115,11 @@ def store_minutes(meeting, user):
     return att
 
 
+def clock_text(moment):
+    """9时30分 / 15时 — the time of day as a notice writes it."""
+    return f"{moment.hour}时" + (f"{moment.minute}分" if moment.minute else "")
+
+
 def notice_document(meeting) -> bytes:
     """The meeting notice (会议通知) as a letter (信函格式) to the participating units."""
     builder = gongwen()
@@ -123,7 +128,7 @@ def notice_document(meeting) -> bytes:
     people = [p.name for p in meeting.participants if p.enterprise_id is None]
     topics = [f"{i}. {t.issue.enterprise.name}：{t.issue.title}" for i, t in enumerate(meeting.topics, start=1)]
     sections = [
-        builder.Section("", [f"经研究，定于{cn_date(held.date())}{held:%H:%M}在{meeting.place or '另行通知的地点'}"
+        builder.Section("", [f"经研究，定于{cn_date(held.date())}{clock_text(held)}在{meeting.place or '另行通知的地点'}"
                               f"召开{meeting.level_label}，由{actor_name(meeting.convener)}召集。现将有关事项通知如下："]),
         builder.Section("一、会议议题", topics or ["另行通知。"]),
         builder.Section("二、参会单位及人员", ["、".join(people) or "另行通知。"]),
