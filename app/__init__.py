@@ -23,6 +23,7 @@ def create_app(overrides=None):
     from .ledger import views as ledger_views
     from . import meetings
     from .notices import views as notice_views
+    from .accountability import views as accountability_views
     from .roster import views as import_views
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
@@ -44,6 +45,7 @@ def create_app(overrides=None):
         ledger_views.register(appbuilder)  # 6b. the problem ledger
         notice_views.register_views(appbuilder)  # 6b'. assignment notices (交办通知单: screens and REST)
         meetings.register(appbuilder)  # 6b''. consultation meetings (会商: screens and REST)
+        accountability_views.register(appbuilder)  # 6b'''. 督办单 and 通报批评 (screens and REST)
         calendar_views.register(appbuilder)  # 6c. holidays and deadline settings
         duty_views.register(appbuilder)  # 6d. reports, duty records, bulletins, outbox, schedule
         api.register(appbuilder)  # 7. REST API

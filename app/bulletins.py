@@ -81,6 +81,10 @@ def snapshot(kind, p):
         select(DutyRecord).where(stats.happened_between(DutyRecord.created_at, start, end + timedelta(days=7)),
                                  DutyRecord.kind.in_(stats.LAPSE_KINDS)).order_by(DutyRecord.id))]
     rates = [stats.visit_coverage(sum(v for _, v, _ in coverage), sum(n for _, _, n in coverage))]
+    from .accountability.rules import published_between
+
+    data["criticisms"] = [[c.department.name if c.department else (c.officer.name if c.officer else ""),
+                           c.basis_label, c.title] for c in published_between(start, end)]
     if kind == "monthly":
         data["by_status"] = [[ISSUE_STATUSES[s], n] for s, n in db.session.execute(
             select(Issue.status, func.count()).group_by(Issue.status))]
@@ -122,6 +126,7 @@ SECTIONS = [
     ("overdue_by_department", "超期问题（按牵头单位）", ["牵头单位", "超期数"]),
     ("visit_coverage", "走访覆盖（按首席服务官）", ["首席服务官", "已走访企业", "包联企业"]),
     ("duty_records", "迟报、漏报、催而不报", ["服务官", "类型", "说明"]),
+    ("criticisms", "通报批评", ["被通报单位或服务官", "事由", "通报"]),
     ("by_status", "问题状态分布", ["状态", "数量"]),
     ("by_category", "问题类别分布", ["类别", "数量"]),
 ]

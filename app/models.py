@@ -518,3 +518,4 @@ class Bulletin(Model):
 from .files.models import Attachment, StoredFile  # noqa: E402,F401  (the file store's tables)
 from .notices.models import Notice, NoticeEvent, NoticeRecipient  # noqa: E402,F401  (交办通知单)
 from .meetings.models import DecisionEvent, Meeting, MeetingDecision, MeetingEvent, MeetingParticipant, MeetingTopic  # noqa: E402,F401,E501
+from .accountability.models import Criticism, CriticismEvent, Lapse, Urge, UrgeEvent  # noqa: E402,F401  (问责)

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from . import clock, db, duties, stats
+from . import clock, db, duties, stats, workdays
 from .ledger.deadlines import tier
 from .vocab import BEFORE_TRANSFER, LEADER, OFFICE_STAFF_ROLES, OPEN_STATUSES, TIERS, WITH_DEPARTMENT
 from .mail import new_message, next_send_time, to_utc_naive
@@ -25,6 +25,8 @@ KIND_TITLES = {
     "visit": "本周尚未走访的企业", "report_due": "即将到期的报告", "report_late": "逾期未报的报告",
     "issue_approaching": "即将到期的问题", "issue_overdue": "已超期的问题", "issue_serious": "严重超期的问题",
     "urged_missing": "催报后仍未报送的服务官", "summary": "每日概况",
+    "notice_blue": "即将到期的交办事项", "notice_explained": "逾期但已说明理由的交办事项（请研判）",
+    "urge": "待发出的督办单", "criticism": "待审定的通报批评",
 }
 
 
@@ -47,7 +49,7 @@ def candidates(now):
     policy = get_policy()
     office = users_with_role(*OFFICE_STAFF_ROLES)
     out = [*_unvisited(today, policy), *_reports(today, policy), *_issues(today, policy, office),
-           *_urged(office), *_summaries(today)]
+           *_urged(office), *_summaries(today), *_ladder(today, office)]
     return [c for c in out if c[0] is not None]
 
 
@@ -65,8 +67,6 @@ def _unvisited(today, policy):
 
 def _reports(today, policy):
     """Officers: reports due within N working days, or late."""
-    from . import workdays
-
     for report in db.session.scalars(select(Report).where(Report.status == "draft")):
         user = report.officer.user
         if user is None:
@@ -107,6 +107,15 @@ def _urged(office):
         for user in office:
             yield (user, f"urged:{rec.id}:{user.id}", "urged_missing", "duty", rec.id, "urged", rec.period,
                    f"{rec.officer.name}：{rec.note or ''}", _link("/dutyrecordview/list/"))
+
+
+def _ladder(today, office):
+    """The urging ladder's reminders: the unit (blue), the office (督办单, 通报批评 drafts, "overdue with
+    explanation") and leaders who asked for the daily summary (督办单 are copied to them)."""
+    from .accountability import ladder
+
+    leaders = [u for u in users_with_role(LEADER) if (s := db.session.get(AccountState, u.id)) and s.mail_mode == "daily"]
+    return ladder.candidates(today, _link, department_users, office, leaders)
 
 
 def _summaries(today):
@@ -151,6 +160,9 @@ def sweep(now=None):
         today = now.date()
         drafts = duties.ensure_reports(today)
         records = duties.record_lapses(today)
+        from .accountability import ladder
+
+        escalated = ladder.escalate(today) if workdays.is_workday(today) else {}
         db.session.commit()
         policy = get_policy()
         existing = set(db.session.scalars(select(Reminder.dedupe_key)))
@@ -181,7 +193,7 @@ def sweep(now=None):
             messages += 1
         db.session.commit()
     return {"now": now.isoformat(timespec="minutes"), "drafted_reports": drafts,
-            "duty_records": len(records), "reminders": reminders, "messages": messages}
+            "duty_records": len(records), "reminders": reminders, "messages": messages, **escalated}
 
 
 def _message_for(user, now, policy):
@@ -194,8 +206,6 @@ def _message_for(user, now, policy):
             OutboundMessage.not_before > to_utc_naive(now)).order_by(OutboundMessage.id.desc()).limit(1))
         if pending is not None:
             return pending
-        from . import workdays
-
         next_day = workdays.add_workdays(now.date(), 1)
         start_h, start_m = divmod(policy.quiet_start, 100)
         send_at = now.replace(year=next_day.year, month=next_day.month, day=next_day.day, hour=start_h,

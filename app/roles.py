@@ -84,6 +84,14 @@ for _role, _meeting, _decision, _menu in (
         (DEPARTMENT, (READ,), (READ, WRITE), MENU_MEETINGS), (ENTERPRISE, (), (READ,), [vocab.MENU_MEETINGS, "议定事项"])):
     ROLE_PERMISSIONS[_role].extend([(v, "Meeting") for v in _meeting] + [(v, "MeetingDecision") for v in _decision]
                                    + _menus(_menu))
+# accountability (app/accountability): the office drafts, the director approves; units and officers read
+# (and reply to) what is published about them; leaders read
+for _role, _verbs in ((OFFICE, (READ, WRITE)), (DIRECTOR, (READ, WRITE)), (LEADER, (READ,)),
+                      (DEPARTMENT, (READ, WRITE)), (OFFICER, (READ, WRITE))):
+    ROLE_PERMISSIONS[_role].extend([(v, "Criticism") for v in _verbs] + _menus([vocab.MENU_ACCOUNTABILITY, "通报批评"]))
+for _role in (OFFICE, DIRECTOR, LEADER, DEPARTMENT):
+    ROLE_PERMISSIONS[_role].extend([(READ, "Urge")] + ([(WRITE, "Urge")] if _role in (OFFICE, DIRECTOR) else [])
+                                   + _menus(["督办单"]))
 EXPORT = [("can_read", "Export")]  # every export is scoped to the caller anyway
 for _role, _perms in ROLE_PERMISSIONS.items():
     if _role != "Public":

@@ -20,7 +20,8 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from .vocab import ADMIN, DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, READ_ONLY_ROLES, SEES_ALL_ROLES
 from .models import (
     Assignment, Department, DepartmentUser, DutyRecord, Enterprise, EnterpriseUser, Issue, IssueEvent, Officer,
-    Notice, NoticeEvent, NoticeRecipient, Report, Visit, issue_codepartment,
+    Criticism, CriticismEvent, Notice, NoticeEvent, NoticeRecipient, Report, Urge, UrgeEvent, Visit,
+    issue_codepartment,
 )
 
 from .vocab import MEETING_PUBLISHED
@@ -159,6 +160,26 @@ def _notice_criterion(user, roles):
     return or_(*conds) if conds else false()
 
 
+def _accountability_criterion(model, user, roles):
+    """A unit sees the published criticisms and the sent 督办单 addressed to it; an officer the published
+    criticisms of themself; drafts are the office's; enterprises see none."""
+    crit_conds, urge_conds = [], []
+    if DEPARTMENT in roles and user is not None:
+        crit_conds.append(member_of(Criticism.department_id, department_ids(user)))
+        urge_conds.append(and_(Urge.status == "sent", member_of(Urge.department_id, department_ids(user))))
+    if OFFICER in roles and user is not None:
+        crit_conds.append(Criticism.officer_id.in_(select(Officer.id).where(Officer.user_id == user.id)))
+    crit = and_(Criticism.status == "published", or_(*crit_conds)) if crit_conds else false()
+    urge = or_(*urge_conds) if urge_conds else false()
+    if model is Criticism:
+        return crit
+    if model is Urge:
+        return urge
+    if model is CriticismEvent:
+        return CriticismEvent.criticism_id.in_(select(Criticism.id).where(crit))
+    return UrgeEvent.urge_id.in_(select(Urge.id).where(urge))
+
+
 MEETING_MODELS = (Meeting, MeetingDecision, MeetingEvent, MeetingParticipant, MeetingTopic, DecisionEvent)
 
 
@@ -219,6 +240,8 @@ def _criterion(model, user):
         return crit if model is Notice else model.notice_id.in_(select(Notice.id).where(crit))
     if model in MEETING_MODELS:  # consultation meetings (app/meetings)
         return _meeting_criterion(model, user, roles, ents)
+    if model in (Criticism, Urge, CriticismEvent, UrgeEvent):  # accountability (app/accountability)
+        return _accountability_criterion(model, user, roles)
     if model in (Report, DutyRecord):  # an officer's own duties
         if OFFICER in roles and user is not None:
             return model.officer_id.in_(select(Officer.id).where(Officer.user_id == user.id))

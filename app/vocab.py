@@ -102,3 +102,16 @@ def max_page_size():
 def labelled(mapping):
     """'key（label）、…' — how an error message lists the allowed values."""
     return "、".join(f"{k}（{v}）" for k, v in mapping.items())
+
+
+# --- accountability (督办单, 通报批评, lapses: app/accountability) -----------------------------------
+
+LAPSE_KINDS = {"notice_overdue": "交办事项逾期", "receipt_late": "签收超时", "decision_overdue": "会商议定事项逾期"}
+URGE_STATUSES = {"draft": "待发出", "sent": "已发出", "cancelled": "已取消"}
+URGE_REASONS = {"overdue": "逾期未办结", "interim": "未按期阶段反馈", "rework": "答复被退回重办",
+                "decision_overdue": "会商议定事项逾期"}
+CRITICISM_STATUSES = {"draft": "草稿", "approved": "已审定", "published": "已发布", "withdrawn": "已撤回"}
+CRITICISM_BASES = {"notice_overdue": "交办事项无故逾期", "decision_overdue": "会商议定事项无故逾期",
+                   "late_report": "迟报", "missing_report": "漏报", "urged_missing": "催而不报", "other": "其他"}
+MENU_ACCOUNTABILITY = "督办问责"
+
