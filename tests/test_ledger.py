@@ -283,21 +283,22 @@ def test_two_people_acting_at_once(app):
     results = []
     barrier = threading.Barrier(2, timeout=60)  # a thread that fails breaks the barrier instead of hanging the other
     # logged in before the race: what is raced here is the transition (the very first logins of one user at
-    # the same instant both insert the user's AccountState row, and one fails: not this test's subject)
-    headers = api_token(app.test_client(), "dept01")
+    # the same instant both insert the user's AccountState row, and one fails: not this test's subject).
+    # Both actions keep the issue visible to both people, so the loser's answer is always the 409.
+    headers = {who: api_token(app.test_client(), who) for who in ("dept01", "office")}
 
-    def work(action, params):
+    def work(who, action, params):
         try:
             barrier.wait()
-            r = app.test_client().post(f"/api/v1/issue/{pk}/transition", headers=headers,
+            r = app.test_client().post(f"/api/v1/issue/{pk}/transition", headers=headers[who],
                                        json={"action": action, "version": version, **params})
             results.append(r.status_code)
         except BaseException as exc:  # noqa: BLE001
             barrier.abort()
             results.append(exc)
 
-    threads = [threading.Thread(target=work, args=("acknowledge", {})),
-               threading.Thread(target=work, args=("return", {"reason": "不属本单位"}))]
+    threads = [threading.Thread(target=work, args=("dept01", "acknowledge", {})),
+               threading.Thread(target=work, args=("office", "escalate", {"level": "consultation", "note": "需会商"}))]
     [t.start() for t in threads]
     [t.join(timeout=120) for t in threads]
     assert all(isinstance(r, int) for r in results), results
@@ -305,7 +306,7 @@ def test_two_people_acting_at_once(app):
     with app.app_context():
         issue = db.session.get(Issue, pk)
         assert issue.version == version + 1
-        assert len([e for e in issue.events if e.action in ("acknowledge", "return")]) == 1
+        assert len([e for e in issue.events if e.action in ("acknowledge", "escalate")]) == 1
 
 
 def test_office_keeps_the_category_list(ctx, client):
