@@ -123,7 +123,7 @@ RATELIMIT_HEADERS_ENABLED = True
 AUTH_RATE_LIMITED = False  # FAB's own limit covers the HTML form only; ours covers both logins
 LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "20 per minute")  # per client address, HTML and API login
 
-LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)  # consecutive failures before lock
+LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)  # failures of one account from one address before that address is refused
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)  # cool-down; an admin can unlock sooner
 
 SESSION_COOKIE_HTTPONLY = True
@@ -164,3 +164,15 @@ GONGWEN_FONT_HEITI = env("GONGWEN_FONT_HEITI", "黑体")
 GONGWEN_FONT_KAITI = env("GONGWEN_FONT_KAITI", "楷体_GB2312")
 GONGWEN_FONT_SONG = env("GONGWEN_FONT_SONG", "宋体")  # page numbers
 CSO_ISSUER_NAME = env("CSO_ISSUER_NAME", "焦作市城乡一体化示范区企业首席服务官办公室")  # 发文机关标志
+
+# --- sessions, proxy, headers (app/security.py; docs/architecture.md#security) ------------------
+# trusted reverse-proxy hops in front of the portal (nginx alone: 1). 0 = off: X-Forwarded-For is
+# ignored and the peer address counts; set it only when every request passes that many proxies,
+# else anyone could choose the address the login limits see.
+PROXY_FIX = env_int("PROXY_FIX", 0)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)  # a web login ends after this, active or not
+# failed logins of one account from one address within LOGIN_LOCKOUT_MINUTES before that address
+# is refused for that account (LOGIN_LOCKOUT_ATTEMPTS, above); failed logins of one account from
+# all addresses within the same window before the account itself is locked (0: never). The first
+# is below the second, so one address alone can never lock an account (the administrator's) out.
+LOGIN_ACCOUNT_LOCKOUT_ATTEMPTS = env_int("LOGIN_ACCOUNT_LOCKOUT_ATTEMPTS", 20)

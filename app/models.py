@@ -220,7 +220,31 @@ class AccountState(Model):
     locked_until = Column(DateTime)
     must_change_password = Column(Boolean, nullable=False, default=False, server_default=text("false"))
     mail_mode = Column(String(10), nullable=False, default="immediate", server_default="immediate")  # or "daily"
+    # bumped on lockout, deactivation and password change: every session and JWT issued before ends
+    token_version = Column(Integer, nullable=False, default=0, server_default="0")
     user = relationship("User")
+
+
+class LoginSession(Model):
+    """One web login, so that logout ends it on the server (docs/architecture.md#security)."""
+
+    __tablename__ = "login_session"
+    id = Column(String(64), primary_key=True)  # random; kept in the signed session cookie
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    ended_at = Column(DateTime)
+
+
+class LoginFailure(Model):
+    """A failed login of a known account from a client address: per-address throttling and the
+    account-wide lock count these within LOGIN_LOCKOUT_MINUTES (docs/architecture.md#security)."""
+
+    __tablename__ = "login_failure"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    address = Column(String(64), nullable=False)
+    at = Column(DateTime, nullable=False, default=utcnow)
+    __table_args__ = (Index("ix_login_failure_user_at", "user_id", "at"),)
 
 
 # --- the problem ledger (企业问题台账) -----------------------------------------------------------

@@ -264,7 +264,7 @@ def client(app):
 
 
 def login(client, username, password=PASSWORD):
-    client.get("/logout/")
+    client.post("/logout/")
     resp = client.post("/login/", data={"username": username, "password": password})
     assert resp.status_code == 302 and "/login" not in resp.headers["Location"], f"login failed for {username}"
     return client

@@ -459,7 +459,7 @@ def test_download_from_the_screens(ctx, xclient):
     foreign = enterprises_of("officer02")[0]
     resp = xclient.get(f"/export/ledger?enterprise={foreign}")
     assert resp.status_code == 200 and resp.headers["X-Export-Rows"] == "0"
-    xclient.get("/logout/")
+    xclient.post("/logout/")
     resp = xclient.get("/export/ledger")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
 

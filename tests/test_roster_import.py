@@ -545,7 +545,7 @@ def test_upload_page_preview_commit_and_credentials_once(web, ctx, web_client):
     assert web_client.post("/import/assignments/commit", data={"sha256": sha, "filename": "x"}).status_code == 302
 
     # the new officer logs in with the initial password and must change it first
-    web_client.get("/logout/")
+    web_client.post("/logout/")
     resp = web_client.post("/login/", data={"username": f"o{phone(15, 1)}", "password": usernames[f"o{phone(15, 1)}"]})
     assert resp.status_code == 302
     home = web_client.get("/")

@@ -69,7 +69,7 @@ def test_lockout_after_repeated_failures_then_admin_unlock(app, ctx, client):
     page = client.get("/accountstateview/list/?psize_AccountStateView=100").get_data(as_text=True)
     assert "lockme" in page
     client.post("/accountstateview/action_post", data={"action": "unlock", "rowid": [str(user.id)]})
-    client.get("/logout/")
+    client.post("/logout/")
     assert client.post("/login/", data={"username": "lockme", "password": "Lock-Me-2026!"}).status_code == 302
     assert client.get("/").status_code == 200
 
@@ -145,5 +145,5 @@ def test_first_login_must_change_password(app, ctx, client):
     client.post("/login/", data={"username": "firstlogin", "password": "First-Login-2026!"})
     resp = client.get("/ledger/")
     assert resp.status_code == 302 and "/resetmypassword/form" in resp.headers["Location"]
-    client.post("/resetmypassword/form", data={"password": "Brand-New-2026!", "conf_password": "Brand-New-2026!"})
+    client.post("/resetmypassword/form", data={"current_password": "First-Login-2026!", "password": "Brand-New-2026!", "conf_password": "Brand-New-2026!"})
     assert client.get("/ledger/").status_code == 200

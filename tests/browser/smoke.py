@@ -290,7 +290,9 @@ def scenario(smoke, page, base):
 
     # 4. officer01 sees exactly its own enterprises
     print("4. 退出，officer01 登录")
-    page.goto(base + "/logout/")
+    page.goto(base + "/logout/")  # the confirm page: logout is a POST with the CSRF token
+    with page.expect_navigation():
+        page.click("#cso-logout-confirm [type=submit]")
     login(page, base, "officer01")
     smoke.shot(page, "05-home-officer01")
     home_names = [t.strip() for t in page.locator("#cso-my-enterprises tbody tr td:first-child").all_inner_texts()]
