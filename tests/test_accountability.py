@@ -202,3 +202,19 @@ def test_screens_as_office_and_unit(ctx, client, path):
     assert client.get(path).status_code == 200
     login(client, "ent01")
     assert client.get(path).status_code in (302, 403)
+
+
+def test_ladder_reminders_fit_the_reminder_table(ctx):
+    """Every field of a ladder reminder fits its column (PostgreSQL refuses what SQLite would keep)."""
+    from app.models import Reminder
+
+    notice = _running_notice()
+    _due(notice, date(2026, 11, 2))
+    ladder.escalate(date(2026, 11, 12))
+    office = [ctx.appbuilder.sm.find_user(username="office")]
+    rows = list(ladder.candidates(date(2026, 11, 12), lambda p: "http://portal" + p, lambda _: office, office, office))
+    assert {r[2] for r in rows} >= {"urge", "criticism"}
+    limits = {1: Reminder.dedupe_key, 2: Reminder.kind, 3: Reminder.item_type, 5: Reminder.tier, 6: Reminder.period}
+    for row in rows:
+        for i, column in limits.items():
+            assert len(str(row[i])) <= column.type.length, (column.name, row[i])

@@ -131,12 +131,12 @@ def candidates(today, link, department_users, office, leaders):
     for urge in db.session.scalars(select(Urge).where(Urge.status == "draft")):
         text = f"督办单待发出：{urge.text}"
         for user in [*office, *leaders]:
-            yield (user, f"urge:{urge.id}:{user.id}", "urge", "urge", urge.id, "yellow", urge.key, text,
-                   link(f"/urges/{urge.id}"))
+            yield (user, f"urge:{urge.id}:{user.id}", "urge", "urge", urge.id, "yellow",
+                   urge.created_at.date().isoformat(), text, link(f"/urges/{urge.id}"))
     for crit in db.session.scalars(select(Criticism).where(Criticism.status == "draft", Criticism.key.is_not(None))):
         for user in office:
-            yield (user, f"criticism:{crit.id}:{user.id}", "criticism", "criticism", crit.id, "red", crit.key,
-                   f"通报批评草稿待审定：{crit.title}", link(f"/criticisms/{crit.id}"))
+            yield (user, f"criticism:{crit.id}:{user.id}", "criticism", "criticism", crit.id, "red",
+                   crit.drafted_at.date().isoformat(), f"通报批评草稿待审定：{crit.title}", link(f"/criticisms/{crit.id}"))
 
 
 __all__ = ["candidates", "escalate"]
