@@ -368,7 +368,7 @@ STATIC_ENDPOINTS = ("static", "appbuilder.static")
 
 
 def install_headers(app):
-    app.context_processor(lambda: {"csp_nonce": csp_nonce})
+    app.jinja_env.globals["csp_nonce"] = csp_nonce  # a global: FAB imports baselib without context too
 
     @app.after_request
     def security_headers(resp):
