@@ -5,13 +5,67 @@ from flask_appbuilder.api.manager import OpenApi
 from flask_appbuilder.exceptions import ApplyFilterException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import ValidationError
+from marshmallow_sqlalchemy.fields import Related, RelatedList
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import db, masterdata, scope, vocab
+from . import db, idempotency, masterdata, scope, vocab
 from .ledger.api import IssueApi
 from .models import Assignment, Department, Enterprise, Officer, Visit
-from .validation import api_rule, clean_credit_code, clean_phone, valid_id
+from .querystring import MAX_ITEMS
+from .validation import MAX_ID, InvalidValue, api_rule, clean_credit_code, clean_phone, valid_id
 from .views import ASSIGNMENT_PERMISSIONS, BASE_PERMISSIONS, SCOPED
+
+RELATION_LABELS = {"enterprise": "企业", "officer": "服务官", "department": "单位", "issue": "问题", "visit": "走访记录"}
+
+
+class RelatedId(Related):
+    """A relation in a JSON body: the id of an existing row the caller may see — never an object
+    (no nested create or update), a list or a boolean (docs/architecture.md#security). Still a
+    ``Related`` for FAB (``_info`` lists its scoped choices)."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(**kwargs)
+        self.label = label
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValidationError(f"{self.label}应填写编号（整数），不能是对象、列表或布尔值。")
+        if not valid_id(value):
+            raise ValidationError(f"{self.label}编号应为1到{MAX_ID}之间的整数。")
+        row = db.session.get(self.related_model, int(value))
+        if row is None or not scope.visible(self.related_model, row.id, scope.current_user()):
+            raise ValidationError(f"所选{self.label}不存在或不在您的服务范围内。")
+        return row
+
+
+class RelatedIds(RelatedList):
+    """A to-many relation: a list of ids (at most ``MAX_ITEMS``), each a :class:`RelatedId`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list) or len(value) > MAX_ITEMS:
+            raise ValidationError(f"{self.inner.label}应为编号的列表（最多{MAX_ITEMS}个）。")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def ids_only(schema):
+    """Replace every relation field of a load schema (FAB's marshmallow-sqlalchemy ``Related`` /
+    ``RelatedList``, which would create or update the related row from a nested object) by
+    :class:`RelatedId` / :class:`RelatedIds`."""
+    for name, field in list(schema.fields.items()):
+        if isinstance(field, (RelatedId, RelatedIds)):
+            continue
+        many = isinstance(field, RelatedList)
+        if not (many or isinstance(field, Related)):
+            continue
+        label = RELATION_LABELS.get(name, "关联记录")
+        options = {"required": field.required, "allow_none": field.allow_none}
+        new = RelatedIds(RelatedId(label), **options) if many else RelatedId(label, **options)
+        new._bind_to_schema(name, schema)
+        schema.fields[name] = new
+        for group in (schema.load_fields, schema.dump_fields):
+            if name in group:
+                group[name] = new
+
 
 READ_WRITE = {
     "get_list": "read", "get": "read",
@@ -43,6 +97,11 @@ class CSOModelApi(ModelRestApi):
         self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
         super().__init__(**kwargs)
 
+    def _init_model_schemas(self):  # FAB 5.3 internal: re-check that the schemas are built here
+        super()._init_model_schemas()
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            ids_only(schema)
+
     def get_headless(self, pk, **kwargs):
         if not valid_id(pk):
             return self.response_404()
@@ -63,7 +122,11 @@ class CSOModelApi(ModelRestApi):
         """The one write path (masterdata.save), then commit; a refusal is a 422 by field."""
         try:
             masterdata.save(scope.current_user(), item, is_add)
+            if is_add:
+                idempotency.remember(item)  # the Idempotency-Key with the new row, one transaction
             db.session.commit()
+        except idempotency.Repeated as repeat:
+            item = repeat.row
         except masterdata.RuleError as exc:
             if is_add:
                 db.session.expunge_all()
@@ -76,11 +139,17 @@ class CSOModelApi(ModelRestApi):
     def post_headless(self):
         if not request.is_json or not isinstance(request.json, dict):
             return self.response_400(message="请求体应为JSON对象。")
+        prior = idempotency.replayed(self.datamodel.obj)
+        if prior is not None:  # a repeat of the same Idempotency-Key: the first answer, no second row
+            return self.response(201, id=prior.id, result=self.show_model_schema.dump(prior))
         try:
             item = self.add_model_schema.load(request.json)
         except ValidationError as err:
             db.session.rollback()
             return self.response_422(message=err.messages)
+        except InvalidValue as exc:  # a model's own normalising rule (validation.checked)
+            db.session.expunge_all()
+            return self._refuse({exc.field or "_": str(exc)})
         return self._save(item, True, 201)
 
     def put_headless(self, pk):
@@ -95,6 +164,8 @@ class CSOModelApi(ModelRestApi):
         except ValidationError as err:
             db.session.rollback()
             return self.response_422(message=err.messages)
+        except InvalidValue as exc:
+            return self._refuse({exc.field or "_": str(exc)})
         return self._save(item, False, 200)
 
     def delete_headless(self, pk):

@@ -10,7 +10,7 @@ a refusal is one :class:`RuleError` (field → Chinese message). The caller comm
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from . import clock, db, scope
+from . import clock, db, scope, validation
 from .models import (
     ASSIGNMENT_ROLES, VISIT_MODES, Assignment, Department, Enterprise, Holiday, Issue, IssueCategory, Officer, Visit,
 )
@@ -149,7 +149,7 @@ def prepare(item, user, is_add):
 
 def item_errors(item):
     check = _CHECKS.get(type(item))
-    return check(item) if check else {}
+    return {**(check(item) if check else {}), **validation.value_errors(item)}
 
 
 def sync_assignment_status(item):

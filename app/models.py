@@ -47,15 +47,15 @@ class Enterprise(Model):
 
     @validates("credit_code")
     def _credit(self, key, value):
-        return validation.clean_credit_code(value)
+        return validation.checked(key, validation.clean_credit_code, value)
 
     @validates("phone")
     def _phone(self, key, value):
-        return validation.clean_phone(value)
+        return validation.checked(key, validation.clean_phone, value)
 
     @validates("name")
     def _name(self, key, value):
-        return validation.clean_text(value)
+        return validation.checked(key, validation.clean_text, value)
 
     def __str__(self):
         return self.name or ""
@@ -72,11 +72,11 @@ class Department(Model):
 
     @validates("phone")
     def _phone(self, key, value):
-        return validation.clean_phone(value)
+        return validation.checked(key, validation.clean_phone, value)
 
     @validates("name")
     def _name(self, key, value):
-        return validation.clean_text(value)
+        return validation.checked(key, validation.clean_text, value)
 
     def __str__(self):
         return self.name or ""
@@ -99,11 +99,11 @@ class Officer(Model):
 
     @validates("phone")
     def _phone(self, key, value):
-        return validation.clean_phone(value)
+        return validation.checked(key, validation.clean_phone, value)
 
     @validates("name")
     def _name(self, key, value):
-        return validation.clean_person_name(value)
+        return validation.checked(key, validation.clean_person_name, value)
 
     @property
     def position(self):
@@ -543,3 +543,4 @@ from .files.models import Attachment, StoredFile  # noqa: E402,F401  (the file s
 from .notices.models import Notice, NoticeEvent, NoticeRecipient  # noqa: E402,F401  (交办通知单)
 from .meetings.models import DecisionEvent, Meeting, MeetingDecision, MeetingEvent, MeetingParticipant, MeetingTopic  # noqa: E402,F401,E501
 from .accountability.models import Criticism, CriticismEvent, Lapse, Urge, UrgeEvent  # noqa: E402,F401  (问责)
+from .idempotency_model import IdempotencyKey  # noqa: E402,F401  (double submits: app.idempotency)

@@ -18,9 +18,7 @@ The ``*_of`` functions parse a value already taken out of the arguments.
 import re
 from datetime import date
 
-from .validation import MAX_ID
-
-DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2100, 12, 31)
+from .validation import DATE_MAX, DATE_MIN, MAX_ID
 MAX_ITEMS = 1000  # values in one list argument
 
 _DIGITS = re.compile(r"[0-9]{1,19}")  # length-capped before int(): no huge conversions
@@ -209,4 +207,65 @@ def _rison_value_problem(value, depth):
         problem = _rison_value_problem(item, depth + 1)
         if problem:
             return problem
+    return None
+
+
+# --- every request: argument lengths, JSON bodies (installed by views.install_request_guards) --
+
+MAX_ARG_CHARS = 12000  # one query argument (an id list of MAX_ITEMS ids fits); SQLite's LIKE takes 50,000 bytes
+MAX_JSON_BYTES = 1024 * 1024  # a JSON body; files go as multipart uploads with their own limits
+MAX_JSON_DEPTH = 32
+MAX_JSON_INT = 2**63 - 1  # what a 64-bit database integer holds (ids are bounded tighter: MAX_ID)
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def args_problem(args):
+    """(argument, Chinese message) for the first query argument longer than MAX_ARG_CHARS, or None."""
+    for key, values in args.lists():
+        if len(key) > MAX_ARG_CHARS or any(len(v) > MAX_ARG_CHARS for v in values):
+            return key[:50], f"查询参数过长（每项最多{MAX_ARG_CHARS}个字符）。"
+    return None
+
+
+def json_depth(raw):
+    """The nesting depth of a JSON text, counted without parsing it (strings skipped)."""
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', raw)):
+        depth += 1 if match.group() in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def json_problem(raw):
+    """Chinese message when a JSON body may not reach the views: too large, nested too deep (the
+    parser would recurse out of its stack), unreadable, or holding numbers beyond 64 bits,
+    NaN/Infinity or broken characters (lone surrogates); None when it is fine."""
+    import json
+    import math
+
+    if len(raw) > MAX_JSON_BYTES:
+        return f"请求体过大（JSON最多{MAX_JSON_BYTES // 1024}KB）。"
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        return f"请求体嵌套过深（最多{MAX_JSON_DEPTH}层）。"
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return "请求体不是有效的JSON。"
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int) and abs(item) > MAX_JSON_INT:
+            return f"请求体中的数字超出范围（绝对值不超过{MAX_JSON_INT}）。"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "请求体中的数字无效（不接受NaN或Infinity）。"
+        elif isinstance(item, str) and re.search("[\ud800-\udfff]", item):
+            return "请求体含有无效的字符编码（孤立的代理项）。"
     return None

@@ -6,13 +6,27 @@ validators so that the HTML forms and the API give the same answer.
 """
 import re
 import unicodedata
+from datetime import date, datetime
 
 import marshmallow
 import wtforms
 
 
 class InvalidValue(ValueError):
-    """A value that breaks a business rule; ``str(exc)`` is the Chinese message."""
+    """A value that breaks a business rule; ``str(exc)`` is the Chinese message, ``field`` the
+    attribute it was meant for when known (set by :func:`checked`)."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def checked(key, func, value):
+    """``func(value)`` for a model's ``@validates(key)`` hook: a refusal names its field."""
+    try:
+        return func(value)
+    except InvalidValue as exc:
+        raise InvalidValue(str(exc), key) from None
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -27,9 +41,109 @@ def nfkc(text):
     return unicodedata.normalize("NFKC", str(text)).replace("\u3000", " ").strip()
 
 
+# --- what stored text may hold (docs/architecture.md#security) ------------------------------
+
+SHORT_TEXT_MAX = 200  # a one-line value without a column length of its own
+LONG_TEXT_MAX = 5000  # descriptions, summaries, notes (Text columns, workflow parameters)
+# control characters (C0 but tab/newline/CR in long texts, DEL, C1), bidirectional embeddings,
+# overrides and isolates (U+202A–U+202E, U+2066–U+2069), and lone surrogates
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile(r"[\t\n\r]")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def text_problem(text, max_length=None, multiline=False):
+    """The Chinese reason ``text`` may not be stored, or None. ``max_length`` None: LONG_TEXT_MAX
+    for multi-line text, SHORT_TEXT_MAX otherwise."""
+    if text is None:
+        return None
+    text = str(text)
+    limit = max_length or (LONG_TEXT_MAX if multiline else SHORT_TEXT_MAX)
+    if len(text) > limit:
+        return f"内容过长：最多{limit}个字符，当前为{len(text)}个。"
+    if _SURROGATE.search(text):
+        return "内容含有无效的字符编码（孤立的代理项），请重新输入。"
+    if _CONTROL.search(text) or (not multiline and _LINE_BREAKS.search(text)):
+        return "内容含有不可见的控制字符（如NUL" + ("" if multiline else "、换行") + "），请删除后重新输入。"
+    if _BIDI.search(text):
+        return "内容含有改变文字方向的不可见字符（如U+202E），请删除后重新输入。"
+    return None
+
+
+def check_text(text, max_length=None, multiline=False):
+    """``text`` unchanged, or :class:`InvalidValue` with the reason."""
+    problem = text_problem(text, max_length, multiline)
+    if problem:
+        raise InvalidValue(problem)
+    return text
+
+
+def column_limit(column):
+    """(max length, multi-line) of a String/Text column, or None for other types."""
+    import sqlalchemy as sa
+
+    if not isinstance(column.type, sa.String):
+        return None
+    if isinstance(column.type, sa.Text) or not column.type.length:
+        return LONG_TEXT_MAX, True
+    return column.type.length, False
+
+
+DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2100, 12, 31)  # the calendar window of every date we store
+
+
+def date_problem(day):
+    """The Chinese reason a calendar day is outside the window, or None."""
+    if isinstance(day, datetime):
+        day = day.date()
+    if isinstance(day, date) and not DATE_MIN <= day <= DATE_MAX:
+        return f"日期应在{DATE_MIN:%Y-%m-%d}至{DATE_MAX:%Y-%m-%d}之间，当前为{day.isoformat()}。"
+    return None
+
+
+def clean_date(value):
+    """A calendar day from a form, JSON or a parameter (``YYYY-MM-DD`` or a date) within the window."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        text = str(value).strip()
+        try:
+            value = date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
+        except ValueError:
+            value = None
+        if value is None:
+            raise InvalidValue("日期格式应为YYYY-MM-DD（如2026-05-01），且须是存在的日期。")
+    problem = date_problem(value)
+    if problem:
+        raise InvalidValue(problem)
+    return value
+
+
+def value_errors(item):
+    """Field → message for every String/Text column of a row that breaks the text rules and every
+    Date column outside the window: the same limits for forms, API, CLI and import."""
+    import sqlalchemy as sa
+
+    errors = {}
+    state = sa.inspect(item)
+    for attr in state.mapper.column_attrs:
+        if state.persistent and not state.attrs[attr.key].history.has_changes():
+            continue  # a stored value nobody touched now does not block an unrelated edit
+        value = getattr(item, attr.key, None)
+        if isinstance(value, str):
+            limit = column_limit(attr.columns[0])
+            problem = limit and text_problem(value, *limit)
+        else:
+            problem = date_problem(value) if isinstance(attr.columns[0].type, sa.Date) else None
+        if problem:
+            errors[attr.key] = problem
+    return errors
+
+
 def clean_person_name(text):
     """Names lose their padding: "王　伟" → "王伟"."""
-    text = nfkc(text)
+    text = nfkc(check_text(text, 200, multiline=True))  # line breaks collapse below
     if not text:
         raise InvalidValue("姓名不能为空。")
     if re.search(r"[\u4e00-\u9fff]", text):
@@ -40,7 +154,9 @@ def clean_person_name(text):
 
 
 def clean_text(text):
-    text = nfkc(text)
+    """One-line text (names): normalised (NFKC, one space between words); refused when it holds
+    control, direction or broken characters (:func:`text_problem`)."""
+    text = nfkc(check_text(text, LONG_TEXT_MAX, multiline=True))  # line breaks collapse below
     return _SPACES.sub(" ", text) if text else text
 
 

@@ -7,7 +7,7 @@ from .deadlines import after_transfer, current_due, transfer_due
 from ..extensions import db
 from ..models import ISSUE_SOURCES, Assignment, Enterprise, Issue, IssueEvent, Officer, Visit
 from ..settings import get_policy, save_policy
-from ..validation import valid_id
+from ..validation import InvalidValue, clean_date, valid_id, value_errors
 from ..vocab import ENTERPRISE, FILER_ROLES, FINAL_STATUSES, OFFICE_ROLES, OFFICER, OPEN_STATUSES, labelled
 from ..workflow import Step, numbering
 from .rules import NUMBERS, WORKFLOW, LedgerError, event, level_error, load_for, role_kinds, triage
@@ -43,6 +43,24 @@ def _source(roles, source, visit_id):
     return source
 
 
+def _received(value):
+    """反映时间 from a form or JSON: a day within the calendar window, or None for today."""
+    if value in (None, ""):
+        return None
+    try:
+        return clean_date(value)
+    except InvalidValue as exc:
+        raise LedgerError(422, str(exc), "received_on") from None
+
+
+def _refuse_bad_values(issue):
+    """The stored-text and date rules every row obeys (validation.value_errors): the first one, 422."""
+    errors = value_errors(issue)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise LedgerError(422, message, field)
+
+
 def create_issue(user, enterprise_id, title, description, source=None, category=None, visit_id=None,
                  received_on=None, level=None):
     """File a problem. Officers for their enterprises; enterprises for themselves (直通车); office for any."""
@@ -58,14 +76,14 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
     source, category_name, level = text(source, "source"), text(category, "category"), text(level, "level")
     if not description:
         raise LedgerError(422, "请填写问题描述。", "description")
-    title = title or description[:40]
+    title = title or " ".join(description[:40].split())  # one line
     if len(title) > 200:
         raise LedgerError(422, "问题标题不能超过200字。", "title")
     source = _source(roles, source, visit_id)
     if level_error(level):
         raise level_error(level)
     today = clock.today()
-    received_on = received_on or today
+    received_on = _received(received_on) or today
     if received_on > today:
         raise LedgerError(422, "反映时间不能晚于今天。", "received_on")
     visit = _visit(user, visit_id, enterprise_id)
@@ -82,6 +100,7 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
         title=title, description=description, status="new", received_on=received_on,
         created_by_id=user.id if user is not None else None, created_at=clock.utcnow(), updated_at=clock.utcnow(),
     )
+    _refuse_bad_values(issue)
     issue.transfer_due = transfer_due(received_on, get_policy())
     issue.due_on = current_due(issue)
     db.session.add(issue)
@@ -119,6 +138,7 @@ def edit_issue(user, issue_id, values, version=None):
         step.set("resolve_due", resolve)
     if not step.changes:
         return issue
+    _refuse_bad_values(issue)
     step.set("due_on", current_due(issue))
     issue.updated_at = clock.utcnow()
     event(issue, user, "edit", issue.status, changes=step.changes)

@@ -5,7 +5,6 @@ The action table below is the whole of who may do what to a problem; :data:`WORK
 ``status``: 403 role not allowed, 404 out of scope, 409 wrong status or stale version, 422 bad
 parameters.
 """
-from datetime import date
 
 from sqlalchemy import exists, select
 
@@ -17,7 +16,7 @@ from ..models import (
     Issue, IssueCategory, IssueEvent,
 )
 from ..settings import get_policy
-from ..validation import valid_id
+from ..validation import InvalidValue, clean_date, valid_id
 from ..vocab import (
     BEFORE_TRANSFER, DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, WITH_DEPARTMENT, labelled,
 )
@@ -87,12 +86,10 @@ def level_error(value):
 
 
 def _date_param(value, field):
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise LedgerError(422, "日期格式应为YYYY-MM-DD。", field) from None
+        return clean_date(value)  # within the calendar window (docs/architecture.md#security)
+    except InvalidValue as exc:
+        raise LedgerError(422, str(exc), field) from None
 
 
 def _department(value, field):

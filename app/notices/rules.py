@@ -13,8 +13,6 @@ approve_extension / reject_extension (the director; the old due date stays in th
 explain (the unit's 情况说明 before the due date — the urging ladder reads it), feedback (interim
 feedback on the notice's cycle), void (reason; a registered number stays in the register, 作废).
 """
-from datetime import date
-
 from dateutil.relativedelta import relativedelta
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -23,7 +21,7 @@ from .. import clock, scope, workdays, workflow
 from ..extensions import db
 from ..files.models import Attachment
 from ..models import Department
-from ..validation import valid_id
+from ..validation import InvalidValue, clean_date, valid_id
 from ..vocab import DEPARTMENT, DIRECTOR, NOTICE_BEFORE_SENDING, NOTICE_FINAL, NOTICE_RUNNING, OFFICE_ROLES, labelled
 from ..workflow import WorkflowError, action, numbering
 from .models import Notice, NoticeEvent
@@ -101,9 +99,9 @@ def role_kinds(user, notice):
 
 def _date(value, field):
     try:
-        return value if hasattr(value, "isoformat") else date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise WorkflowError(422, "日期格式应为YYYY-MM-DD。", field) from None
+        return clean_date(value)  # within the calendar window (docs/architecture.md#security)
+    except InvalidValue as exc:
+        raise WorkflowError(422, str(exc), field) from None
 
 
 def _department(value, field):

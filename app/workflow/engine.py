@@ -10,7 +10,7 @@ is a 409). The caller commits (``workflow.commit()``) so several actions can sha
 """
 from .. import scope
 from ..extensions import db
-from ..validation import valid_id
+from ..validation import LONG_TEXT_MAX, text_problem, valid_id
 from . import events, locking
 from .actions import Step
 from .errors import WorkflowError
@@ -43,6 +43,9 @@ class Workflow:
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise WorkflowError(422, f"{self.param_label(field)}格式不正确，应为文本。", field)
+        problem = text_problem(str(value), LONG_TEXT_MAX, multiline=True)  # docs/architecture.md#security
+        if problem:
+            raise WorkflowError(422, f"{self.param_label(field)}：{problem}", field)
         return str(value)
 
     def clean_params(self, params):
