@@ -12,17 +12,17 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import clock, db, masterdata, querystring, scope, vocab
+from . import clock, db, idempotency, masterdata, querystring, scope, vocab
 from .vocab import MENU_MASTER, MENU_SERVICE
 from .models import (
     ASSIGNMENT_ROLES, ASSIGNMENT_STATUSES, DEPARTMENT_KINDS, ENTERPRISE_CATEGORIES, OFFICER_RANKS,
     VISIT_MODES, VISIT_TOPICS, AccountState, Assignment, Department, Enterprise, Officer, Visit,
 )
-from .validation import FormRule, clean_credit_code, clean_phone, valid_id
+from .validation import FormRule, InvalidValue, clean_credit_code, clean_phone, valid_id
 
 
 
@@ -94,6 +94,9 @@ class CSOModelView(ModelView):
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
         self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
+        if self.add_form is not None:  # every create form carries a fresh token (app.idempotency)
+            self.add_form = type(self.add_form.__name__, (self.add_form,),
+                                 {idempotency.FORM_FIELD: HiddenField(default=idempotency.new_token)})
         for column in self.list_columns + self.show_columns:  # empty cells, not "None"
             self.formatters_columns.setdefault(column, _display)
 
@@ -102,13 +105,24 @@ class CSOModelView(ModelView):
         """The form into the row, then the one write path (masterdata.save); rule errors go next to
         their fields and the form keeps its input."""
         self.process_form(form, is_add)
-        form.populate_obj(item)
         try:
+            form.populate_obj(item)  # the models' normalising rules may refuse (validation.checked)
             notes = masterdata.save(scope.current_user(), item, is_add)
+            if is_add:
+                idempotency.remember(item)  # the form's token with the new row, one transaction
             db.session.commit()
+        except idempotency.Repeated:
+            flash("该表单已提交过，未重复创建。", "info")
+            return True
+        except InvalidValue as exc:
+            refusal = {exc.field or "_": str(exc)}
         except masterdata.RuleError as exc:
+            refusal = exc.errors
+        else:
+            refusal = None
+        if refusal is not None:
             db.session.rollback()
-            for field, message in exc.errors.items():
+            for field, message in refusal.items():
                 if field in form:
                     form[field].errors = list(form[field].errors) + [message]
                 else:
@@ -145,6 +159,9 @@ class CSOModelView(ModelView):
         # the one write path). On upgrade re-check add_form.refresh, process_form, _get_add_widget.
         form = self.add_form.refresh()
         if request.method == "POST":
+            if idempotency.replayed(self.datamodel.obj) is not None:  # a double submit: nothing new
+                flash("该表单已提交过，未重复创建。", "info")
+                return None
             if form.validate():
                 item = self.datamodel.obj()
                 if self._save_or_errors(form, item, True):
@@ -505,6 +522,32 @@ def install_request_guards(app):
             return None
         problem = querystring.rison_problem(request.args["q"])
         return (jsonify(message={"q": [problem]}), 400) if problem else None
+
+    @app.before_request
+    def bound_input():
+        """One input layer for screens and API (app.querystring): request size, argument length,
+        JSON size, depth, numbers and characters — a 4xx in Chinese before any view runs."""
+        api = request.path.startswith("/api/")
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if limit and (request.content_length or 0) > limit:  # FAB's @safe would make the 413 a 500
+            if api:  # an upload's answer names its field, as the file store's own refusal does
+                text = f"文件过大：请求不能超过{max(limit // (1024 * 1024), 1)}MB。"
+                return jsonify(message={"file": [text]} if request.mimetype == "multipart/form-data" else text), 413
+            abort(413)
+        problem = querystring.args_problem(request.args)
+        if problem:
+            if api:
+                return jsonify(message={problem[0]: [problem[1]]}), 400
+            flash(problem[1], "danger")
+            abort(400)
+        key = request.headers.get(idempotency.HEADER)
+        if key is not None and not idempotency.KEY_FORMAT.fullmatch(key):
+            return (jsonify(message={idempotency.HEADER: [idempotency.BAD_KEY]}), 400) if api else abort(400)
+        if request.is_json and request.method in ("POST", "PUT", "PATCH"):
+            problem = querystring.json_problem(request.get_data(cache=True))
+            if problem:
+                return jsonify(message=problem), 413 if "过大" in problem else 400
+        return None
 
     @app.before_request
     def cap_page_args():

@@ -1,10 +1,9 @@
 """REST for the ledger: /api/v1/issue/ (list, get, post, put), /<id>/transition, /<id>/history."""
-from datetime import date
-
 from flask import current_app, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
-from .. import db, ledger, scope
+from .. import db, idempotency, ledger, scope
+from ..models import Issue
 from . import listing
 from ..workflow import web
 
@@ -94,16 +93,10 @@ class IssueApi(BaseApi):
         """
         try:
             data = self._json()
-            received = data.get("received_on")
-            if received:
-                try:
-                    received = date.fromisoformat(str(received))
-                except ValueError:
-                    raise ledger.LedgerError(422, "日期格式应为YYYY-MM-DD。", "received_on") from None
-            issue = ledger.create_issue(
+            issue = idempotency.once(Issue, lambda: ledger.create_issue(  # Idempotency-Key: one problem
                 scope.current_user(), data.get("enterprise"), data.get("title"), data.get("description"),
                 source=data.get("source"), category=data.get("category"), visit_id=data.get("visit"),
-                received_on=received, level=data.get("level"))
+                received_on=data.get("received_on"), level=data.get("level")))
         except ledger.LedgerError as exc:
             return self._fail(exc)
         return self._commit(issue, 201)

@@ -2,7 +2,6 @@
 the issue page with its history and one button per action the viewer may take now.
 
 All of them go through app.ledger.listing (filters, scope) and the ledger's workflow (every change)."""
-from datetime import date
 from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -10,12 +9,12 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
-from .. import clock, db, ledger, scope, workdays
+from .. import clock, db, idempotency, ledger, scope, workdays
 from . import listing
 from ..workflow import web
 from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES, Department,
-    Enterprise, IssueCategory, Officer, Visit,
+    Enterprise, Issue, IssueCategory, Officer, Visit,
 )
 from ..settings import get_policy
 from ..vocab import (
@@ -144,17 +143,12 @@ class LedgerView(BaseView):
         if request.method == "POST":
             received = request.form.get("received_on") or None
             try:
-                if received:
-                    try:
-                        received = date.fromisoformat(received)
-                    except ValueError:
-                        raise ledger.LedgerError(422, "日期格式应为YYYY-MM-DD。", "received_on") from None
                 enterprise = str(visit.enterprise_id) if visit else request.form.get("enterprise")
-                issue = ledger.create_issue(
+                issue = idempotency.once(Issue, lambda: ledger.create_issue(  # a double submit files one problem
                     user, int(enterprise) if enterprise and enterprise.isdigit() else None,
                     request.form.get("title"), request.form.get("description"), source=request.form.get("source"),
                     category=request.form.get("category"), visit_id=visit.id if visit else None,
-                    received_on=received, level=request.form.get("level"))
+                    received_on=received, level=request.form.get("level")))
                 db.session.commit()
                 flash(f"已登记问题 {issue.number}。", "success")
                 return redirect(url_for("LedgerView.show", pk=issue.id))
@@ -167,6 +161,7 @@ class LedgerView(BaseView):
         return self.render_template(
             "cso/ledger_new.html", enterprises=enterprises, visit=visit, values=values, errors=errors,
             sources=ISSUE_SOURCES, levels=ISSUE_LEVELS, direct=direct, today=clock.today(),
+            idem_token=values.get(idempotency.FORM_FIELD) if errors else idempotency.new_token(),
             preselect=request.args.get("enterprise", ""),
             categories=db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
                                           .order_by(IssueCategory.sort)).all())

@@ -5,7 +5,7 @@ import io
 from flask import current_app, request, send_file
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
-from .. import scope
+from .. import idempotency, scope
 from ..exports.workbook import XLSX_MIMETYPE, content_disposition
 from ..extensions import db
 from ..files import rules as files
@@ -117,8 +117,9 @@ class MeetingApi(_Api):
         """
         try:
             data = web.json_body()
-            meeting = rules.create_meeting(scope.current_user(), data.get("level"), data.get("title"),
-                                           data.get("planned_at"), place=data.get("place"), convener=data.get("convener"))
+            meeting = idempotency.once("Meeting", lambda: rules.create_meeting(  # Idempotency-Key: one meeting
+                scope.current_user(), data.get("level"), data.get("title"), data.get("planned_at"),
+                place=data.get("place"), convener=data.get("convener")))
             rules.WORKFLOW.commit()
         except WorkflowError as exc:
             return self._fail(exc)

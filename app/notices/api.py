@@ -2,7 +2,7 @@
 ledger's 403/404/409/422 contract, /<id>/history, /<id>/document (the registered .docx)."""
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
-from .. import db, scope
+from .. import db, idempotency, scope
 from ..files import views as file_views
 from ..files.models import Attachment
 from ..files.rules import FileError
@@ -86,7 +86,7 @@ class NoticeApi(BaseApi):
               description: the draft
         """
         try:
-            notice = rules.create_draft(scope.current_user(), web.json_body())
+            notice = idempotency.once("Notice", lambda: rules.create_draft(scope.current_user(), web.json_body()))
             rules.commit()
         except WorkflowError as exc:
             return self._fail(exc)
