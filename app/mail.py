@@ -3,11 +3,13 @@
 Messages are rows (OutboundMessage) first and mail second, so nothing is lost when the SMTP
 server is down: a failed attempt is counted, kept with its error (visible to Admin and Office)
 and retried later with a growing pause; a sent message is never sent again."""
+import hashlib
 import os
+import re
 import smtplib
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 
 from flask import current_app
 from sqlalchemy import select
@@ -52,18 +54,41 @@ def to_utc_naive(moment):
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]+")
+HEADER_MAX = 200  # characters of a subject or a file name
+
+
+def header_value(text, limit=HEADER_MAX):
+    """A header value as typed text may make it: line breaks, control, direction and broken
+    characters become one space (no header injection, nothing for ``email`` to refuse), trimmed."""
+    text = _HEADER_UNSAFE.sub(" ", str(text or "")).strip()
+    return re.sub(r" {2,}", " ", text)[:limit]
+
+
+def stable_message_id(message):
+    """A Message-ID that stays the same on every attempt to send this message (the row's identity,
+    not the moment): a second delivery after a crash is recognisably the same mail (README, Security)."""
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    domain = sender.rpartition("@")[2] or "localhost"
+    created = message.created_at.isoformat() if message.created_at else ""
+    digest = hashlib.sha256(f"{message.id}:{created}:{message.recipient_id}".encode()).hexdigest()[:16]
+    return f"<cso-message-{message.id}-{digest}@{domain}>"
+
+
 def build(message):
+    """The e-mail of a message row. Every header value goes through :func:`header_value` here (the
+    one place), so text from problem titles or names can never break or add a header."""
     mail = EmailMessage()
-    mail["Subject"] = message.subject
+    mail["Subject"] = header_value(message.subject) or "首席服务官工作平台提醒"
     mail["From"] = formataddr(("首席服务官工作平台", current_app.config["MAIL_DEFAULT_SENDER"]))
-    mail["To"] = message.to_addr
-    mail["Message-ID"] = make_msgid(idstring=f"cso{message.id}")
+    mail["To"] = header_value(message.to_addr)
+    mail["Message-ID"] = stable_message_id(message)
     mail.set_content(message.body_text)
     mail.add_alternative(message.body_html, subtype="html")
     if message.attachment:
         mail.add_attachment(message.attachment, maintype="application",
                             subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            filename=message.attachment_name)
+                            filename=header_value(message.attachment_name) or "attachment.xlsx")
     return mail
 
 
@@ -102,7 +127,10 @@ def deliver(message_id):
         message.status, message.last_error = "no_address", NO_ADDRESS
         db.session.commit()
         return message.status
-    mail = build(message)
+    try:
+        mail = build(message)
+    except Exception as exc:  # noqa: BLE001 — a message that cannot be built fails alone, with its error
+        return _unbuildable(message, exc)
     message.attempts += 1
     try:
         if current_app.config.get("MAIL_SERVER"):
@@ -122,6 +150,15 @@ def deliver(message_id):
     return message.status
 
 
+def _unbuildable(message, exc):
+    """A message that can never be sent as it stands (building it raised): 发送失败 with the reason,
+    shown in 发件箱; the office may correct the cause and send it again."""
+    message.status = "failed"
+    message.last_error = f"邮件无法生成：{type(exc).__name__}: {exc}"[:500]
+    db.session.commit()
+    return message.status
+
+
 def due_messages(now=None):
     """Ids of pending messages whose time has come (quiet hours and back-off respected)."""
     now_utc = to_utc_naive(now) if now else clock.utcnow()
@@ -134,11 +171,25 @@ def deliver_due(now=None):
     sent = failed = 0
     for message_id in due_messages(now):
         try:
-            if deliver(message_id) == "sent":
-                sent += 1
-        except (OSError, smtplib.SMTPException):
+            status = deliver(message_id)
+        except (OSError, smtplib.SMTPException):  # recorded by deliver(); retried later
             failed += 1
+            continue
+        except Exception as exc:  # noqa: BLE001 — one bad message never stops the batch
+            db.session.rollback()
+            _record_failure(message_id, exc)
+            failed += 1
+            continue
+        sent += status == "sent"
+        failed += status == "failed"
     return sent, failed
+
+
+def _record_failure(message_id, exc):
+    message = db.session.get(OutboundMessage, message_id)
+    if message is not None and message.status == "pending":
+        message.status, message.last_error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+        db.session.commit()
 
 
 MAIL_MODES = {"immediate": "即时提醒", "daily": "每日汇总"}

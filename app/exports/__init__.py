@@ -24,7 +24,7 @@ memory does not grow with the number of rows.
 """
 from .. import clock
 from .assignments import ASSIGNMENT_COLUMNS, ASSIGNMENT_HEADERS, AssignmentRow, assignments_workbook
-from .common import ALL_ROWS, ExportError
+from .common import ALL_ROWS, ExportError, effective_user
 from .ledger import (
     LEDGER_COLUMNS, LEDGER_FIRST_DATA_ROW, LEDGER_HEADERS, LedgerRow, iter_ledger_rows, ledger_statement,
     ledger_workbook, summary_counts,
@@ -36,7 +36,7 @@ from .workbook import (
 )
 
 __all__ = [
-    "ALL_ROWS", "ASSIGNMENT_COLUMNS", "ASSIGNMENT_HEADERS", "AssignmentRow", "ExportError", "FILE_NAMES",
+    "ALL_ROWS", "ASSIGNMENT_COLUMNS", "ExportForbidden", "may_export", "ASSIGNMENT_HEADERS", "AssignmentRow", "ExportError", "FILE_NAMES",
     "KINDS", "LEDGER_COLUMNS", "LEDGER_FIRST_DATA_ROW", "LEDGER_HEADERS", "LedgerRow", "MAX_MONTHS",
     "OFFICER_COLUMNS", "OfficerMonthRow", "VISIT_COLUMNS", "VisitRow", "XLSX_MIMETYPE", "assignments_workbook",
     "content_disposition", "export", "file_names", "iter_ledger_rows", "ledger_statement", "ledger_workbook",
@@ -60,8 +60,27 @@ def file_names(kind, today=None):
     return f"{chinese}_{stamp}.xlsx", f"{ascii_name}_{stamp}.xlsx"
 
 
+# the models each export reads: a caller who may not read all of them (scope.may) gets none of it —
+# the same read permission as the list screens and the REST resources (docs/architecture.md#security)
+KIND_MODELS = {"ledger": ("Issue",), "assignments": ("Assignment", "Enterprise", "Officer"),
+               "visits": ("Visit", "Enterprise", "Officer"), "officers": ("Officer", "Visit", "Assignment")}
+
+
+class ExportForbidden(PermissionError):
+    """The caller's role may not read what this export holds (403 / a flash / a CLI error)."""
+
+
+def may_export(kind, user):
+    from .. import models, scope
+
+    user = effective_user(user)
+    return all(scope.may(user, "read", getattr(models, name)) for name in KIND_MODELS.get(kind, ()))
+
+
 def export(kind, user, args, out, today=None):
     """Dispatch by kind (ledger | assignments | visits | officers); returns the row count."""
+    if kind in KIND_MODELS and not may_export(kind, user):
+        raise ExportForbidden(f"您的角色无权导出“{FILE_NAMES[kind][0]}”。")
     if kind == "ledger":
         return ledger_workbook(user, args, out, today=today)
     if kind == "assignments":

@@ -17,6 +17,7 @@ from sqlalchemy import false, func, select, true
 
 from .. import clock, db, stats
 from ..ledger import listing
+from ..ledger.rules import sees_internal
 from ..ledger.deadlines import tier_bounds
 from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, SATISFACTION, Assignment, Department, Enterprise, Issue,
@@ -184,20 +185,22 @@ def _co_departments(issue_ids, departments):
     return found
 
 
-def _remarks(issue):
+def _remarks(issue, internal=True):
+    """备注. ``internal=False`` (an enterprise's own export, ``ledger.sees_internal``) leaves out what its
+    issue page and API leave out (``listing.serialize``): escalations, pending extensions, "unable"."""
     remarks = []
-    if issue.escalation:
+    if internal and issue.escalation:
         remarks.append(f"已提级：{ESCALATION_LEVELS.get(issue.escalation, issue.escalation)}")
-    if issue.pending_due:
+    if internal and issue.pending_due:
         remarks.append(f"申请延期至{issue.pending_due.isoformat()}，待审批")
-    if issue.unable_requested and issue.status in OPEN_STATUSES:
+    if internal and issue.unable_requested and issue.status in OPEN_STATUSES:
         remarks.append("已申请无法解决，待审批")
     if issue.rework_count:
         remarks.append(f"企业不满意重办{issue.rework_count}次")
     return "；".join(remarks) or None
 
 
-def ledger_row(issue, lookups, notes_by_issue, co_names, notice_number=None):
+def ledger_row(issue, lookups, notes_by_issue, co_names, notice_number=None, internal=True):
     """The :class:`LedgerRow` of one issue (a row of ``_ISSUE_FIELDS``; 序号 left None)."""
     info = lookups.enterprises.get(issue.enterprise_id) or NO_ENTERPRISE
     tz = lookups.tz
@@ -220,7 +223,7 @@ def ledger_row(issue, lookups, notes_by_issue, co_names, notice_number=None):
         resolution=issue.resolution, resolved_on=local_date(issue.resolved_at, tz),
         status_label=ISSUE_STATUSES.get(status, status), overdue="是" if current in OVERDUE_TIERS else "否",
         closed_out="是" if status == "closed" else "否", visit_back=visit_back,
-        satisfaction=SATISFACTION.get(issue.satisfaction), remarks=_remarks(issue), status=status, tier=current,
+        satisfaction=SATISFACTION.get(issue.satisfaction), remarks=_remarks(issue, internal), status=status, tier=current,
     )
 
 
@@ -241,6 +244,7 @@ def iter_ledger_rows(user, args, today=None, limit=None):
     today = today or clock.today()
     stmt = ledger_statement(user, args, today, limit)
     lookups = Lookups.load(today)
+    internal = sees_internal(user)  # the issue page's field visibility, for every row of this export
     n = 0
     for chunk in common.chunks(stmt):
         ids = [issue.id for issue in chunk]
@@ -249,7 +253,7 @@ def iter_ledger_rows(user, args, today=None, limit=None):
         co = _co_departments(ids, lookups.departments)
         notices = latest_sent_numbers(ids)  # 交办单编号: the latest sent notice (app/notices)
         for issue in chunk:
-            row = ledger_row(issue, lookups, notes_by_issue, co.get(issue.id, ()), notices.get(issue.id))
+            row = ledger_row(issue, lookups, notes_by_issue, co.get(issue.id, ()), notices.get(issue.id), internal)
             n += 1
             row.seq = n
             yield row

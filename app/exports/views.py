@@ -12,7 +12,7 @@ import os
 import tempfile
 
 import click
-from flask import current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import BaseApi, protect, safe
 from flask_appbuilder.api import expose as api_expose
@@ -61,6 +61,9 @@ class ExportView(BaseView):
         user = scope.current_user()
         try:
             return xlsx_response(kind, user, request.args)
+        except exports.ExportForbidden as exc:
+            flash(str(exc), "danger")
+            abort(403)
         except QueryError as exc:
             flash(f"导出条件有误（{exc.field}）：{exc.message}", "danger")
             try:
@@ -101,6 +104,8 @@ class ExportApi(BaseApi):
     def _download(self, kind):
         try:
             return xlsx_response(kind, scope.current_user(), request.args)
+        except exports.ExportForbidden as exc:
+            return self.response(403, message=str(exc))
         except QueryError as exc:
             return self.response(400, **exc.as_api())
 
@@ -212,6 +217,8 @@ def register_cli(group):
             os.replace(tmp, out)  # never leave a half-written file under the asked name
         except QueryError as exc:
             raise click.ClickException(f"筛选条件有误（{exc.field}）：{exc.message}") from None
+        except exports.ExportForbidden as exc:
+            raise click.ClickException(str(exc)) from None
         finally:
             db.session.rollback()
             if os.path.exists(tmp):

@@ -11,9 +11,12 @@ password-protected workbooks.
 import csv
 import io
 import os
+import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from time import monotonic as time_now
 
 from .report import FileProblem
 
@@ -70,8 +73,81 @@ def read_tables(data, filename, max_rows):
     return [_read_csv(data, max_rows)]
 
 
+# --- the parser's cost, bounded before it runs (docs/architecture.md#security) ---------------------
+
+MAX_UNCOMPRESSED = 64 * 1024 * 1024  # all members of an .xlsx together, inflated
+MAX_MEMBER_RATIO = 100  # inflated / compressed for a member over RATIO_FLOOR (a roster's XML packs ~10:1)
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 1000
+MAX_COLUMNS = 200  # a roster has about twenty; column GR
+TIME_BUDGET = 30.0  # seconds of reading per import, checked between sheets
+_SHEET_MEMBER = re.compile(r"xl/worksheets/[^/]+\.xml")
+_CELL_REF = re.compile(rb'<(?:\w+:)?(?:c|row)\b[^>]*?\br="([A-Z]{0,3})([0-9]{1,7})"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="(?:[A-Z]{1,3}[0-9]{1,7}:)?([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _column_number(letters):
+    number = 0
+    for ch in letters.decode():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _extent(member):
+    """(rows, columns) of a worksheet's XML: its declared <dimension> and every cell and row
+    reference, read as a stream (the caller has bounded its inflated size)."""
+    rows = cols = 0
+    tail = b""
+    while True:
+        chunk = member.read(256 * 1024)
+        if not chunk:
+            return rows, cols
+        text = tail + chunk
+        for pattern in (_DIMENSION, _CELL_REF):
+            for letters, digits in pattern.findall(text):
+                rows = max(rows, int(digits))
+                cols = max(cols, _column_number(letters) if letters else 0)
+        tail = text[-512:]
+
+
+def check_xlsx_cost(data, max_rows):
+    """Refuse an .xlsx whose inflated size, compression ratio or sheet extent would make the
+    parser slow or large (a zip bomb; one cell at ALL5000 making 5 million empty cells), before
+    calamine sees it. Raises FileProblem."""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        members = book.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileProblem("无法读取该Excel文件：文件可能已损坏，或不是Excel格式。请用Excel打开后另存为.xlsx再导入。") from None
+    too_big = FileProblem(f"该Excel文件解压后过大（超过{MAX_UNCOMPRESSED // (1024 * 1024)}MB）或压缩比异常，"
+                          "不像名册文件，已拒绝。请删除多余内容后另存再导入。")
+    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNCOMPRESSED:
+        raise too_big
+    for m in members:
+        if m.file_size > RATIO_FLOOR and m.file_size > MAX_MEMBER_RATIO * max(m.compress_size, 1):
+            raise too_big
+    with book:
+        for m in members:
+            if not _SHEET_MEMBER.fullmatch(m.filename):
+                continue
+            try:
+                with book.open(m) as member:
+                    rows, cols = _extent(member)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+                raise FileProblem("无法读取该Excel文件中的工作表：文件可能已损坏。请用Excel打开后另存为.xlsx再导入。") from None
+            if rows > max_rows + 200:
+                raise FileProblem(f"工作表有{rows}行，超过单次导入上限{max_rows}行，请分批导入。")
+            if cols > MAX_COLUMNS:
+                raise FileProblem(f"工作表用到了第{cols}列，超过名册允许的{MAX_COLUMNS}列，"
+                                  "请删除表格右侧多余的内容（或整列）后另存再导入。")
+
+
 def _read_excel(data, max_rows, kind):
     import python_calamine
+
+    if kind == "xlsx" and data[:4] == ZIP_MAGIC:
+        check_xlsx_cost(data, max_rows)
+    deadline = time_now() + TIME_BUDGET
 
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -88,7 +164,11 @@ def _read_excel(data, max_rows, kind):
         for index, meta in enumerate(book.sheets_metadata):
             if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                 continue
+            if time_now() > deadline:
+                raise FileProblem("读取该Excel文件用时过长，已停止。请删除多余的工作表或内容后另存再导入。")
             sheet = book.get_sheet_by_index(index)
+            if sheet.width > MAX_COLUMNS:
+                raise FileProblem(f"工作表“{meta.name}”有{sheet.width}列，超过名册允许的{MAX_COLUMNS}列，请删除多余的列后再导入。")
             if sheet.height > max_rows + 200:
                 raise FileProblem(f"工作表“{meta.name}”有{sheet.height}行，超过单次导入上限{max_rows}行，请分批导入。")
             rows = sheet.to_python(skip_empty_area=False)  # absolute positions: row i is Excel row i+1
