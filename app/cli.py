@@ -79,6 +79,9 @@ def register(app):
     from .exports import views as export_views
 
     export_views.register_cli(cso)
+    from . import backup
+
+    backup.register_cli(cso)  # `flask cso backup OUT` / `flask cso restore IN`
     import_views.register_cli(cso)
     app.cli.add_command(cso)
 
