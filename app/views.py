@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from flask import abort, current_app, flash, jsonify, redirect, request
 from markupsafe import Markup
 from flask_appbuilder import ModelView, action, expose
+from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -516,10 +517,17 @@ def install_request_guards(app):
     """Page sizes and page numbers from the URL: digits only, capped; otherwise corrected. The
     REST API's Rison ``q`` is checked before FAB parses it (querystring.rison_problem): 400."""
 
+    rison_views = set()  # endpoint prefixes of FAB's ModelRestApi resources: their q is Rison
+
     @app.before_request
     def check_rison():
         if not request.path.startswith("/api/") or not request.args.get("q"):  # FAB ignores an empty q
             return None
+        if not rison_views:
+            rison_views.update(type(v).__name__ for v in current_app.appbuilder.baseviews
+                               if isinstance(v, ModelRestApi))
+        if (request.endpoint or "").split(".")[0] not in rison_views:
+            return None  # our own resources (the ledger, exports) read q as a keyword
         problem = querystring.rison_problem(request.args["q"])
         return (jsonify(message={"q": [problem]}), 400) if problem else None
 

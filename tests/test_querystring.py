@@ -17,3 +17,12 @@ def test_rison_that_fab_cannot_take_is_a_400_in_chinese(client):
         assert words in resp.get_json()["message"]["q"][0], (q[:40], resp.get_json())
     ok = client.get("/api/v1/visit/", headers=headers, query_string={"q": "(page:0,page_size:5)"})
     assert ok.status_code == 200 and len(ok.get_json()["result"]) == 5
+
+
+def test_the_ledgers_keyword_q_is_not_rison(client):
+    """/api/v1/issue/ and the ledger export read q as a search word, not as FAB's Rison."""
+    headers = api_token(client, "office")
+    resp = client.get("/api/v1/issue/", headers=headers, query_string={"q": "贷款"})
+    assert resp.status_code == 200 and resp.get_json()["count"] >= 1
+    assert all("贷款" in (r["title"] + r.get("description", "")) for r in resp.get_json()["result"])
+    assert client.get("/api/v1/export/ledger", headers=headers, query_string={"q": "贷款"}).status_code == 200
