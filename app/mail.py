@@ -106,7 +106,8 @@ def _send_smtp(mail):
 def _write_eml(message, mail):
     folder = current_app.config["MAIL_OUTBOX"]
     os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{clock.now():%Y%m%d-%H%M%S}-{message.id:06d}.eml")
+    # named by the message, not the moment: a redelivery after a crash overwrites the same file
+    path = os.path.join(folder, f"{clock.local(message.created_at):%Y%m%d}-{message.id:06d}.eml")
     with open(path, "wb") as fh:
         fh.write(bytes(mail))
     return path

@@ -176,3 +176,24 @@ def test_an_officers_position_names_the_unit_once(ctx, client):
         officer = db.session.get(Officer, officer.id)
         officer.unit, officer.title = old
         db.session.commit()
+
+
+def test_a_redelivered_outbox_message_overwrites_its_file(ctx, tmp_path):
+    """At-least-once delivery to the outbox folder: the same message twice is one .eml file."""
+    from flask import current_app
+
+    before = current_app.config["MAIL_OUTBOX"]
+    current_app.config["MAIL_OUTBOX"] = str(tmp_path)
+    try:
+        now = clock.utcnow()
+        message = OutboundMessage(to_addr="a@example.org", subject="重复投递", body_text="x", body_html="x",
+                                  created_at=now, not_before=now, status="pending", attempts=0)
+        db.session.add(message)
+        db.session.commit()
+        assert mail.deliver(message.id) == "sent"
+        db.session.get(OutboundMessage, message.id).status = "pending"  # as if the worker died before marking it
+        db.session.commit()
+        assert mail.deliver(message.id) == "sent"
+        assert len(list(tmp_path.glob("*.eml"))) == 1
+    finally:
+        current_app.config["MAIL_OUTBOX"] = before
