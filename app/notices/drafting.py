@@ -86,7 +86,7 @@ def default_body(issue):
         IssueEvent.issue_id == issue.id, IssueEvent.action == "progress", IssueEvent.internal.is_(False),
         IssueEvent.note.isnot(None)).order_by(IssueEvent.id)).all()
     return {"enterprise": facts + "。", "problem": f"{issue.title}：{issue.description}",
-            "coordination": "；".join(notes) + "。" if notes else "经首席服务官协调，问题尚未解决。",
+            "coordination": "；".join(n.strip().rstrip("。；;.") for n in notes) + "。" if notes else "经首席服务官协调，问题尚未解决。",
             "requirements": DEFAULT_REQUIREMENTS}
 
 

@@ -15,7 +15,7 @@ from ..files import views as file_views
 from ..files.rules import FileError
 from ..models import Department, Issue
 from ..querystring import QueryError
-from ..vocab import MENU_NOTICES, NOTICE_STATUSES, OFFICE_ROLES, page_size
+from ..vocab import MENU_NOTICES, NOTICE_OPEN, NOTICE_STATUSES, OFFICE_ROLES, page_size
 from ..workflow import WorkflowError, web
 from . import api, register, rules
 from .ledger_link import open_notices
@@ -128,7 +128,7 @@ class NoticeView(BaseView):
             format_warning=rules.format_warning() if any(a["name"] == "register" for a in actions) else None,
             issue=issue, issue_visible=issue is not None and scope.visible(Issue, issue.id, user),
             may_override_close=office and issue is not None and issue.status == "resolved"
-            and notice.status in rules.NOTICE_OPEN)
+            and notice.status in NOTICE_OPEN)
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
