@@ -54,7 +54,19 @@ def _in_force(step):
 
 
 def _notices_on(step):
-    return _in_force(step) or (None if notice_maker() is not None else NOTICES_OFF)
+    return _in_force(step) or (None if notice_maker() is not None else NOTICES_OFF) or _not_yet_a_notice(step)
+
+
+def _not_yet_a_notice(step):
+    """One decision, one notice: turning it again would send the unit the same task twice."""
+    from ..notices.models import Notice
+
+    made = db.session.execute(select(Notice.id, Notice.number).where(
+        Notice.decision_id == step.doc.id, Notice.status != "void").order_by(Notice.id)).first()
+    if made is None:
+        return None
+    return (f"该议定事项已转为交办通知单{made.number or f'（草稿 #{made.id}）'}，不能重复转办；"
+            "如需重新交办，请先作废原通知单。")
 
 
 def _report(step):

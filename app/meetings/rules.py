@@ -347,6 +347,9 @@ def _ready_to_notify(step):
 
 def _hold(step):
     held = moment(step.params["held_at"], "held_at") if step.params.get("held_at") else step.doc.planned_at
+    if held > clock.now().replace(tzinfo=None):  # a meeting is recorded as held after it took place
+        raise MeetingError(422, f"会议尚未召开（召开时间 {held:%Y-%m-%d %H:%M} 晚于当前时间），请在会后登记召开；"
+                                "提前召开的，请填写实际召开时间。", "held_at")
     step.set("held_at", held)
     return step.params.get("note")
 

@@ -13,7 +13,7 @@ from .. import scope
 from ..extensions import db
 from ..files import rules as files
 from ..files.views import download
-from ..models import Department, Enterprise, Officer, User
+from ..models import Department, Enterprise, Issue, Notice, Officer, User
 from ..vocab import (
     ATTENDANCE, DECISION_STATUSES, DEPARTMENT, ENTERPRISE, MEETING_LEVELS, MEETING_STATUSES, MENU_MEETINGS,
     OFFICE_STAFF_ROLES,
@@ -112,7 +112,8 @@ class MeetingView(BaseView):
             enterprises=db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
             if "add_participant" in names else [],
             conveners=_conveners() if "designate" in names else [], docx=documents.available(),
-            decision_labels=DECISION_STATUSES)
+            decision_labels=DECISION_STATUSES,
+            visible_issues=_visible_issues(user, [t.issue_id for t in meeting.topics]))
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
@@ -202,13 +203,32 @@ class DecisionView(BaseView):
         return self.render_template(
             "cso/meeting_decision.html", decision=decision, item=listing.serialize_decision(decision, user),
             events=events, labels=decisions.EVENT_LABELS, statuses=DECISION_STATUSES,
-            actions=decisions.allowed_actions(user, decision), deliberation=listing.sees_deliberation(user))
+            actions=decisions.allowed_actions(user, decision), deliberation=listing.sees_deliberation(user),
+            issue_visible=bool(_visible_issues(user, [decision.issue_id])), notices=_notices_of(user, decision.id))
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
     def act(self, pk):
-        web.post_action(decisions.WORKFLOW, scope.current_user(), pk)
+        user = scope.current_user()
+        done = web.post_action(decisions.WORKFLOW, user, pk)
+        made = _notices_of(user, pk) if done is not None and request.form.get("action") == "to_notice" else []
+        if made:  # straight on to the new draft: the office checks it and submits it for approval
+            return redirect(url_for("NoticeView.show", pk=made[-1].id))
         return redirect(url_for("DecisionView.show", pk=pk))
+
+
+def _visible_issues(user, issue_ids):
+    """Of these problems, the ids whose ledger page the user may open (no link that ends in a 404)."""
+    ids = [i for i in issue_ids if i is not None]
+    if not ids:
+        return set()
+    return set(db.session.scalars(scope.restrict(Issue, select(Issue.id), user).where(Issue.id.in_(ids))))
+
+
+def _notices_of(user, decision_id):
+    """The assignment notices made from this decision that the user may see, oldest first."""
+    return db.session.scalars(scope.restrict(Notice, select(Notice), user).where(
+        Notice.decision_id == decision_id).order_by(Notice.id)).all()
 
 
 def register(appbuilder):
