@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import workdays
 from ..extensions import db
+from ..gongwen.parts import cn_date  # 2026年12月9日, as the documents write dates (GB/T 9704)
 from ..notices.models import Notice
 from ..vocab import NOTICE_RUNNING
 from .models import Criticism, Lapse, Urge
@@ -57,7 +58,7 @@ def escalate(today):
         late = late_workdays(notice.due_on, today)
         if notice.next_feedback_on and notice.next_feedback_on < today:
             made["urges"] += _urge(notice, lead, "interim", f"{notice.next_feedback_on.isoformat()}",
-                                   f"{notice.number}应于{notice.next_feedback_on:%Y-%m-%d}前阶段反馈办理进展，至今未反馈。")
+                                   f"{notice.number}应于{cn_date(notice.next_feedback_on)}前阶段反馈办理进展，至今未反馈。")
         if notice.rework_count and notice.status == "acknowledged":
             made["urges"] += _urge(notice, lead, "rework", str(notice.rework_count),
                                    f"{notice.number}的办理答复已被退回重办（第{notice.rework_count}次），请抓紧重新办理。")
@@ -67,7 +68,7 @@ def escalate(today):
                                       department_id=lead, ref_kind="notice", ref_id=notice.id, day=today,
                                       workdays_late=late, note=f"{notice.number}办理时限{notice.due_on.isoformat()}"))
         made["urges"] += _urge(notice, lead, "overdue", notice.due_on.isoformat(),
-                               f"{notice.number}办理时限为{notice.due_on:%Y年%m月%d日}，已逾期{late}个工作日仍未办结。")
+                               f"{notice.number}办理时限为{cn_date(notice.due_on)}，已逾期{late}个工作日仍未办结。")
         if late >= RED_FROM and not notice.explained_in_time:
             made["criticisms"] += _criticise(notice, lead, late)
     made["urges"] += _decisions(today)
@@ -87,7 +88,7 @@ def _criticise(notice, department_id, late):
     unit = next((r.department.name for r in notice.recipients if r.role == "lead"), "")
     with db.session.begin_nested():
         draft_criticism(None, "notice_overdue", f"关于{unit}交办事项无故逾期未办结的通报批评",
-                        f"{notice.number}《{notice.title}》办理时限为{notice.due_on:%Y年%m月%d日}，"
+                        f"{notice.number}《{notice.title}》办理时限为{cn_date(notice.due_on)}，"
                         f"{unit}逾期{late}个工作日仍未办结，且未在时限内说明理由。",
                         department_id=department_id, refs={"notice": notice.id}, key=key,
                         explanation=notice.explanation)
@@ -107,7 +108,7 @@ def _decisions(today):
         made += _once(Urge(key=f"decision:{decision.id}:overdue:{decision.due_on.isoformat()}",
                            reason="decision_overdue", decision_id=decision.id,
                            department_id=decision.lead_department_id, status="draft",
-                           text=f"会商议定事项“{decision.text[:80]}”完成时限为{decision.due_on:%Y年%m月%d日}，已逾期{late}个工作日。"))
+                           text=f"会商议定事项“{decision.text[:80]}”完成时限为{cn_date(decision.due_on)}，已逾期{late}个工作日。"))
     return made
 
 

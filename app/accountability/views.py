@@ -23,6 +23,11 @@ def _events(model, column, pk):
     return db.session.scalars(select(model).where(column == pk).order_by(model.id)).all()
 
 
+def _labels(workflow):
+    """The history's 操作 column in Chinese: the workflow's action labels, and 起草 for the first event."""
+    return {"create": "起草", **{name: a.label for name, a in workflow.actions.items()}}
+
+
 class CriticismView(BaseView):
     route_base = "/criticisms"
     class_permission_name = "Criticism"
@@ -57,7 +62,7 @@ class CriticismView(BaseView):
         return self.render_template(
             "cso/accountability_show.html", kind="criticism", doc=doc, item=listing.criticism_json(doc),
             actions=web.buttons(rules.CRITICISMS, user, doc), statuses=CRITICISM_STATUSES,
-            events=_events(CriticismEvent, CriticismEvent.criticism_id, doc.id),
+            events=_events(CriticismEvent, CriticismEvent.criticism_id, doc.id), labels=_labels(rules.CRITICISMS),
             act_url=url_for("CriticismView.act", pk=doc.id), back=url_for("CriticismView.list"))
 
     @expose("/<int:pk>/act", methods=["POST"])
@@ -117,7 +122,7 @@ class UrgeView(BaseView):
         return self.render_template(
             "cso/accountability_show.html", kind="urge", doc=doc, item=listing.urge_json(doc),
             actions=web.buttons(rules.URGES, user, doc), statuses=URGE_STATUSES,
-            events=_events(UrgeEvent, UrgeEvent.urge_id, doc.id),
+            events=_events(UrgeEvent, UrgeEvent.urge_id, doc.id), labels=_labels(rules.URGES),
             act_url=url_for("UrgeView.act", pk=doc.id), back=url_for("UrgeView.list"))
 
     @expose("/<int:pk>/act", methods=["POST"])
