@@ -231,3 +231,23 @@ def test_screens_print_without_navbar_and_actions(ctx, client):
         style = html[html.index("@media print"):]
         style = style[:style.index("</style>")]
         assert ".navbar" in style, url
+
+
+def test_the_published_minutes_file_cannot_be_removed(ctx, client):
+    """The office could 删除 the stored 纪要 and every later download of it failed."""
+    meeting, _ = _published(decisions=1)
+    login(client, "office")
+    assert client.get(f"/meetings/{meeting.id}/document").status_code == 200
+    db.session.expire_all()
+    minutes = db.session.get(type(meeting), meeting.id).attachment_id
+    html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert f"/files/{minutes}/remove" not in html
+    client.post(f"/files/{minutes}/remove")
+    assert client.get(f"/meetings/{meeting.id}/document").status_code == 200
+
+
+def test_printed_pages_do_not_spell_out_link_addresses(ctx, client):
+    login(client, "office")
+    for url in ("/notices/", "/meetings/", "/criticisms/"):
+        html = client.get(url).get_data(as_text=True)
+        assert "a[href]:after { content: none" in html, url

@@ -545,7 +545,13 @@ def absences(start=None, end=None):
     return dict(db.session.execute(query.group_by(MeetingParticipant.department_id)).all())
 
 
+def _may_remove_file(user, meeting_id, att):
+    """The office removes what it attached; the published 纪要 (its hash on the meeting) stays."""
+    meeting = db.session.get(Meeting, meeting_id)
+    return may_prepare(user) and meeting is not None and att.id != meeting.attachment_id
+
+
 files.register_owner(
     "meeting", label="会商", visible=lambda user, pk: scope.visible(Meeting, pk, user),
-    may_attach=lambda user, pk: may_prepare(user),
+    may_attach=lambda user, pk: may_prepare(user), may_remove=_may_remove_file,
     url=lambda pk: url_for("MeetingView.show", pk=pk))
