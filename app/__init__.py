@@ -16,7 +16,7 @@ def create_app(overrides=None):
     import config
 
     from . import (
-        api, calendar_views, cli, clock, duty_views, errors, files,
+        api, calendar_views, cli, clock, duty_views, errors, files, guards,
         messages, security, views,
     )
     from .exports import views as export_views
@@ -53,7 +53,7 @@ def create_app(overrides=None):
         import_views.register(appbuilder)  # 7c. roster import (page, API, log)
         files.register(appbuilder)  # 7d. file store: attachments (screens, API)
         security.install(app, appbuilder)  # 8. login limits, idle expiry
-    views.install_request_guards(app)  # 9. page-size caps
+    guards.install(app)  # 9. the input layer: sizes, JSON, Rison q, page-size caps
     errors.install(app)  # 10. Chinese error pages and API errors
     app.add_template_filter(clock.local_text, "local")  # stored UTC → YYYY-MM-DD HH:MM local
     cli.register(app)  # 11. `flask cso …`

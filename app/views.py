@@ -1,12 +1,10 @@
 """Screens (Flask-AppBuilder, in Chinese). Every view is scoped through app.scope."""
 import re
 from datetime import date, datetime
-from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, jsonify, redirect, request
+from flask import abort, flash, redirect, request
 from markupsafe import Markup
 from flask_appbuilder import ModelView, action, expose
-from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -17,7 +15,7 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMul
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import clock, db, idempotency, masterdata, querystring, scope, vocab
+from . import clock, db, idempotency, masterdata, scope, vocab
 from .vocab import MENU_MASTER, MENU_SERVICE
 from .models import (
     ASSIGNMENT_ROLES, ASSIGNMENT_STATUSES, DEPARTMENT_KINDS, ENTERPRISE_CATEGORIES, OFFICER_RANKS,
@@ -508,75 +506,3 @@ def register(appbuilder):
     appbuilder.add_view(OfficerView, "服务官", icon="fa-user-tie", category=MENU_MASTER, category_icon="fa-database")
     appbuilder.add_view(DepartmentView, "责任单位", icon="fa-sitemap", category=MENU_MASTER)
     appbuilder.add_view(AccountStateView, "登录锁定", icon="fa-lock", category="Security")
-
-
-PAGE_ARG = re.compile(r"^(psize|page)_")
-
-
-def install_request_guards(app):
-    """Page sizes and page numbers from the URL: digits only, capped; otherwise corrected. The
-    REST API's Rison ``q`` is checked before FAB parses it (querystring.rison_problem): 400."""
-
-    rison_views = set()  # endpoint prefixes of FAB's ModelRestApi resources: their q is Rison
-
-    @app.before_request
-    def check_rison():
-        if not request.path.startswith("/api/") or not request.args.get("q"):  # FAB ignores an empty q
-            return None
-        if not rison_views:
-            rison_views.update(type(v).__name__ for v in current_app.appbuilder.baseviews
-                               if isinstance(v, ModelRestApi))
-        if (request.endpoint or "").split(".")[0] not in rison_views:
-            return None  # our own resources (the ledger, exports) read q as a keyword
-        problem = querystring.rison_problem(request.args["q"])
-        return (jsonify(message={"q": [problem]}), 400) if problem else None
-
-    @app.before_request
-    def bound_input():
-        """One input layer for screens and API (app.querystring): request size, argument length,
-        JSON size, depth, numbers and characters — a 4xx in Chinese before any view runs."""
-        api = request.path.startswith("/api/")
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        if limit and (request.content_length or 0) > limit:  # FAB's @safe would make the 413 a 500
-            if api:  # an upload's answer names its field, as the file store's own refusal does
-                text = f"文件过大：请求不能超过{max(limit // (1024 * 1024), 1)}MB。"
-                return jsonify(message={"file": [text]} if request.mimetype == "multipart/form-data" else text), 413
-            abort(413)
-        problem = querystring.args_problem(request.args)
-        if problem:
-            if api:
-                return jsonify(message={problem[0]: [problem[1]]}), 400
-            flash(problem[1], "danger")
-            abort(400)
-        key = request.headers.get(idempotency.HEADER)
-        if key is not None and not idempotency.KEY_FORMAT.fullmatch(key):
-            return (jsonify(message={idempotency.HEADER: [idempotency.BAD_KEY]}), 400) if api else abort(400)
-        if request.is_json and request.method in ("POST", "PUT", "PATCH"):
-            problem = querystring.json_problem(request.get_data(cache=True))
-            if problem:
-                return jsonify(message=problem), 413 if "过大" in problem else 400
-        return None
-
-    @app.before_request
-    def cap_page_args():
-        if request.method != "GET" or request.path.startswith("/api/"):
-            return None
-        limit = current_app.config["CSO_MAX_PAGE_SIZE"]
-        args = request.args.to_dict(flat=False)
-        changed = False
-        for key, values in args.items():
-            if not PAGE_ARG.match(key):
-                continue
-            fixed = []
-            for value in values:
-                good = value.isdigit() and (key.startswith("page_") or 0 < int(value) <= limit)
-                if good:
-                    fixed.append(value)
-                elif key.startswith("psize_") and value.isdigit() and int(value) > limit:
-                    fixed.append(str(limit))
-                changed = changed or not good
-            args[key] = fixed
-        if changed:
-            flash(f"每页条数应为1到{limit}之间的数字，已自动调整。", "warning")
-            return redirect(request.path + ("?" + urlencode(args, doseq=True) if args else ""))
-        return None
