@@ -31,3 +31,6 @@ def install(app):
 
     for code in ERRORS:
         app.register_error_handler(code, handler)
+    from . import openapi
+
+    openapi.install(app)  # the spec describes every route's path parameters and error answers

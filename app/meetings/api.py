@@ -138,7 +138,7 @@ class MeetingApi(_Api):
             (drafts a 更正纪要 linked to a published meeting). While draft/notified/held: edit (title, place,
             planned_at, overview, distribution); designate (convener; the director); add_topic (issue, background,
             coordination, proposal, waiver_reason — a director-level topic needs a published consultation decision
-            on the problem or the director's waiver); remove_topic (topic); add_participant (one of department,
+            on the problem or a waiver by the director); remove_topic (topic); add_participant (one of department,
             officer, enterprise — enterprises only 列席 —; attendance present|attending|leave|absent; person);
             set_attendance (participant, attendance); remove_participant (participant); add_decision (text,
             department, co_departments [ids], due_on (default 20 days after the meeting), feedback_cycle
