@@ -87,13 +87,13 @@ def ensure_role(name):
     return role
 
 
-def _check(username, password, role_name, email, officer, department_id, enterprise_id):
+def _check(username, password, role_name, email, officer, department_id, enterprise_id, names=()):
     """The checks of a single creation (the import checks its batch itself)."""
     sm = current_app.appbuilder.sm
     if not username or sm.find_user(username=username):
         raise AccountError(f"账号{username}已存在。" if username else "账号不能为空。")
     try:
-        password_complexity(password)
+        password_complexity(password, [username, *names])  # not the holder's own username or name
     except PasswordComplexityValidationError as exc:
         raise AccountError(str(exc)) from None
     links = {"officer_id": officer, "department_id": department_id, "enterprise_id": enterprise_id}
@@ -144,7 +144,8 @@ def create_login(username, role, password, name=None, officer_id=None, departmen
     role = ensure_role(role) if isinstance(role, str) else role
     officer = _officer(officer, officer_id)
     if not checked:
-        _check(username, password, role.name, (email or "").strip() or None, officer, department_id, enterprise_id)
+        _check(username, password, role.name, (email or "").strip() or None, officer, department_id, enterprise_id,
+               names=[n for n in (name, first_name, last_name, getattr(officer, "name", None)) if n])
         email = mail_address(email) or _free_email(getattr(officer, "email", None))
     display = name or username
     user = sm.user_model()

@@ -50,6 +50,8 @@ def _enterprise_errors(item):
 
 
 def _department_errors(item):
+    if not (item.name or "").strip():
+        return {"name": "单位名称不能为空。"}
     if _taken(Department, Department.name, item.name, item.id):
         return {"name": f"单位“{item.name}”已存在。"}
     return {}

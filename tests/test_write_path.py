@@ -197,3 +197,16 @@ def test_a_redelivered_outbox_message_overwrites_its_file(ctx, tmp_path):
         assert len(list(tmp_path.glob("*.eml"))) == 1
     finally:
         current_app.config["MAIL_OUTBOX"] = before
+
+
+def test_an_empty_department_name_is_refused(ctx, client):
+    from conftest import api_token
+
+    resp = client.post("/api/v1/department/", headers=api_token(client, "office"), json={"name": "  ", "kind": "区直部门"})
+    assert resp.status_code == 422 and "name" in resp.get_json()["message"]
+
+
+def test_a_login_made_from_the_cli_may_not_use_its_own_name(checker):
+    result = checker.test_cli_runner().invoke(args=["cso", "create-login", "zhangwei2026", "--role", "Office",
+                                                    "--password", "Zhangwei2026-x"])
+    assert result.exit_code != 0 and "账号或姓名" in result.output
