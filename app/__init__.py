@@ -22,6 +22,7 @@ def create_app(overrides=None):
     from .exports import views as export_views
     from .ledger import views as ledger_views
     from . import meetings
+    from . import dashboard
     from .notices import views as notice_views
     from .accountability import views as accountability_views
     from .roster import views as import_views
@@ -52,6 +53,7 @@ def create_app(overrides=None):
         export_views.register(appbuilder)  # 7b. Excel exports (screens and API)
         import_views.register(appbuilder)  # 7c. roster import (page, API, log)
         files.register(appbuilder)  # 7d. file store: attachments (screens, API)
+        dashboard.register(appbuilder)  # 7e. the leaders' dashboard (page, chart API, workbooks)
         security.install(app, appbuilder)  # 8. login limits, idle expiry
     guards.install(app)  # 9. the input layer: sizes, JSON, Rison q, page-size caps
     errors.install(app)  # 10. Chinese error pages and API errors

@@ -22,6 +22,7 @@ class HomeView(IndexView):
         self.update_redirect()
         roles = scope.role_names(user)
         ctx = {"today": clock.today(), "week": clock.week_range(clock.today()), "ledger": _ledger_counts(user)}
+        ctx["dashboard"] = scope.has_permission(user, "can_read", "Dashboard")
         if roles & SEES_ALL_ROLES:
             ctx["counts"] = _counts()
             ctx["leader"] = bool(roles & READ_ONLY_ROLES) and not roles & OFFICE_ROLES

@@ -92,6 +92,9 @@ for _role, _verbs in ((OFFICE, (READ, WRITE)), (DIRECTOR, (READ, WRITE)), (LEADE
 for _role in (OFFICE, DIRECTOR, LEADER, DEPARTMENT):
     ROLE_PERMISSIONS[_role].extend([(READ, "Urge")] + ([(WRITE, "Urge")] if _role in (OFFICE, DIRECTOR) else [])
                                    + _menus(["督办单"]))
+# the leaders' dashboard (app/dashboard): read by everyone but enterprises, numbers in the caller's scope
+for _role in (LEADER, OFFICE, DIRECTOR, DEPARTMENT, OFFICER):
+    ROLE_PERMISSIONS[_role].append((READ, "Dashboard"))
 EXPORT = [("can_read", "Export")]  # every export is scoped to the caller anyway
 for _role, _perms in ROLE_PERMISSIONS.items():
     if _role != "Public":

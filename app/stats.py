@@ -281,3 +281,44 @@ def report_timeliness(p: Period, today: date, *where):
     lapses = Counter(dict(db.session.execute(select(DutyRecord.kind, func.count()).where(
         DutyRecord.kind.in_(LAPSE_KINDS), p.has(DutyRecord.created_at)).group_by(DutyRecord.kind)).all()))
     return rate("report_timeliness", on_time, len(rows)), {k: lapses[k] for k in LAPSE_KINDS}
+
+
+# --- counts over periods (the dashboard, app/dashboard) ---------------------------------------------
+
+def is_on_time(resolved_at, due):
+    """One resolved problem counts as on time (按期): no deadline, or resolved on or before it."""
+    return due is None or local_day(resolved_at) <= due
+
+
+def on_time_of(rows):
+    """按期办结率 of given (resolved_at, resolve_due) pairs (e.g. one department's share of P)."""
+    rows = list(rows)
+    return rate("on_time", sum(1 for resolved_at, due in rows if is_on_time(resolved_at, due)), len(rows))
+
+
+def received_count(p: Period, *where):
+    """新增: problems received (反映日期) in ``p``, 已作废 included (as the ledger list shows them)."""
+    from .models import Issue
+
+    return db.session.scalar(select(func.count()).select_from(Issue).where(p.covers(Issue.received_on), *where)) or 0
+
+
+def resolved_count(p: Period, *where):
+    """办结: problems resolved in ``p`` (by the department or at officer level), whatever came after."""
+    from .models import Issue
+
+    return db.session.scalar(select(func.count()).select_from(Issue).where(p.has(Issue.resolved_at), *where)) or 0
+
+
+BACKLOG_DEFINITION = "月末积压：当月末之前反映、到月末尚未办结的问题（不含已作废和无法解决）。"
+
+
+def backlog_at(day: date, *where):
+    """积压 at the end of local ``day``: received by then and not resolved by then (void and unable
+    left out: they never count as work waiting)."""
+    from .models import Issue
+
+    end = utc_start(day + timedelta(days=1))
+    return db.session.scalar(select(func.count()).select_from(Issue).where(
+        Issue.received_on <= day, Issue.status.not_in(("void", "unable")),
+        (Issue.resolved_at.is_(None)) | (Issue.resolved_at >= end), *where)) or 0
