@@ -181,10 +181,22 @@ def test_sweep_with_a_crlf_title_sends_everything(ctx, tmp_path, monkeypatch):
     monkeypatch.setitem(ctx.config, "MAIL_OUTBOX", str(tmp_path))
     monkeypatch.setitem(ctx.config, "MAIL_SERVER", None)
     issue = db.session.query(Issue).filter(Issue.status.in_(("new", "assigned"))).first()
-    issue.title = "标题\r\n换行\x00"  # as stored before the text rules (or typed into another door)
+    nul = "\x00" if db.engine.dialect.name == "sqlite" else ""  # PostgreSQL cannot even store a NUL
+    issue.title = "标题\r\n换行" + nul  # as stored before the text rules (or typed into another door)
     db.session.commit()
-    result = ctx.test_cli_runner().invoke(args=["cso", "sweep", "--json"])
+    from app import clock, workdays
+
+    moment = f"{workdays.add_workdays(clock.today(), 0).isoformat()}T10:20"  # working hours: mail goes now
+    result = ctx.test_cli_runner().invoke(args=["cso", "sweep", "--now", moment, "--json"])
     assert result.exit_code == 0, result.output
+    import email
+    from email import policy as email_policy
+
+    files = list(tmp_path.glob("*.eml"))
+    assert files, "the sweep delivered its messages"
+    for path in files:
+        subject = email.message_from_bytes(path.read_bytes(), policy=email_policy.default)["Subject"]
+        assert "\r" not in subject and "\n" not in subject
 
 
 def test_message_id_is_stable_across_attempts(ctx):
