@@ -17,7 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from .vocab import ADMIN, DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, READ_ONLY_ROLES, SEES_ALL_ROLES
+from .vocab import ADMIN, DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, SEES_ALL_ROLES
 from .models import (
     Assignment, Department, DepartmentUser, DutyRecord, Enterprise, EnterpriseUser, Issue, IssueEvent, Officer,
     Criticism, CriticismEvent, Notice, NoticeEvent, NoticeRecipient, Report, Urge, UrgeEvent, Visit,
@@ -30,8 +30,6 @@ from .meetings.models import (  # consultation meetings (app/meetings)
     meeting_decision_codepartment,
 )
 
-FULL_ROLES = OFFICE_ROLES  # kept for importers
-READ_ALL_ROLES = READ_ONLY_ROLES
 
 # models whose rows hang off an enterprise through ``enterprise_id``
 ENTERPRISE_CHILDREN = (Assignment, Visit)

@@ -15,7 +15,8 @@ from sqlalchemy import func, or_, select
 
 from app import clock, db, exports, ledger
 from app.ledger import listing as issue_list
-from app.ledger.deadlines import OPEN_STATUSES, tier
+from app.ledger.deadlines import tier
+from app.vocab import OPEN_STATUSES
 from app.models import (
     ISSUE_STATUSES, Assignment, Department, Enterprise, Issue, IssueCategory, Officer, Visit, issue_codepartment,
 )

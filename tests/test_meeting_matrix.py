@@ -187,8 +187,6 @@ def d_expected(user, action, state):
         return 409  # not in force before 印发
     if state not in states:
         return 409
-    if action == "to_notice" and decision_rules.notice_maker() is None:
-        return 409  # 交办通知单功能尚未启用
     return 200
 
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app import db, ledger
-from app.meetings import decisions as decision_rules, rules
+from app.meetings import rules
 from app.meetings.models import meeting_decision_codepartment
 from app.models import Issue, IssueEvent, Meeting, MeetingDecision
 from conftest import api_token, login
@@ -205,7 +205,8 @@ def test_an_enterprise_sees_decisions_on_its_own_problems_never_the_meeting(ctx,
 
 
 def test_the_minutes_docx_reads_back(ctx, client):
-    gongwen = pytest.importorskip("app.gongwen")
+    from app import gongwen
+
     meeting = publish(held_meeting(decisions=2))
     resp = client.get(f"/api/v1/meeting/{meeting.id}/document", headers=api_token(client, "dept01"))
     assert resp.status_code == 200
@@ -225,8 +226,6 @@ def test_the_minutes_docx_reads_back(ctx, client):
 
 
 def test_the_decision_turns_into_a_notice(ctx, client):
-    if decision_rules.notice_maker() is None:
-        pytest.skip("交办通知单功能尚未启用")
     from app.models import Notice
 
     decision = demo_meeting("published").decisions[1]

@@ -14,11 +14,6 @@ from app.models import Issue, IssueEvent, Notice
 from conftest import api_token, flashes, login
 from world import department_of_login, enterprise_of_login
 
-try:
-    import app.gongwen as gongwen  # noqa: F401
-except ImportError:  # the GB/T 9704 builder is written by another feature
-    gongwen = None
-needs_gongwen = pytest.mark.skipif(gongwen is None, reason="app.gongwen (the .docx builder) is not installed yet")
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -217,7 +212,6 @@ def test_screens_draft_from_the_problem_and_act(ctx, client):
     assert db.session.get(Notice, pk).status == "submitted"
 
 
-@needs_gongwen
 def test_the_registered_document_reads_back(ctx, client, tokens):
     from app.gongwen import cn_date, document_text
 

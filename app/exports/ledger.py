@@ -25,7 +25,7 @@ from ..models import (
 )
 from ..notices.ledger_link import latest_sent_numbers
 from ..settings import get_policy
-from ..vocab import ISSUE_STATUSES, LIFECYCLE, OPEN_STATUSES, OVERDUE_TIERS, SOLVED_STATUSES, TIER_COLOURS
+from ..vocab import ISSUE_STATUSES, LIFECYCLE, OPEN_STATUSES, OVERDUE_TIERS, SOLVED_STATUSES, TIER_COLOURS, TIER_FILTERS
 from . import common
 from .common import local_date
 from .workbook import (
@@ -274,7 +274,7 @@ def ledger_notes(policy):
 
 def describe_filters(args):
     """The 统计范围 line: the ledger filters given, with their Chinese labels and values."""
-    labels = {"status": ISSUE_STATUSES, "tier": listing.TIER_CHOICES, "source": ISSUE_SOURCES}
+    labels = {"status": ISSUE_STATUSES, "tier": TIER_FILTERS, "source": ISSUE_SOURCES}
     parts = []
     for key in listing.FILTERS:
         value = args.get(key)

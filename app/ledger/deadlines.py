@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from .. import workdays
 from ..settings import Policy
-from ..vocab import BEFORE_TRANSFER, OPEN_STATUSES, TIERS, WITH_DEPARTMENT  # noqa: F401  (OPEN_STATUSES, TIERS re-exported)
+from ..vocab import BEFORE_TRANSFER, WITH_DEPARTMENT
 
 
 def transfer_due(received_on, policy: Policy):

@@ -9,8 +9,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import clock, db, querystring, scope
-from .deadlines import OPEN_STATUSES, tier, tier_bounds
-from ..vocab import TIER_FILTERS, page_size
+from .deadlines import tier, tier_bounds
+from ..vocab import OPEN_STATUSES, TIER_FILTERS, page_size
 from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES,
     Assignment, Enterprise, Issue, IssueCategory, issue_codepartment,
@@ -25,7 +25,6 @@ ORDERS = {
     "number": (Issue.year.asc(), Issue.seq.asc()),
     "-number": (Issue.year.desc(), Issue.seq.desc()),
 }
-TIER_CHOICES = TIER_FILTERS  # kept for importers
 
 
 FilterError = QueryError  # the ledger list's bad filter: the one query-argument error type
@@ -65,7 +64,7 @@ def build_query(user, args, today=None):
         conds.append(Issue.status.in_(OPEN_STATUSES))
     if args.get("tier"):
         policy = get_policy()
-        tiers = _choices(args["tier"], "tier", TIER_CHOICES)
+        tiers = _choices(args["tier"], "tier", TIER_FILTERS)
         parts = []
         for name in tiers:
             low, high = tier_bounds(name, today, policy)
@@ -155,7 +154,7 @@ def serialize(issue, today=None, policy=None, internal=True):
         "status": issue.status, "status_label": ISSUE_STATUSES.get(issue.status),
         "received_on": iso(issue.received_on), "transfer_due": iso(issue.transfer_due),
         "feedback_due": iso(issue.feedback_due), "resolve_due": iso(issue.resolve_due), "due_on": iso(issue.due_on),
-        "tier": current_tier, "tier_label": TIER_CHOICES.get(current_tier),
+        "tier": current_tier, "tier_label": TIER_FILTERS.get(current_tier),
         "pending_extension": iso(issue.pending_due), "unable_requested": issue.unable_requested,
         "assigned_at": stamp(issue.assigned_at), "acknowledged_at": stamp(issue.acknowledged_at),
         "resolved_at": stamp(issue.resolved_at), "closed_at": stamp(issue.closed_at),

@@ -17,7 +17,6 @@ from . import rules
 from .models import DecisionEvent, MeetingDecision
 
 DecisionError = WorkflowError
-NOTICES_OFF = "交办通知单功能尚未启用。"
 PARAM_LABELS = {"text": "办理情况", "reason": "撤销原因", "note": "说明"}
 
 
@@ -36,15 +35,6 @@ def role_kinds(user, decision):
     return kinds
 
 
-def notice_maker():
-    """app.notices.rules.create_from_decision once the notices feature provides it, else None."""
-    try:
-        from ..notices import rules as notice_rules
-    except ImportError:
-        return None
-    return getattr(notice_rules, "create_from_decision", None)
-
-
 # --- checks and handlers ------------------------------------------------------------------------------
 
 def _in_force(step):
@@ -54,7 +44,7 @@ def _in_force(step):
 
 
 def _notices_on(step):
-    return _in_force(step) or (None if notice_maker() is not None else NOTICES_OFF) or _not_yet_a_notice(step)
+    return _in_force(step) or _not_yet_a_notice(step)
 
 
 def _not_yet_a_notice(step):
@@ -88,10 +78,11 @@ def _cancel(step):
 
 
 def _to_notice(step):
-    notice = notice_maker()(step.user, step.doc)
-    step.changes["notice_id"] = [None, getattr(notice, "id", None)]
-    number = getattr(notice, "number", None)
-    return f"转为交办通知单{number or ''}（#{getattr(notice, 'id', '')}）"
+    from ..notices.rules import create_from_decision
+
+    notice = create_from_decision(step.user, step.doc)
+    step.changes["notice_id"] = [None, notice.id]
+    return f"转为交办通知单{notice.number or ''}（#{notice.id}）"
 
 
 ACTIONS = workflow.table(

@@ -3,13 +3,11 @@ recorded sign-off), the meeting notice (.docx as a letter, 信函格式) and the
 and meeting register (.xlsx through app.exports.workbook).
 
 Document generation is behind :func:`minutes_document` (one function, one place); the layout
-itself is app.gongwen's. Until that builder is installed, :func:`available` is False: publication
-then records the number and locks the minutes, and the .docx is made and stored (with its
-SHA-256) the first time it is asked for — from the locked fields, so it is the same text.
+itself is app.gongwen's. Publication stores the 纪要 with its SHA-256.
 """
 from flask import current_app, has_app_context
 
-from .. import clock
+from .. import clock, gongwen
 from ..exports.workbook import Styles, notes, open_workbook, setup_sheet, title_rows, write_cell
 from ..workflow import actor_name
 
@@ -19,32 +17,12 @@ MINUTES_TITLES = {"consultation": "问题会商办公会议纪要", "director": 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def gongwen():
-    """The GB/T 9704 builder (app.gongwen), or None while it is not installed."""
-    try:
-        from .. import gongwen as builder
-    except ImportError:
-        return None
-    return builder if hasattr(builder, "minutes_docx") else None
-
-
-def available():
-    return gongwen() is not None
-
-
 def issuer():
     name = current_app.config.get("CSO_ISSUER_NAME") if has_app_context() else None
     return name or DEFAULT_ISSUER
 
 
-def due_text(day):
-    builder = gongwen()
-    return builder.due_text(day) if builder else f"{day.year}年{day.month}月{day.day}日前"
-
-
-def cn_date(day):
-    builder = gongwen()
-    return builder.cn_date(day) if builder else f"{day.year}年{day.month}月{day.day}日"
+due_text, cn_date = gongwen.due_text, gongwen.cn_date
 
 
 def decision_line(decision):
@@ -88,9 +66,8 @@ def overview_paragraphs(meeting):
 
 
 def minutes_data(meeting):
-    builder = gongwen()
     printed = clock.local(meeting.published_at).date() if meeting.published_at else clock.today()
-    return builder.Minutes(
+    return gongwen.Minutes(
         issuer=issuer(), title=minutes_title(meeting), number=meeting.number or "", overview=overview_paragraphs(meeting),
         decisions=[decision_line(d) for d in meeting.decisions], present=_names(meeting, "present"),
         attending=_names(meeting, "attending"), absent=_names(meeting, "leave"),
@@ -99,15 +76,14 @@ def minutes_data(meeting):
 
 def minutes_document(meeting) -> bytes:
     """The 纪要 .docx of a meeting (GB/T 9704 纪要格式)."""
-    return gongwen().minutes_docx(minutes_data(meeting))
+    return gongwen.minutes_docx(minutes_data(meeting))
 
 
 def store_minutes(meeting, user):
-    """Generate the 纪要, keep it in the file store on the meeting and record its SHA-256 (None while
-    the builder is not installed)."""
+    """Generate the 纪要, keep it in the file store on the meeting and record its SHA-256."""
     from ..files import rules as files
 
-    if not available() or not meeting.number:
+    if not meeting.number:
         return None
     att = files.attach_generated("meeting", meeting.id, f"{meeting.number}.docx", minutes_document(meeting),
                                  actor=user, note="印发的会议纪要（系统生成）")
@@ -122,21 +98,20 @@ def clock_text(moment):
 
 def notice_document(meeting) -> bytes:
     """The meeting notice (会议通知) as a letter (信函格式) to the participating units."""
-    builder = gongwen()
     held = meeting.planned_at
     units = [p.department.name for p in meeting.participants if p.department is not None]
     people = [p.name for p in meeting.participants if p.enterprise_id is None]
     topics = [f"{i}. {t.issue.enterprise.name}：{t.issue.title}" for i, t in enumerate(meeting.topics, start=1)]
     sections = [
-        builder.Section("", [f"经研究，定于{cn_date(held.date())}{clock_text(held)}在{meeting.place or '另行通知的地点'}"
+        gongwen.Section("", [f"经研究，定于{cn_date(held.date())}{clock_text(held)}在{meeting.place or '另行通知的地点'}"
                               f"召开{meeting.level_label}，由{actor_name(meeting.convener)}召集。现将有关事项通知如下："]),
-        builder.Section("一、会议议题", topics or ["另行通知。"]),
-        builder.Section("二、参会单位及人员", ["、".join(people) or "另行通知。"]),
-        builder.Section("三、有关要求", [
+        gongwen.Section("一、会议议题", topics or ["另行通知。"]),
+        gongwen.Section("二、参会单位及人员", ["、".join(people) or "另行通知。"]),
+        gongwen.Section("三、有关要求", [
             "请各单位主要负责同志准时参会，并提前准备本单位涉及议题的办理情况和意见建议。",
             "因故不能参会的，请于会前向首席服务官办公室书面请假并明确代会人员。"]),
     ]
-    return builder.letter_docx(builder.Letter(
+    return gongwen.letter_docx(gongwen.Letter(
         issuer=issuer(), number="", title=f"关于召开{meeting.title}的通知", recipients="、".join(units),
         sections=sections, signer=issuer(), date=clock.today()))
 
@@ -195,7 +170,7 @@ def register_sheet(meetings, out):
 
 def minutes_file(user, meeting_id):
     """The stored 纪要 of a published meeting the user may see (made and stored on first request if
-    the builder was not installed at publication). The caller commits."""
+    publication left none, e.g. a meeting published before the file store). The caller commits."""
     from ..files import rules as files
     from . import rules
 
@@ -203,8 +178,6 @@ def minutes_file(user, meeting_id):
     if meeting.status not in rules.MEETING_PUBLISHED:
         raise rules.MeetingError(409, "纪要尚未印发，没有可下载的纪要文件。")
     if meeting.attachment_id is None:
-        if not available():
-            raise rules.MeetingError(409, "公文生成功能尚未启用，暂不能生成纪要文件。")
         store_minutes(meeting, user)
     return files.readable(user, meeting.attachment_id)
 
@@ -216,6 +189,4 @@ def notice_file(user, meeting_id):
     meeting = rules.load_for(user, meeting_id)
     if meeting.status == "cancelled":
         raise rules.MeetingError(409, "会议已取消。")
-    if not available():
-        raise rules.MeetingError(409, "公文生成功能尚未启用，暂不能生成会议通知。")
     return notice_document(meeting), f"关于召开{meeting.title}的通知.docx"

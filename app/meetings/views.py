@@ -111,7 +111,7 @@ class MeetingView(BaseView):
             if "add_participant" in names else [],
             enterprises=db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
             if "add_participant" in names else [],
-            conveners=_conveners() if "designate" in names else [], docx=documents.available(),
+            conveners=_conveners() if "designate" in names else [],
             decision_labels=DECISION_STATUSES,
             visible_issues=_visible_issues(user, [t.issue_id for t in meeting.topics]))
 

@@ -8,22 +8,13 @@ with the due date written "2026年12月10日前"), 附件说明, 署名, 成文�
 """
 from flask import current_app
 
-from .. import clock
+from .. import clock, gongwen
 from ..workflow import actor_name
 from .rules import DEFAULT_REQUIREMENTS, SECTIONS
 
 CN_NUMBERS = "一二三四五六七八九十"
 ANNEX_TITLE = "交办事项办理情况反馈表"
 DEFAULT_ISSUER = "焦作市城乡一体化示范区企业首席服务官办公室"
-
-
-def gongwen():
-    """app.gongwen, or None while it is not installed (then no document is generated)."""
-    try:
-        from .. import gongwen as module
-    except ImportError:
-        return None
-    return module
 
 
 def issuer():
@@ -34,10 +25,10 @@ def _paragraphs(text):
     return [p.strip() for p in str(text or "").splitlines() if p.strip()]
 
 
-def _sections(g, notice):
+def _sections(notice):
     body = notice.body or {}
     lead, co = notice.lead, notice.co_units
-    due = g.due_text(notice.due_on) if notice.due_on else "规定时限内"
+    due = gongwen.due_text(notice.due_on) if notice.due_on else "规定时限内"
     sections = []
     for i, (key, heading) in enumerate(SECTIONS.items()):
         paragraphs = _paragraphs(body.get(key))
@@ -47,40 +38,36 @@ def _sections(g, notice):
             paragraphs += [f"（{units}）",
                            f"请于{due}将办理结果以书面形式（加盖公章，一事一文）报送{issuer()}，并填写附件反馈表；"
                            "确需延期的，须在办理时限届满1个工作日前说明理由并申请延期。"]
-        sections.append(g.Section(heading=f"{CN_NUMBERS[i]}、{heading}", paragraphs=paragraphs or ["无。"]))
+        sections.append(gongwen.Section(heading=f"{CN_NUMBERS[i]}、{heading}", paragraphs=paragraphs or ["无。"]))
     return sections
 
 
-def _annex(g, notice):
+def _annex(notice):
     issue = notice.issue
     co = "、".join(d.name for d in notice.co_units)
     rows = [("交办单编号", notice.number or ""), ("企业名称", issue.enterprise.name if issue else ""),
             ("交办事项", notice.title), ("承办单位（牵头）", notice.lead.name if notice.lead else ""),
-            ("配合单位", co), ("办理时限", g.due_text(notice.due_on) if notice.due_on else ""),
+            ("配合单位", co), ("办理时限", gongwen.due_text(notice.due_on) if notice.due_on else ""),
             ("办理情况及结果", ""), ("企业意见", "□满意　□基本满意　□不满意"),
             ("承办单位负责人（签字）", ""), ("联系人及电话", ""), ("承办单位（盖章）", "年　　月　　日")]
-    return g.FormTable(title=ANNEX_TITLE, rows=rows, label="附件")
+    return gongwen.FormTable(title=ANNEX_TITLE, rows=rows, label="附件")
 
 
 def letter(notice):
-    """The :class:`app.gongwen.Letter` of a notice (None while app.gongwen is missing)."""
-    g = gongwen()
-    if g is None:
-        return None
+    """The :class:`app.gongwen.Letter` of a notice."""
     approved = clock.local(notice.approved_at).date() if notice.approved_at else clock.local(notice.drafted_at).date()
     contact = current_app.config.get("NOTICE_CONTACT") or (actor_name(notice.drafted_by) if notice.drafted_by else "")
     phone = current_app.config.get("NOTICE_CONTACT_PHONE")
     note = f"（联系人：{contact}" + (f"，电话：{phone}" if phone else "") + "）" if contact else None
-    return g.Letter(issuer=issuer(), number=notice.number or "", title=notice.title,
-                    recipients=notice.lead.name if notice.lead else "", sections=_sections(g, notice),
+    return gongwen.Letter(issuer=issuer(), number=notice.number or "", title=notice.title,
+                    recipients=notice.lead.name if notice.lead else "", sections=_sections(notice),
                     signer=issuer(), date=approved, urgency=notice.urgency, attachments=[ANNEX_TITLE],
-                    note=note, cc=notice.cc or None, annexes=[_annex(g, notice)])
+                    note=note, cc=notice.cc or None, annexes=[_annex(notice)])
 
 
 def notice_document(notice):
-    """The .docx bytes of the notice, or None while app.gongwen is missing."""
-    built = letter(notice)
-    return gongwen().letter_docx(built) if built is not None else None
+    """The .docx bytes of the notice."""
+    return gongwen.letter_docx(letter(notice))
 
 
 def document_filename(notice):
@@ -88,12 +75,8 @@ def document_filename(notice):
 
 
 def store_document(notice, user):
-    """At registration: generate the .docx and keep it in the file store (the Attachment, or None)."""
+    """At registration: generate the .docx and keep it in the file store (the Attachment)."""
     from ..files.rules import attach_generated
 
-    data = notice_document(notice)
-    if data is None:
-        current_app.logger.warning("app.gongwen missing: notice %s registered without a document", notice.id)
-        return None
-    return attach_generated("notice", notice.id, document_filename(notice), data, actor=user,
+    return attach_generated("notice", notice.id, document_filename(notice), notice_document(notice), actor=user,
                             note="登记时生成的交办通知单（以此文件的SHA-256为准）")
