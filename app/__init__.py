@@ -26,6 +26,7 @@ def create_app(overrides=None):
     from .notices import views as notice_views
     from .accountability import views as accountability_views
     from .roster import views as import_views
+    from . import assessments, jobs, notifications, policies, proxy, recall, surveys
 
     app = Flask(__name__, instance_path=config.INSTANCE_DIR)
     app.config.from_object(config)
@@ -54,6 +55,13 @@ def create_app(overrides=None):
         import_views.register(appbuilder)  # 7c. roster import (page, API, log)
         files.register(appbuilder)  # 7d. file store: attachments (screens, API)
         dashboard.register(appbuilder)  # 7e. the leaders' dashboard (page, chart API, workbooks)
+        surveys.register(appbuilder)  # 7f. satisfaction surveys, bad reviews, inspections
+        assessments.register(appbuilder)  # 7g. assessment schemes, cycles, appeals
+        policies.register(appbuilder)  # 7h. policy library and deliveries
+        proxy.register(appbuilder)  # 7i. 代办 cases
+        recall.register(appbuilder)  # 7j. recall and handover
+        notifications.register(appbuilder)  # 7k. the bell
+        jobs.register(appbuilder)  # 7l. background jobs with progress
         security.install(app, appbuilder)  # 8. login limits, idle expiry
     guards.install(app)  # 9. the input layer: sizes, JSON, Rison q, page-size caps
     errors.install(app)  # 10. Chinese error pages and API errors

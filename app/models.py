@@ -544,3 +544,11 @@ from .notices.models import Notice, NoticeEvent, NoticeRecipient  # noqa: E402,F
 from .meetings.models import DecisionEvent, Meeting, MeetingDecision, MeetingEvent, MeetingParticipant, MeetingTopic  # noqa: E402,F401,E501
 from .accountability.models import Criticism, CriticismEvent, Lapse, Urge, UrgeEvent  # noqa: E402,F401  (问责)
 from .idempotency_model import IdempotencyKey  # noqa: E402,F401  (double submits: app.idempotency)
+# feature packages (each ``models.py`` declares its own tables)
+from .surveys import models as _surveys_models  # noqa: E402,F401
+from .assessments import models as _assessments_models  # noqa: E402,F401
+from .policies import models as _policies_models  # noqa: E402,F401
+from .proxy import models as _proxy_models  # noqa: E402,F401
+from .recall import models as _recall_models  # noqa: E402,F401
+from .notifications import models as _notifications_models  # noqa: E402,F401
+from .jobs import models as _jobs_models  # noqa: E402,F401

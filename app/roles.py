@@ -95,6 +95,18 @@ for _role in (OFFICE, DIRECTOR, LEADER, DEPARTMENT):
 # the leaders' dashboard (app/dashboard): read by everyone but enterprises, numbers in the caller's scope
 for _role in (LEADER, OFFICE, DIRECTOR, DEPARTMENT, OFFICER):
     ROLE_PERMISSIONS[_role].append((READ, "Dashboard"))
+# feature packages declare their own permissions (app/<feature>/permissions.py: {role: [(perm, view)]})
+from .surveys.permissions import PERMISSIONS as _SURVEYS  # noqa: E402
+from .assessments.permissions import PERMISSIONS as _ASSESSMENTS  # noqa: E402
+from .policies.permissions import PERMISSIONS as _POLICIES  # noqa: E402
+from .proxy.permissions import PERMISSIONS as _PROXY  # noqa: E402
+from .recall.permissions import PERMISSIONS as _RECALL  # noqa: E402
+from .notifications.permissions import PERMISSIONS as _NOTIFICATIONS  # noqa: E402
+from .jobs.permissions import PERMISSIONS as _JOBS  # noqa: E402
+
+for _feature in (_SURVEYS, _ASSESSMENTS, _POLICIES, _PROXY, _RECALL, _NOTIFICATIONS, _JOBS):
+    for _role, _perms in _feature.items():
+        ROLE_PERMISSIONS[_role].extend(_perms)
 EXPORT = [("can_read", "Export")]  # every export is scoped to the caller anyway
 for _role, _perms in ROLE_PERMISSIONS.items():
     if _role != "Public":

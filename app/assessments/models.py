@@ -1,0 +1,1 @@
+"""Tables: assessment schemes, cycles, score lines with frozen evidence, appeals."""

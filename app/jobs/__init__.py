@@ -1,0 +1,12 @@
+"""Background jobs with progress and kept result files.
+
+``app.models`` imports :mod:`.models` at its end; ``app.roles`` reads :mod:`.permissions`;
+``create_app`` calls :func:`register`; ``app.demo.seed`` calls :func:`seed_demo`."""
+
+
+def register(appbuilder):
+    """Screens and REST of this feature (called by create_app)."""
+
+
+def seed_demo():
+    """Demo rows of this feature (called by app.demo.seed, idempotent)."""

@@ -1,0 +1,1 @@
+"""Tables: background jobs with progress and kept result files."""

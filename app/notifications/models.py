@@ -1,0 +1,1 @@
+"""Tables: in-portal notifications (the bell) on every hand-over."""

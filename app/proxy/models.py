@@ -1,0 +1,1 @@
+"""Tables: 代办 cases by appointment (两不见面): catalogue, cases, steps."""

@@ -1,0 +1,1 @@
+"""Tables: recall of officers and the signed handover."""

@@ -1,0 +1,1 @@
+"""Tables: satisfaction surveys (好差评), bad-review cases and inspections (督查)."""
