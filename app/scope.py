@@ -217,12 +217,25 @@ def _meeting_criterion(model, user, roles, ents):
     return model.meeting_id.in_(select(Meeting.id).where(meeting_crit))
 
 
+# feature packages (app/<feature>/) declare the criterion of their own models here:
+# ``register_criterion((Model, ...), fn)`` with ``fn(model, user, roles, ents)`` → SQL criterion
+# (None = no limit); it applies to roles that do not see everything.
+FEATURE_CRITERIA = {}
+
+
+def register_criterion(models, fn):
+    for model in models:
+        FEATURE_CRITERIA[model] = fn
+
+
 def _criterion(model, user):
     """SQL criterion limiting ``model`` to the user's rows; None means no limit."""
     if sees_all(user):
         return None
     roles = role_names(user)
     ents = enterprise_ids(user)
+    if model in FEATURE_CRITERIA:
+        return FEATURE_CRITERIA[model](model, user, roles, ents)
     if model is Enterprise:
         return Enterprise.id.in_(ents)
     if model in ENTERPRISE_CHILDREN:
