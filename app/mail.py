@@ -37,17 +37,90 @@ def new_message(user, subject, body_text, body_html, not_before, attachment_name
     return message
 
 
+LATEST_MORNING = 1000  # mail held overnight reaches its recipient by 10:00 of the next working morning (issue 9)
+
+
+def morning_start(policy=None):
+    """HHMM at which held mail goes out: the office's 邮件发送开始时间, but never later than 10:00."""
+    return min((policy or get_policy()).quiet_start, LATEST_MORNING)
+
+
+def _local(now):
+    return now.astimezone(clock.tz()) if now.tzinfo else now.replace(tzinfo=clock.tz())
+
+
 def next_send_time(now, policy=None):
     """``now`` if it is inside working hours on a working day, else the next working morning."""
     policy = policy or get_policy()
-    local = now.astimezone(clock.tz()) if now.tzinfo else now.replace(tzinfo=clock.tz())
+    local = _local(now)
     hhmm = local.hour * 100 + local.minute
-    start_h, start_m = divmod(policy.quiet_start, 100)
-    if workdays.is_workday(local.date()) and policy.quiet_start <= hhmm < policy.quiet_end:
+    start = morning_start(policy)
+    start_h, start_m = divmod(start, 100)
+    if workdays.is_workday(local.date()) and start <= hhmm < policy.quiet_end:
         return local
-    day = local.date() if (workdays.is_workday(local.date()) and hhmm < policy.quiet_start) \
+    day = local.date() if (workdays.is_workday(local.date()) and hhmm < start) \
         else workdays.add_workdays(local.date(), 1)
     return datetime(day.year, day.month, day.day, start_h, start_m, tzinfo=clock.tz())
+
+
+def digest_send_time(now, policy=None):
+    """When a daily digest begun at ``now`` goes out: the next working morning's start (today's,
+    when ``now`` is before it on a working day) — by 10:00 of the next working morning at the latest."""
+    local = _local(now)
+    start = morning_start(policy)
+    day = local.date()
+    if not (workdays.is_workday(day) and local.hour * 100 + local.minute < start):
+        day = workdays.add_workdays(day, 1)
+    start_h, start_m = divmod(start, 100)
+    return datetime(day.year, day.month, day.day, start_h, start_m, tzinfo=clock.tz())
+
+
+_SUBJECT_ATOM = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-:/._]*")  # a date, number or latin word: never split
+_CUT_AFTER = set("，。；：、）)】」』！？,;!? ")
+_CUT_BEFORE = set("（(【「『 ")
+_OPENERS, _CLOSERS = "（(【「『", "）)】」』"
+
+
+def short_subject(prefix, text, limit=60):
+    """``prefix + text`` within ``limit`` characters, shortened (with …) only at a clause boundary —
+    never inside a date, a number, a latin word or a pair of brackets (issue 9 item 2)."""
+    text = header_value(text, limit=10_000)
+    if len(prefix) + len(text) <= limit:
+        return prefix + text
+    room = limit - len(prefix) - 1  # the …
+    atoms = {m.start() + i for m in _SUBJECT_ATOM.finditer(text) for i in range(1, len(m.group()))}
+    best = 0
+    depth = 0
+    for i in range(1, min(room, len(text)) + 1):
+        ch = text[i - 1]
+        depth += (ch in _OPENERS) - (ch in _CLOSERS)
+        if i in atoms or depth > 0:
+            continue
+        if ch in _CUT_AFTER or (i < len(text) and text[i] in _CUT_BEFORE):
+            best = i
+    if best == 0:  # no clause boundary in reach: between two characters outside any date or bracket
+        depth = 0
+        for i in range(1, min(room, len(text)) + 1):
+            ch = text[i - 1]
+            depth += (ch in _OPENERS) - (ch in _CLOSERS)
+            if i not in atoms and depth <= 0:
+                best = i
+    return prefix + text[:best].rstrip(" ，、；：,;:") + "…"
+
+
+def outcome_text(messages, now=None):
+    """What to tell the user about mail just queued: 已发送邮件 only when every message went out,
+    else when the held ones will go (已排队，将于…发送); '' when there were none."""
+    messages = [m for m in messages if m is not None]
+    if not messages:
+        return ""
+    if all(m.status == "sent" for m in messages):
+        return "已发送邮件"
+    pending = [m for m in messages if m.status == "pending"]
+    if pending:
+        moment = clock.local(max(m.not_before for m in pending))
+        return f"邮件已排队，将于{moment:%Y-%m-%d %H:%M}发送"
+    return "邮件未能发送，请在发件箱查看原因"
 
 
 def to_utc_naive(moment):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from . import clock, db, duties, stats, workdays
 from .ledger.deadlines import tier
 from .vocab import BEFORE_TRANSFER, LEADER, OFFICE_STAFF_ROLES, OPEN_STATUSES, TIERS, WITH_DEPARTMENT
-from .mail import new_message, next_send_time, to_utc_naive
+from .mail import digest_send_time, new_message, next_send_time, short_subject, to_utc_naive
 from .models import (
     AccountState, DepartmentUser, DutyRecord, Issue, OutboundMessage, Reminder, Report, User,
 )
@@ -27,6 +27,7 @@ KIND_TITLES = {
     "urged_missing": "催报后仍未报送的服务官", "summary": "每日概况",
     "notice_blue": "即将到期的交办事项", "notice_explained": "逾期但已说明理由的交办事项（请研判）",
     "urge": "待发出的督办单", "criticism": "待审定的通报批评",
+    "handover": "新交给您办理的事项",  # app.notifications: every hand-over is a message
 }
 
 
@@ -147,7 +148,8 @@ def _render(user, reminders):
     text.append("（本邮件由系统自动发送，请登录平台办理。）")
     html.append("<p>（本邮件由系统自动发送，请登录平台办理。）</p>")
     count = len(reminders)
-    subject = f"【首席服务官工作平台】{count}项待办提醒" if count > 1 else f"【首席服务官工作平台】{reminders[0].text[:40]}"
+    subject = f"【首席服务官工作平台】{count}项待办提醒" if count > 1 \
+        else short_subject("【首席服务官工作平台】", reminders[0].text)  # never cut mid-word or mid-date
     return subject, "\n".join(text), "".join(html)
 
 
@@ -206,10 +208,7 @@ def _message_for(user, now, policy):
             OutboundMessage.not_before > to_utc_naive(now)).order_by(OutboundMessage.id.desc()).limit(1))
         if pending is not None:
             return pending
-        next_day = workdays.add_workdays(now.date(), 1)
-        start_h, start_m = divmod(policy.quiet_start, 100)
-        send_at = now.replace(year=next_day.year, month=next_day.month, day=next_day.day, hour=start_h,
-                              minute=start_m, second=0, microsecond=0)
+        send_at = digest_send_time(now, policy)  # the next working morning, by 10:00 (issue 9)
     else:
         send_at = next_send_time(now, policy)
     message = new_message(user, "", "", "", to_utc_naive(send_at))

@@ -18,7 +18,8 @@ from .errors import WorkflowError
 
 class Workflow:
     def __init__(self, *, kind, model, label, actions, role_kinds, event_model, event_owner,
-                 param_labels=None, raw_params=(), after=None, visible=None, not_found=None, stale=None):
+                 param_labels=None, raw_params=(), after=None, visible=None, not_found=None, stale=None,
+                 notify=None):
         self.kind = kind  # "issue"
         self.model = model
         self.label = label  # 问题 — "您不能对该问题执行…"
@@ -31,6 +32,9 @@ class Workflow:
         self.visible = visible or (lambda user, doc_id: scope.visible(model, doc_id, user))
         self.not_found = not_found or f"{label}不存在或不在您的查看范围内。"
         self.stale = stale or f"该{label}已被他人更新，请刷新后再操作。"
+        # notify(step, action) -> [(user_ids, title, url) or (user_ids, title, url, {"body": …}), …]:
+        # who has work on their desk after this action (app.notifications; the actor is left out)
+        self.notify = notify
 
     # --- parameters ---------------------------------------------------------------------------
 
@@ -100,9 +104,23 @@ class Workflow:
             step.set("status", action.target)
         if self.after:
             self.after(step, action)
-        self.record(doc, user, action.name, before, note=note, changes=step.changes, internal=action.internal)
+        event = self.record(doc, user, action.name, before, note=note, changes=step.changes, internal=action.internal)
         self.flush()
+        if self.notify:
+            self.tell(step, action, event)
         return doc
+
+    def tell(self, step, action, event):
+        """The document type's hand-over messages, one dedupe key per event (a retry writes nothing new)."""
+        from .. import notifications
+
+        actor = getattr(step.user, "id", None)
+        for n, item in enumerate(self.notify(step, action) or ()):
+            user_ids, title, url, extra = (*item, {})[:4]
+            user_ids = [u for u in user_ids if u is not None and u != actor]
+            key = f"{self.kind}:{step.doc.id}:{action.name}:{getattr(event, 'id', '')}:{n}"
+            notifications.notify(user_ids, title, url, kind=extra.get("kind", self.kind), key=extra.get("key", key),
+                                 body=extra.get("body", ""))
 
     def record(self, doc, user, action, from_status, note=None, changes=None, internal=False):
         return events.record(self.event_model, self.event_owner, doc, user, action, from_status,
