@@ -22,6 +22,7 @@ from ..vocab import (
 )
 from ..workflow import WorkflowError, action, numbering
 from ..notices.ledger_link import close_check as notice_close_check, close_note as notice_close_note
+from ..notifications import handovers
 
 LedgerError = WorkflowError  # the name the ledger's callers know
 STALE = "该问题已被他人更新，请刷新后再操作。"
@@ -349,11 +350,29 @@ def _after(step, act):
     """After every action: the deadline that applies now, and the time of the change."""
     step.set("due_on", current_due(step.doc))
     step.doc.updated_at = clock.utcnow()
+    if act.name == "resolve":  # 办结: the close-out satisfaction survey (app/surveys)
+        from ..surveys.rules import problem_resolved
+
+        problem_resolved(step.doc)
+
+
+def confirm_from_survey(issue, value, note):
+    """The enterprise's five-level close-out answer (app/surveys) as this problem's confirmation, on
+    the same handler as ``confirm`` (不满意 sends it back to rework). Only while it waits for one."""
+    if issue.status != "resolved" or issue.satisfaction not in (None, "dissatisfied"):
+        return False
+    step = workflow.Step(None, issue, {"satisfaction": value}, {"enterprise"})
+    before = issue.status
+    _confirm(step)
+    _after(step, ACTIONS["confirm"])
+    event(issue, None, "confirm", before, note=note, changes=step.changes)
+    return True
 
 
 WORKFLOW = workflow.Workflow(
     kind="issue", model=Issue, label="问题", actions=ACTIONS, role_kinds=role_kinds, event_model=IssueEvent,
     event_owner="issue", param_labels=PARAM_LABELS, raw_params=("co_departments",), after=_after, stale=STALE,
+    notify=handovers.issue,  # every hand-over is a message (app.notifications)
 )
 
 
