@@ -157,30 +157,10 @@ RATES = {r.key: r for r in [
     RateDef("feedback", "3日反馈率", "期内交办的问题中，在首次反馈时限内有责任单位反馈进展或办结的比例。"),
     RateDef("visit_coverage", "周走访覆盖率", "本周至少走访一次的包联企业数 ÷ 在岗包联的企业数。"),
     RateDef("report_timeliness", "报告及时率", "期内应报的周报、月度台账中按时报送的比例（迟报、漏报另计）。"),
-    # 代办 (app/proxy/metrics.py)
-    RateDef("proxy_on_time", "代办环节按时办结率", "期内出结果的代办环节中，在法定时限当日或之前出结果的比例。"),
-    RateDef("proxy_no_meet", "两不见面率", "期内移交的代办件中，企业确认既未见办理部门、也未见相关当事人的比例。"),
     # satisfaction surveys (app/surveys/metrics.py computes it)
     RateDef("satisfaction", "满意率", "期内提交的企业评价中“非常满意、满意、基本满意”的评价数 ÷ 评价总数（每份答卷对每个被评价对象"
             "的四个维度各计一次）；过期未评价的单列为“未评价”，不计入满意。"),
-    # the policy library (app/policies/metrics.py computes them)
-    RateDef("policy_reach", "政策宣传到位率", "期末有效的惠企事项与包联企业中符合条件的组合里，期末前已送达（当前版本）的比例。"),
-    RateDef("policy_cash_on_time", "政策按期兑现率", "期内兑现的申报中，在受理后兑现时限（工作日）内兑现的比例。"),
 ]}
-
-
-# assessments (app/assessments/metrics.py computes them per officer or unit)
-RATES.update({r.key: r for r in [
-    RateDef("notice_on_time", "交办按期办结率", "办结时限在期内（且已到期或已答复）的交办通知单中，牵头单位在时限当日或之前答复办结的比例。"),
-    RateDef("decision_on_time", "议定事项按期率", "办理时限在期内（且已到期或已报告）的会商议定事项中，牵头单位在时限当日或之前报告办理结果的比例。"),
-]})
-
-
-def feedback_of(rows, today: date):
-    """3日反馈率 of given (first_feedback_at, feedback_due) pairs — the rule of :func:`feedback_rate`
-    for rows already selected (e.g. grouped by department)."""
-    due = [(fed, limit) for fed, limit in rows if limit is not None and (fed is not None or limit < today)]
-    return rate("feedback", sum(1 for fed, limit in due if fed is not None and local_day(fed) <= limit), len(due))
 
 
 def min_sample():
