@@ -66,6 +66,7 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", "db+" + _sqlite("celery-res
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Redis: an unacknowledged task of a worker that died is redelivered after this many seconds
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 7)  # background jobs' result files are kept this many days (app/jobs)
 # beat's schedule, in CSO_TIMEZONE; the office sees it on 系统设置 → 定时任务
 BEAT_SCHEDULE = {
     "sweep": {"task": "cso.sweep", "schedule": crontab(minute="*/15"),
@@ -76,6 +77,8 @@ BEAT_SCHEDULE = {
                          "args": ("monthly",), "description": "每月1日8:00：生成上月问题办理情况通报草稿"},
     "heartbeat": {"task": "cso.heartbeat", "schedule": crontab(minute="*/5"),
                   "description": "每5分钟：检查任务队列和数据库是否正常"},
+    "jobs-cleanup": {"task": "cso.jobs_cleanup", "schedule": crontab(minute=30, hour=3),
+                     "description": "每天3:30：删除已过期的后台任务结果文件（导出等，默认保留7天）"},
 }
 
 # --- mail -----------------------------------------------------------------------------

@@ -83,6 +83,9 @@ def register(app):
 
     backup.register_cli(cso)  # `flask cso backup OUT` / `flask cso restore IN`
     import_views.register_cli(cso)
+    from . import jobs
+
+    jobs.register_cli(cso)  # `flask cso jobs-cleanup` (app/jobs)
     app.cli.add_command(cso)
 
 

@@ -22,12 +22,13 @@ LABELS = {
     "urge_grace_days": "催报后仍未报记为“催而不报”（工作日）",
     "quiet_start": "邮件发送开始时间（HHMM，工作日）",
     "quiet_end": "邮件发送结束时间（HHMM）",
+    "export_job_rows": "导出超过多少行时转为后台任务（行）",  # app/jobs
 }
 RANGES = {"weekly_due_weekday": (1, 7), "monthly_due_day": (1, 28), "due_shift": (-1, 1),
           "visit_remind_weekday": (1, 7), "quiet_start": (0, 2359), "quiet_end": (0, 2359),
           "transfer_days": (1, 30), "feedback_days": (1, 60), "resolve_days": (1, 250), "major_months": (1, 12),
           "approaching_days": (0, 30), "serious_days": (1, 60), "report_remind_days": (0, 10),
-          "urge_grace_days": (1, 30)}
+          "urge_grace_days": (1, 30), "export_job_rows": (1, 1000000)}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Policy:
     urge_grace_days: int = 2
     quiet_start: int = 830
     quiet_end: int = 1800
+    export_job_rows: int = 5000  # larger exports run as background jobs with progress (app/jobs)
 
 
 class PolicyError(ValueError):

@@ -102,3 +102,20 @@ def bulletin_task(kind, period=None):
 
     bulletin = bulletins.generate(kind, date.fromisoformat(period) if period else None)
     return {"id": bulletin.id, "title": bulletin.title}
+
+
+@celery.task(name="cso.job", bind=True)
+def job_task(self, job_id):
+    """One background job (app/jobs): claims the row for this task id, runs it, keeps the result.
+    Acknowledged late: a job whose worker died is delivered again and starts over (idempotent)."""
+    from .jobs import rules
+
+    return rules.run(job_id, self.request.id)
+
+
+@celery.task(name="cso.jobs_cleanup")
+def jobs_cleanup_task():
+    """Daily: remove the result files of expired background jobs."""
+    from .jobs import rules
+
+    return {"removed": rules.cleanup()}

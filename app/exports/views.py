@@ -5,6 +5,10 @@ visits, officers (see app.exports). A bad argument (``app.querystring.QueryError
 on the screens (back to the list) and answered ``400 {"message": {field: [message]}}`` by the API. Every download is within the caller's scope; the permission
 is ``can_read`` on ``Export`` (one view menu for the screens and the API).
 
+An export of more rows than the office's threshold (系统设置 → 时限设置, default 5,000) runs as a
+background job (app/jobs): the screen goes to the job's page with its progress bar, the API answers
+``202 {"job", "status_url"}``; the command line always writes at once.
+
 The workbook is written to an anonymous temp file (constant memory) and streamed back with
 ``send_file``; the temp file disappears when the response is closed.
 """
@@ -19,6 +23,7 @@ from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.security.decorators import has_access
 
 from .. import db, exports, scope
+from ..jobs import kinds as jobs_kinds
 from ..querystring import QueryError
 
 PERMISSION_NAME = "Export"
@@ -60,6 +65,11 @@ class ExportView(BaseView):
     def _download(self, kind):
         user = scope.current_user()
         try:
+            job = jobs_kinds.export_as_job(kind, user, request.args)  # over the office's threshold: a job
+            if job is not None:
+                flash(f"数据较多（{job.total:,}行），已转为后台任务：完成后可在“我的后台任务”下载，"
+                      "并会收到通知；您可以继续其他工作。", "info")
+                return redirect(url_for("JobView.show", pk=job.id))
             return xlsx_response(kind, user, request.args)
         except exports.ExportForbidden as exc:
             flash(str(exc), "danger")
@@ -103,6 +113,10 @@ class ExportApi(BaseApi):
 
     def _download(self, kind):
         try:
+            job = jobs_kinds.export_as_job(kind, scope.current_user(), request.args)
+            if job is not None:  # over the office's threshold: 202 and where to follow the job
+                return self.response(202, job=job.id, status_url=f"/api/v1/job/{job.id}", total=job.total,
+                                     message="数据较多，已转为后台任务。")
             return xlsx_response(kind, scope.current_user(), request.args)
         except exports.ExportForbidden as exc:
             return self.response(403, message=str(exc))
@@ -122,6 +136,8 @@ class ExportApi(BaseApi):
           responses:
             200:
               description: the workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)
+            202:
+              description: more rows than the office's threshold - a background job {job, status_url, total}
             400:
               description: a bad filter
         """
@@ -138,6 +154,8 @@ class ExportApi(BaseApi):
           responses:
             200:
               description: the workbook
+            202:
+              description: more rows than the office's threshold - a background job {job, status_url, total}
         """
         return self._download("assignments")
 
@@ -152,6 +170,8 @@ class ExportApi(BaseApi):
           responses:
             200:
               description: the workbook
+            202:
+              description: more rows than the office's threshold - a background job {job, status_url, total}
             400:
               description: a bad filter
         """
@@ -168,6 +188,8 @@ class ExportApi(BaseApi):
           responses:
             200:
               description: the workbook
+            202:
+              description: more rows than the office's threshold - a background job {job, status_url, total}
             400:
               description: a bad filter
         """

@@ -21,6 +21,7 @@ Safety, whatever a user typed:
 Also here: the RFC 5987 ``Content-Disposition`` for Chinese file names, column letters, display
 widths (CJK counted twice), the office layout's styles, the title rows and the 注 footer.
 """
+import contextvars
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -291,6 +292,10 @@ class Column:
     width: int = 12
 
 
+# rows-done counter of a background job (app/jobs): set around an export, TableWriter ticks it per row
+PROGRESS = contextvars.ContextVar("cso_export_progress", default=None)
+
+
 def headers(columns):
     return [c.header for c in columns]
 
@@ -341,6 +346,7 @@ class TableWriter:
         self.last_col = len(columns) - 1
         self.header_row = first_row
         self._xf = {fill: tuple(f._get_xf_index() for f in formats) for fill, formats in styles.cells.items()}
+        self._tick = PROGRESS.get()
 
     def header(self):
         for col, column in enumerate(self.columns):
@@ -377,6 +383,8 @@ class TableWriter:
         if self.sampled < self.SAMPLE:
             self._sample(values)
         self.row += 1
+        if self._tick is not None:
+            self._tick()
 
     def _sample(self, values):
         self.sampled += 1

@@ -1,0 +1,153 @@
+"""What each kind of background job does (``JOB_KINDS``): the runners :func:`app.jobs.rules.run` calls.
+
+A runner gets the job, its owner (whose scope applies, exactly as if the owner had asked in a
+request) and a :class:`~app.jobs.rules.Progress`; it returns an :class:`~app.jobs.rules.Outcome`.
+
+* ``export`` — one of ``app.exports.KINDS`` with the list's filters (``params = {"kind", "args"}``):
+  the same workbook the instant download writes, counted row by row (``workbook.PROGRESS``);
+* ``bulletin`` — ``bulletins.generate(kind, period)`` (``params = {"kind", "period"}``): the draft's page.
+"""
+import tempfile
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import bulletins, clock, db, exports
+from ..exports import common as export_common
+from ..exports import workbook
+from .rules import JobError, Outcome, runner
+
+DEFAULT_THRESHOLD = 5000  # rows: larger exports run as jobs (office setting ``policy.export_job_rows``)
+
+
+def export_threshold():
+    """Rows above which an export runs as a background job (系统设置 → 时限设置, default 5,000)."""
+    from .. import settings
+
+    return int(getattr(settings.get_policy(), "export_job_rows", DEFAULT_THRESHOLD) or DEFAULT_THRESHOLD)
+
+
+def _count(stmt):
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def export_size(kind, user, args, today=None):
+    """How many data rows the export would hold (the same scoped, filtered SELECT it reads).
+    Raises the export's own errors (a bad filter, ``ExportForbidden``) before anything starts."""
+    from ..exports.assignments import assignment_statement
+    from ..exports.ledger import ledger_statement
+    from ..exports.officer_ledger import month_range, officer_statement
+    from ..exports.visits import visit_statement
+
+    if kind in exports.KIND_MODELS and not exports.may_export(kind, user):
+        raise exports.ExportForbidden(f"您的角色无权导出“{exports.FILE_NAMES[kind][0]}”。")
+    today = today or clock.today()
+    if kind == "ledger":
+        return _count(ledger_statement(user, args, today))
+    if kind == "assignments":
+        return _count(assignment_statement(user, args or {}))
+    if kind == "visits":
+        return _count(visit_statement(user, args or {}))
+    if kind == "officers":
+        months = month_range(export_common.clean_args(args), today)
+        return _count(officer_statement(user, args or {})) * len(months)
+    raise exports.ExportError("kind", f"导出类型应为：{'、'.join(exports.KINDS)}。")
+
+
+def export_params(kind, args):
+    """The job's parameters: the kind and the (first value of each) query argument."""
+    if hasattr(args, "getlist"):
+        plain = {k: (args.getlist(k) if len(args.getlist(k)) > 1 else args.get(k)) for k in args.keys()}
+    else:
+        plain = dict(args or {})
+    return {"kind": kind, "args": {k: v for k, v in plain.items() if v not in (None, "", [])}}
+
+
+class _Args(dict):
+    """A dict with ``getlist`` (the FAB filters of a list may repeat a key)."""
+
+    def getlist(self, key):
+        value = self.get(key)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list) else [value]
+
+    def get(self, key, default=None):  # the exports read single values
+        value = super().get(key, default)
+        return value[0] if isinstance(value, list) and value else value
+
+    def items(self):
+        return [(k, self.get(k)) for k in self.keys()]
+
+
+@runner("export")
+def run_export(job, owner, progress):
+    params = job.params or {}
+    kind = params.get("kind")
+    if kind not in exports.KINDS:
+        raise JobError(422, "导出类型有误。")
+    args = _Args(params.get("args") or {})
+    progress.total = export_size(kind, owner, args)
+    progress.flush() if progress._sqlite else None
+    fh = tempfile.TemporaryFile(suffix=".xlsx", dir=current_app.config.get("EXPORT_TMPDIR"))
+    token = workbook.PROGRESS.set(progress)
+    try:
+        rows = exports.export(kind, owner, args, fh)
+    except BaseException:
+        fh.close()
+        raise
+    finally:
+        workbook.PROGRESS.reset(token)
+    db.session.rollback()  # the read (and PostgreSQL's server-side cursor) ends here
+    fh.seek(0)
+    progress.total = rows
+    name, _fallback = exports.file_names(kind)
+    return Outcome(summary={"rows": rows}, filename=name, stream=fh)
+
+
+@runner("bulletin")
+def run_bulletin(job, owner, progress):
+    from .. import scope
+
+    params = job.params or {}
+    if not bulletins.manages(owner):
+        raise JobError(403, "只有首席服务官办公室可以生成通报。")
+    kind = params.get("kind")
+    if kind not in ("weekly", "monthly"):
+        raise JobError(422, "通报类型应为 weekly（周通报）或 monthly（月度通报）。")
+    period = params.get("period")
+    try:
+        day = date.fromisoformat(period) if period else None
+    except ValueError:
+        raise JobError(422, "通报日期应为 YYYY-MM-DD。") from None
+    progress.total = 1
+    bulletin = bulletins.generate(kind, day)
+    db.session.commit()
+    progress(1)
+    del scope
+    return Outcome(summary={"bulletin": bulletin.id, "title": bulletin.title},
+                   url=f"/bulletins/{bulletin.id}")
+
+
+def export_as_job(kind, user, args):
+    """The export's decision: ``None`` when it is small enough to answer at once (at most the office's
+    threshold of rows), else the background job that writes it — the user's running job with the
+    same parameters if there is one (a reload does not start a second one). Raises the export's
+    own errors (bad filter, forbidden) as the instant export would."""
+    from sqlalchemy import select as _select
+
+    from ..vocab import JOB_ACTIVE
+    from . import rules
+    from .models import Job
+
+    size = export_size(kind, user, args)
+    if size <= export_threshold():
+        return None
+    params = export_params(kind, args)
+    for job in db.session.scalars(_select(Job).where(Job.owner_id == user.id, Job.kind == "export",
+                                                     Job.state.in_(JOB_ACTIVE))):
+        if job.params == params:
+            return job
+    title = f"导出{exports.FILE_NAMES[kind][0]}（{size:,}行）"
+    return rules.start(user, "export", params, title, total=size)
