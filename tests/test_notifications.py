@@ -50,4 +50,5 @@ def test_notify_writes_bell_and_mail_once_per_key(ctx):
         message = messages[-1]
         assert "2026-0001" in message.subject
         assert "http://" in message.body_text and "/ledger/1" in message.body_text
-    assert db.session.scalar(select(func.count()).select_from(Reminder).where(Reminder.kind == "handover")) == 2
+    assert db.session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.kind == "handover", Reminder.dedupe_key.like("notify:t:1:%"))) == 2

@@ -12,6 +12,7 @@ from ..vocab import ENTERPRISE, FILER_ROLES, FINAL_STATUSES, OFFICE_ROLES, OFFIC
 from ..workflow import Step, numbering
 from .rules import NUMBERS, WORKFLOW, LedgerError, event, level_error, load_for, role_kinds, triage
 from .rules import category as find_category
+from ..notifications import handovers
 
 
 def _id(value, field, label):
@@ -106,6 +107,7 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
     db.session.add(issue)
     event(issue, user, "create", None, note=f"来源：{ISSUE_SOURCES[source]}")
     db.session.flush()
+    handovers.issue_filed(issue)  # the office accepts it; officers hear of 直通车 (app.notifications)
     return issue
 
 

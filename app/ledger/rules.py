@@ -22,6 +22,7 @@ from ..vocab import (
 )
 from ..workflow import WorkflowError, action, numbering
 from ..notices.ledger_link import close_check as notice_close_check, close_note as notice_close_note
+from ..notifications import handovers
 
 LedgerError = WorkflowError  # the name the ledger's callers know
 STALE = "该问题已被他人更新，请刷新后再操作。"
@@ -371,6 +372,7 @@ def confirm_from_survey(issue, value, note):
 WORKFLOW = workflow.Workflow(
     kind="issue", model=Issue, label="问题", actions=ACTIONS, role_kinds=role_kinds, event_model=IssueEvent,
     event_owner="issue", param_labels=PARAM_LABELS, raw_params=("co_departments",), after=_after, stale=STALE,
+    notify=handovers.issue,  # every hand-over is a message (app.notifications)
 )
 
 

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..ledger import rules as ledger
 from ..vocab import DEPARTMENT, MEETING_PUBLISHED, OFFICE_ROLES
 from ..workflow import WorkflowError, action
+from ..notifications import handovers
 from . import rules
 from .models import DecisionEvent, MeetingDecision
 
@@ -112,6 +113,7 @@ def _after(step, act):
 WORKFLOW = workflow.Workflow(
     kind="meeting_decision", model=MeetingDecision, label="议定事项", actions=ACTIONS, role_kinds=role_kinds,
     event_model=DecisionEvent, event_owner="decision", param_labels=PARAM_LABELS, after=_after,
+    notify=handovers.decision,  # every hand-over is a message (app.notifications)
 )
 
 

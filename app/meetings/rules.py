@@ -30,6 +30,7 @@ from ..vocab import (
     OFFICE_ROLES, OFFICE_STAFF_ROLES, labelled,
 )
 from ..workflow import WorkflowError, action, numbering
+from ..notifications import handovers
 from .models import FEEDBACK_CYCLES, Meeting, MeetingDecision, MeetingEvent, MeetingParticipant, MeetingTopic
 
 MeetingError = WorkflowError
@@ -476,6 +477,7 @@ def _after(step, act):
 WORKFLOW = workflow.Workflow(
     kind="meeting", model=Meeting, label="会商", actions=ACTIONS, role_kinds=role_kinds, event_model=MeetingEvent,
     event_owner="meeting", param_labels=PARAM_LABELS, raw_params=("co_departments",), after=_after,
+    notify=handovers.meeting,  # every hand-over is a message (app.notifications)
 )
 
 

@@ -24,6 +24,7 @@ from ..models import Department
 from ..validation import InvalidValue, clean_date, valid_id
 from ..vocab import DEPARTMENT, DIRECTOR, NOTICE_BEFORE_SENDING, NOTICE_FINAL, NOTICE_RUNNING, OFFICE_ROLES, labelled
 from ..workflow import WorkflowError, action, numbering
+from ..notifications import handovers
 from .models import Notice, NoticeEvent
 
 NUMBERS = numbering.register("notice", "交办通知单编号", "示范区企服交〔{year}〕{seq}号", max_length=40)
@@ -374,7 +375,7 @@ def _after(step, act):
 WORKFLOW = workflow.Workflow(
     kind="notice", model=Notice, label="交办通知单", actions=ACTIONS, role_kinds=role_kinds, event_model=NoticeEvent,
     event_owner="notice", param_labels=PARAM_LABELS, raw_params=("co_departments", "body"), after=_after,
-    stale=STALE,
+    stale=STALE, notify=handovers.notice,  # every hand-over is a message (app.notifications)
 )
 
 

@@ -21,7 +21,11 @@ def notify(user_ids, title, url, *, body="", kind="", key=None):
 
 
 def register(appbuilder):
-    """Screens and REST of this feature (called by create_app)."""
+    """Screens and REST of this feature (called by create_app): /notifications/, /api/v1/notification/."""
+    from . import api, scope as _scope, views  # noqa: F401  (scope: the model's criterion)
+
+    views.register(appbuilder)
+    api.register(appbuilder)
 
 
 def seed_demo():

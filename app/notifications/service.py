@@ -9,8 +9,9 @@ a repeated one (same ``key``) writes nothing new."""
 import hashlib
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .. import clock, db
 from ..mail import new_message, next_send_time, to_utc_naive
@@ -108,6 +109,11 @@ def _message_for(user, now, policy):
     if state is not None and state.mail_mode == "daily":
         return reminder_message(user, now, policy)
     send_at = to_utc_naive(next_send_time(now, policy))
+    same = db.session.info.setdefault(_TX_MESSAGES, {}).get(user.id)  # this transaction's mail to them
+    if same is not None:
+        message = db.session.get(OutboundMessage, same)
+        if message is not None and message.status == "pending":
+            return message
     if send_at > to_utc_naive(now):
         held = db.session.scalar(select(OutboundMessage).where(
             OutboundMessage.recipient_id == user.id, OutboundMessage.status == "pending",
@@ -117,7 +123,17 @@ def _message_for(user, now, policy):
             return held
     message = new_message(user, "", "", "", send_at)
     db.session.flush()
+    db.session.info[_TX_MESSAGES][user.id] = message.id
     return message
+
+
+_TX_MESSAGES = "cso_notification_messages"  # {user id: message id} written in the open transaction
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    session.info.pop(_TX_MESSAGES, None)
 
 
 # --- reading and marking (screens and REST call these) ----------------------------------------
