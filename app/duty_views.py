@@ -156,21 +156,24 @@ class BulletinsView(BaseView):
     @expose("/generate", methods=["POST"])
     @has_access
     def generate(self):
+        from .jobs import kinds as job_kinds
+
         kind = request.form.get("kind")
         try:
-            b = bulletins.generate(kind)
+            job = job_kinds.bulletin_as_job(scope.current_user(), kind)  # a background job (app/jobs)
         except bulletins.BulletinError as exc:
             flash(exc.message, "danger")
             return redirect(url_for("BulletinsView.list"))
-        flash(f"已生成草稿：{b.title}", "success")
-        return redirect(url_for("BulletinsView.show", pk=b.id))
+        flash("正在后台生成通报草稿，完成后会通知您；也可在本页等待。", "info")
+        return redirect(url_for("JobView.show", pk=job.id))
 
     @expose("/<pk>/publish", methods=["POST"])
     @has_access
     def publish(self, pk):
         try:
             b = bulletins.publish(int(pk) if valid_id(pk) else 0, scope.current_user(), request.form.get("commentary"))
-            flash(f"已发布，并已向领导小组成员发送邮件：{b.title}", "success")
+            note = getattr(b, "mail_note", "")  # 已发送邮件 only when sent; else when it will go (issue 9)
+            flash(f"已发布：{b.title}" + (f"；{note}（领导小组成员）。" if note else "。"), "success")
         except bulletins.BulletinError as exc:
             db.session.rollback()
             flash(exc.message, "danger")

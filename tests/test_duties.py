@@ -152,10 +152,15 @@ def test_smtp_down_then_up_sends_once(ctx):
         current_app.config.update(MAIL_SERVER=None)
 
 
-def test_bulletin_generate_publish_download(ctx, client):
+def test_bulletin_generate_publish_download(ctx, client, monkeypatch):
+    from app.jobs import rules as job_rules
+
+    sent = []
+    monkeypatch.setattr(job_rules, "dispatch", lambda job: sent.append((job.id, job.task_id)))
     login(client, "office")
     r = client.post("/bulletins/generate", data={"kind": "weekly"})
-    assert r.status_code == 302
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/jobs/{sent[0][0]}")  # a background job
+    assert job_rules.run(*sent[0])["state"] == "done"  # what the worker does
     from app.models import Bulletin
 
     b = db.session.scalar(select(Bulletin).where(Bulletin.kind == "weekly").order_by(Bulletin.id.desc()))

@@ -85,6 +85,12 @@ def test_large_export_runs_as_a_job_for_its_owner_only(ctx, client, queued):
     listing = client.get("/jobs/").get_data(as_text=True)
     assert "导出企业问题台账" in listing and "已完成" in listing and f"/jobs/{job_id}/download" in listing
 
+    from app.notifications.models import Notification
+
+    office_id = job.owner_id
+    notes = db.session.execute(select(Notification.title, Notification.url).where(
+        Notification.user_id == office_id, Notification.kind == "job")).all()
+    assert notes == [("后台任务已完成：" + job.title + "，可下载结果文件", f"/jobs/{job_id}")]
     att = job.attachment_id
     token = api_token(client, "office")
     body = client.get(f"/api/v1/job/{job_id}", headers=token).get_json()
@@ -136,6 +142,10 @@ def test_a_failed_job_reads_in_chinese_and_retries(ctx, client, queued, monkeypa
     job = _job(ctx, job_id)
     assert job.state == "failed" and "内部错误" in job.reason and f"任务编号 {job_id}" in job.reason
     assert "disk full" not in job.reason  # the traceback is for the log, not the user
+    from app import db
+    from app.notifications.models import Notification
+
+    assert db.session.scalar(select(Notification.title).where(Notification.kind == "job")) == f"后台任务失败：{job.title}"
     page = client.get("/jobs/").get_data(as_text=True)
     assert "失败" in page and job.reason in page and f"/jobs/{job_id}/retry" in page
     monkeypatch.undo()
@@ -282,3 +292,23 @@ def test_a_real_worker_runs_the_export_job(app, ctx, client, tmp_path, monkeypat
         assert _rows_in(client.get(status["result_url"]).data) == _issues(ctx)
     finally:
         stop_worker(worker)
+
+
+def test_the_bulletin_draft_is_written_by_a_job(ctx, client, queued):
+    from app import db
+    from app.jobs import rules
+    from app.models import Bulletin
+
+    login(client, "office")
+    before = db.session.scalar(select(func.count()).select_from(Bulletin))
+    resp = client.post("/bulletins/generate", data={"kind": "monthly"})
+    job_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert db.session.scalar(select(func.count()).select_from(Bulletin)) == before  # not in the request
+    assert "生成月度通报草稿" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    rules.run(job_id, queued[0][1])
+    bulletin = db.session.scalar(select(Bulletin).order_by(Bulletin.id.desc()))
+    status = client.get(f"/jobs/{job_id}/status").get_json()
+    assert (status["state"], status["done"], status["total"]) == ("done", 1, 1)
+    assert status["result_url"] == f"/bulletins/{bulletin.id}" and bulletin.kind == "monthly"
+    bad = client.post("/bulletins/generate", data={"kind": "daily"}, follow_redirects=True)
+    assert "通报类型应为" in bad.get_data(as_text=True) and len(queued) == 1

@@ -108,26 +108,31 @@ def run_export(job, owner, progress):
 
 @runner("bulletin")
 def run_bulletin(job, owner, progress):
-    from .. import scope
-
     params = job.params or {}
     if not bulletins.manages(owner):
         raise JobError(403, "只有首席服务官办公室可以生成通报。")
-    kind = params.get("kind")
-    if kind not in ("weekly", "monthly"):
-        raise JobError(422, "通报类型应为 weekly（周通报）或 monthly（月度通报）。")
     period = params.get("period")
     try:
         day = date.fromisoformat(period) if period else None
     except ValueError:
         raise JobError(422, "通报日期应为 YYYY-MM-DD。") from None
     progress.total = 1
-    bulletin = bulletins.generate(kind, day)
-    db.session.commit()
+    try:
+        bulletin = bulletins.generate(params.get("kind"), day)  # commits the draft
+    except bulletins.BulletinError as exc:
+        raise JobError(exc.status, exc.message) from None
     progress(1)
-    del scope
-    return Outcome(summary={"bulletin": bulletin.id, "title": bulletin.title},
-                   url=f"/bulletins/{bulletin.id}")
+    return Outcome(summary={"bulletin": bulletin.id, "title": bulletin.title})
+
+
+def bulletin_as_job(user, kind, period=None):
+    """The office's 生成草稿: a job (a province-sized snapshot takes a while); bad kind → BulletinError."""
+    from . import rules
+
+    if kind not in ("weekly", "monthly"):
+        raise bulletins.BulletinError(422, "通报类型应为 weekly（周通报）或 monthly（月通报）。")
+    label = "周通报" if kind == "weekly" else "月度通报"
+    return rules.start(user, "bulletin", {"kind": kind, "period": period}, f"生成{label}草稿", total=1)
 
 
 def export_as_job(kind, user, args):

@@ -95,7 +95,10 @@ def result_url(job):
         return None
     if job.attachment_id and job.attachment is not None:
         return url_for("JobView.download", pk=job.id)
-    return (job.result or {}).get("url")
+    found = job.result or {}
+    if found.get("bulletin"):
+        return url_for("BulletinsView.show", pk=found["bulletin"])
+    return found.get("url")
 
 
 def percent(job):
@@ -352,15 +355,12 @@ def _tell(job_id):
         title = f"后台任务已完成：{job.title}" + ("，可下载结果文件" if job.attachment_id else "")
     else:
         title = f"后台任务失败：{job.title}"
-    try:
-        from .. import notifications
+    from .. import notifications
 
+    try:
         notifications.notify([job.owner_id], title[:200], url, body=job.reason or "", kind="job",
                              key=f"job:{job.id}:{job.attempts}:{job.state}")
         db.session.commit()
-    except ImportError:  # TEMPORARY: app.notifications.service is being written by another helper
-        db.session.rollback()
-        log.info("job %s: notifications not available yet", job.id)
     except Exception:  # noqa: BLE001 — a notice that fails must not fail the finished job
         db.session.rollback()
         log.warning("job %s: notification failed", job.id, exc_info=True)
