@@ -36,6 +36,12 @@ def prepare(demo, password):
     return app
 
 
+def portal_address(port, environ=os.environ):
+    """PORTAL_BASE_URL follows --port unless it is set (the links in mail lead to this portal)."""
+    environ.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{port}")
+    return environ["PORTAL_BASE_URL"]
+
+
 def main():
     parser = argparse.ArgumentParser(description="首席服务官工作平台（本地运行）")
     parser.add_argument("--demo", action="store_true", help="数据库为空时加载演示数据并打印账号")
@@ -43,6 +49,7 @@ def main():
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--no-worker", action="store_true", help="不启动 Celery worker 和 beat")
     args = parser.parse_args()
+    portal_address(args.port)  # before config is imported: mail links point at this portal
 
     app = prepare(args.demo, args.password)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill` stops the worker too, like Ctrl-C

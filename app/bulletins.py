@@ -13,7 +13,7 @@ from . import clock, db, duties, scope, stats
 from .validation import valid_id
 from .vocab import LEADER, OFFICE_ROLES, OPEN_STATUSES, WITH_DEPARTMENT
 from .exports.workbook import open_workbook, setup_sheet, text_formats, write_cell, write_text
-from .mail import new_message, next_send_time, to_utc_naive
+from .mail import new_message, next_send_time, short_subject, to_utc_naive
 from .models import (
     DUTY_KINDS, ISSUE_STATUSES, Assignment, Bulletin, Department, DutyRecord, Issue, IssueCategory,
     Officer, Visit,
@@ -192,11 +192,32 @@ def publish(bulletin_id, user, commentary):
     bulletin.published_by_id = user.id if user is not None else None
     data = workbook(bulletin)
     send_at = to_utc_naive(next_send_time(clock.now()))
+    messages = []
     for leader in users_with_role(LEADER):
         text = f"{bulletin.title}已发布。\n\n{bulletin.commentary}\n\n详见附件，或登录平台查看：{_link(f'/bulletins/{bulletin.id}')}"
-        new_message(leader, f"【通报】{bulletin.title}", text, "<p>" + escape(text).replace("\n", "<br>") + "</p>",
-                    send_at, attachment_name=f"{bulletin.title}.xlsx", attachment=data)
+        messages.append(new_message(leader, short_subject("【通报】", bulletin.title), text,
+                                    "<p>" + escape(text).replace("\n", "<br>") + "</p>",
+                                    send_at, attachment_name=f"{bulletin.title}.xlsx", attachment=data))
     db.session.commit()
+    bulletin.mail_note = _send_now(messages)  # what the screen may say: sent, or queued until when
     return bulletin
+
+
+def _send_now(messages):
+    """Send at once what quiet hours do not hold (a failure stays in 发件箱 for the retry); the
+    outcome in words (issue 9 item 2: "已发送邮件" only when it was sent)."""
+    import smtplib
+
+    from .mail import deliver, outcome_text
+    from .models import OutboundMessage
+
+    ids = [m.id for m in messages]
+    for message in messages:
+        if message.status == "pending" and message.not_before <= clock.utcnow():
+            try:
+                deliver(message.id)
+            except (OSError, smtplib.SMTPException):
+                pass
+    return outcome_text([db.session.get(OutboundMessage, i) for i in ids])
 
 
