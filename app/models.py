@@ -249,7 +249,8 @@ class LoginFailure(Model):
 
 # --- the problem ledger (企业问题台账) -----------------------------------------------------------
 
-ISSUE_SOURCES = {"visit": "走访", "direct": "直通车", "phone": "电话", "superior": "上级交办", "meeting": "会商"}
+ISSUE_SOURCES = {"visit": "走访", "direct": "直通车", "phone": "电话", "superior": "上级交办", "meeting": "会商",
+                 "proxy": "代办"}  # proxy: opened from an overdue 代办 step (app/proxy)
 TRIAGE_CLASSES = {"policy": "政策咨询类", "simple": "简单事项类", "complex": "综合问题类"}
 ISSUE_LEVELS = {"ordinary": "一般问题", "major": "重大复杂问题"}
 ESCALATION_LEVELS = {"consultation": "部门会商", "director": "主任会商", "leading_group": "领导小组"}

@@ -157,6 +157,9 @@ RATES = {r.key: r for r in [
     RateDef("feedback", "3日反馈率", "期内交办的问题中，在首次反馈时限内有责任单位反馈进展或办结的比例。"),
     RateDef("visit_coverage", "周走访覆盖率", "本周至少走访一次的包联企业数 ÷ 在岗包联的企业数。"),
     RateDef("report_timeliness", "报告及时率", "期内应报的周报、月度台账中按时报送的比例（迟报、漏报另计）。"),
+    # 代办 (app/proxy/metrics.py)
+    RateDef("proxy_on_time", "代办环节按时办结率", "期内出结果的代办环节中，在法定时限当日或之前出结果的比例。"),
+    RateDef("proxy_no_meet", "两不见面率", "期内移交的代办件中，企业确认既未见办理部门、也未见相关当事人的比例。"),
     # satisfaction surveys (app/surveys/metrics.py computes it)
     RateDef("satisfaction", "满意率", "期内提交的企业评价中“非常满意、满意、基本满意”的评价数 ÷ 评价总数（每份答卷对每个被评价对象"
             "的四个维度各计一次）；过期未评价的单列为“未评价”，不计入满意。"),
