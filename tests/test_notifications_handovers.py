@@ -196,3 +196,49 @@ def test_a_refused_action_tells_nobody(ctx, client, tokens):
     resp = client.post(f"/api/v1/issue/{pk}/transition", headers=tokens["dept01"], json={"action": "assign"})
     assert resp.status_code in (403, 404, 409, 422)
     assert _told(since) == {}
+
+
+# --- 交办通知单 and 会商 ------------------------------------------------------------------------------
+
+def test_a_sent_notice_tells_its_units_and_their_answers_tell_the_office(ctx, client):
+    from test_notices import _draft, _new_issue, _post, _to_registered, _upload
+
+    tokens = {u: api_token(client, u) for u in ("office", "director", "dept01")}
+    lead, co = department_of_login("dept01"), department_of_login("dept02")
+    pk = _draft(client, tokens, _new_issue("accepted"))
+    _to_registered(client, tokens, pk)
+    scan = _upload(client, tokens["office"], pk)
+    since = _last_id()
+    resp = _post(client, tokens["office"], pk, "send", delivery="scan", attachment=scan)
+    assert resp.status_code == 200, resp.get_json()
+    number = resp.get_json()["number"]
+    notice_told = _told(since, kind="交办通知单")
+    assert set(notice_told) == _users_of_department(lead) | _users_of_department(co)
+    assert all(any(number in t and "牵头" in t for t in notice_told[u]) for u in _users_of_department(lead))
+    assert all(any(number in t and "配合" in t for t in notice_told[u]) for u in _users_of_department(co))
+    since = _last_id()
+    assert _post(client, tokens["dept01"], pk, "acknowledge").status_code == 200
+    assert _told(since, kind="交办通知单") == {}  # nothing lands on anyone's desk
+    since = _last_id()
+    resp = _post(client, tokens["dept01"], pk, "object", reason="不属于本单位职责范围")
+    assert resp.status_code == 200, resp.get_json()
+    told = _told(since, kind="交办通知单")
+    assert set(told) == _office() and all(number in t and "异议" in t for ts in told.values() for t in ts)
+
+
+def test_meeting_notice_tells_participants_and_published_decisions_tell_lead_units(ctx):
+    from test_meetings import held_meeting, publish
+
+    since = _last_id()
+    meeting = held_meeting()
+    told = _told(since, kind="会议通知")
+    dept = _users_of_department(department_of_login("dept01"))
+    assert set(told) == (dept | {meeting.convener_id}) - {user_id("office")}  # participants and the convener
+    assert all(meeting.title in t for ts in told.values() for t in ts)
+    since = _last_id()
+    publish(meeting)
+    told = _told(since, kind="会商议定事项")
+    assert set(told) == dept
+    db.session.expire_all()
+    number = db.session.get(type(meeting), meeting.id).number
+    assert number and all(number in t for ts in told.values() for t in ts)
