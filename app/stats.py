@@ -166,6 +166,20 @@ RATES = {r.key: r for r in [
 ]}
 
 
+# assessments (app/assessments/metrics.py computes them per officer or unit)
+RATES.update({r.key: r for r in [
+    RateDef("notice_on_time", "交办按期办结率", "办结时限在期内（且已到期或已答复）的交办通知单中，牵头单位在时限当日或之前答复办结的比例。"),
+    RateDef("decision_on_time", "议定事项按期率", "办理时限在期内（且已到期或已报告）的会商议定事项中，牵头单位在时限当日或之前报告办理结果的比例。"),
+]})
+
+
+def feedback_of(rows, today: date):
+    """3日反馈率 of given (first_feedback_at, feedback_due) pairs — the rule of :func:`feedback_rate`
+    for rows already selected (e.g. grouped by department)."""
+    due = [(fed, limit) for fed, limit in rows if limit is not None and (fed is not None or limit < today)]
+    return rate("feedback", sum(1 for fed, limit in due if fed is not None and local_day(fed) <= limit), len(due))
+
+
 def min_sample():
     if has_app_context():
         return int(current_app.config.get("CSO_MIN_SAMPLE", DEFAULT_MIN_SAMPLE))
