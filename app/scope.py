@@ -116,8 +116,19 @@ def department_id_set(user):
     return set(current_app.appbuilder.session.scalars(department_ids(user))) if user is not None else set()
 
 
-def enterprise_ids(user):
-    """SELECT of the enterprise ids the user may see, or None for all."""
+# read-only sources of enterprise ids (app/recall: a recalled officer keeps reading the enterprises they
+# handed over for a transition period): ``fn(user)`` → SELECT of enterprise ids. They widen what the user
+# *sees* only: every write check (``may`` for write/delete, ``write_errors``) asks with ``write=True``.
+READ_ONLY_ENTERPRISES = []
+
+
+def register_read_only_enterprises(fn):
+    if fn not in READ_ONLY_ENTERPRISES:
+        READ_ONLY_ENTERPRISES.append(fn)
+
+
+def enterprise_ids(user, write=False):
+    """SELECT of the enterprise ids the user may see (``write=True``: may act for), or None for all."""
     if sees_all(user):
         return None
     roles = role_names(user)
@@ -128,6 +139,8 @@ def enterprise_ids(user):
             .join(Officer, Officer.id == Assignment.officer_id)
             .where(Officer.user_id == user.id, Officer.active == true(), Assignment.is_current)
         )
+        if not write:
+            parts.extend(fn(user) for fn in READ_ONLY_ENTERPRISES)
     if user is not None and ENTERPRISE in roles:
         parts.append(select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == user.id))
     if user is not None and DEPARTMENT in roles:  # the enterprises whose problems it handles
@@ -228,12 +241,12 @@ def register_criterion(models, fn):
         FEATURE_CRITERIA[model] = fn
 
 
-def _criterion(model, user):
+def _criterion(model, user, write=False):
     """SQL criterion limiting ``model`` to the user's rows; None means no limit."""
     if sees_all(user):
         return None
     roles = role_names(user)
-    ents = enterprise_ids(user)
+    ents = enterprise_ids(user, write=write)
     if model in FEATURE_CRITERIA:
         return FEATURE_CRITERIA[model](model, user, roles, ents)
     if model is Enterprise:
@@ -274,9 +287,10 @@ def _criterion(model, user):
     return false()  # unknown models are closed by default
 
 
-def restrict(model, query, user):
-    """Filter a legacy Query or a 2.0 Select to the user's rows of ``model``."""
-    crit = _criterion(model, user)
+def restrict(model, query, user, write=False):
+    """Filter a legacy Query or a 2.0 Select to the user's rows of ``model`` (``write=True``: the rows
+    the user may act on, without read-only transition access)."""
+    crit = _criterion(model, user, write=write)
     if crit is None:
         return query
     if hasattr(query, "where"):
@@ -284,13 +298,13 @@ def restrict(model, query, user):
     return query.filter(crit)
 
 
-def visible(model, row_id, user):
-    """True when the row with this id exists and the user may see it."""
+def visible(model, row_id, user, write=False):
+    """True when the row with this id exists and the user may see it (``write=True``: act on it)."""
     if row_id is None:
         return False
     session = current_app.appbuilder.session
     query = select(model.id).where(model.id == row_id)
-    return session.scalar(restrict(model, query, user)) is not None
+    return session.scalar(restrict(model, query, user, write=write)) is not None
 
 
 # which foreign keys of each model point where, with the Chinese field name
@@ -328,7 +342,7 @@ def may(user, verb, model, row_id=None):
         return False
     if verb != "read" and not may_write_model(user, model):
         return False
-    return row_id is None or visible(model, row_id, user)
+    return row_id is None or visible(model, row_id, user, write=verb != "read")
 
 
 def write_errors(user, item):
@@ -345,6 +359,6 @@ def write_errors(user, item):
     for attr, target, label in FOREIGN_KEYS.get(model, ()):
         related = getattr(item, attr)
         target_id = related.id if related is not None else getattr(item, attr + "_id")
-        if target_id is not None and not visible(target, target_id, user):
+        if target_id is not None and not visible(target, target_id, user, write=True):
             errors[attr] = f"所选{label}不存在或不在您的服务范围内。"
     return errors

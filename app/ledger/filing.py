@@ -69,7 +69,7 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
     if not roles & FILER_ROLES:
         raise LedgerError(403, "您的角色不能登记问题。")
     enterprise_id = _id(enterprise_id, "enterprise", "企业")
-    if not scope.visible(Enterprise, enterprise_id, user):
+    if not scope.visible(Enterprise, enterprise_id, user, write=True):  # not read-only transition access
         raise LedgerError(422, "所选企业不存在或不在您的服务范围内。", "enterprise")
     text = WORKFLOW.text
     title = (text(title, "title") or "").strip()

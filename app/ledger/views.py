@@ -134,7 +134,7 @@ class LedgerView(BaseView):
         roles = scope.role_names(user)
         if not roles & FILER_ROLES:
             abort(403)
-        enterprises = db.session.scalars(scope.restrict(Enterprise, select(Enterprise), user).order_by(Enterprise.name)).all()
+        enterprises = db.session.scalars(scope.restrict(Enterprise, select(Enterprise), user, write=True).order_by(Enterprise.name)).all()
         visit = None
         visit_id = request.values.get("visit")
         if visit_id and visit_id.isdigit() and scope.visible(Visit, int(visit_id), user):
@@ -167,7 +167,8 @@ class LedgerView(BaseView):
                                           .order_by(IssueCategory.sort)).all())
 
 
-ACTION_LABELS = {name: a.label for name, a in ledger.ACTIONS.items()} | {"create": "登记", "edit": "修改", "recompute": "重算时限"}
+ACTION_LABELS = {name: a.label for name, a in ledger.ACTIONS.items()} | {"create": "登记", "edit": "修改", "recompute": "重算时限",
+                                                                   "handover": "工作交接"}
 
 
 def visit_issues(visit_id):
