@@ -162,6 +162,9 @@ def sweep(now=None):
         today = now.date()
         drafts = duties.ensure_reports(today)
         records = duties.record_lapses(today)
+        from .surveys.rules import sweep as survey_sweep  # 满意度评价: send queued, remind after 3 days, expire after 15
+
+        surveyed = {f"surveys_{k}": v for k, v in survey_sweep().items()}
         from .accountability import ladder
 
         escalated = ladder.escalate(today) if workdays.is_workday(today) else {}
@@ -195,7 +198,7 @@ def sweep(now=None):
             messages += 1
         db.session.commit()
     return {"now": now.isoformat(timespec="minutes"), "drafted_reports": drafts,
-            "duty_records": len(records), "reminders": reminders, "messages": messages, **escalated}
+            "duty_records": len(records), "reminders": reminders, "messages": messages, **surveyed, **escalated}
 
 
 def _message_for(user, now, policy):

@@ -236,7 +236,7 @@ def quarterly_targets(enterprise_id, period):
     return {"officer": sorted(_current_officers(enterprise_id)), "department": sorted(departments)}
 
 
-def create_quarterly(period, user=None):
+def create_quarterly(period, user=None, only=None):
     """One quarterly request per served enterprise (an active assignment) for ``period`` (a quarter);
     idempotent (key ``quarterly:<enterprise>:<period>``). Returns (created, skipped)."""
     if period.kind != "quarter":
@@ -248,6 +248,8 @@ def create_quarterly(period, user=None):
     tpl = active_template("quarterly")
     created, skipped = [], 0
     for ent_id in sorted(served):
+        if only is not None and ent_id not in only:
+            continue
         key = f"quarterly:{ent_id}:{period.key}"
         if db.session.scalar(select(exists().where(SurveyRequest.key == key))):
             skipped += 1
@@ -395,11 +397,12 @@ def form_items(request):
 
 # --- answering ------------------------------------------------------------------------------------------
 
-def _answerer(user, req, channel):
+def _answerer(user, req, channel, via_token):
     """Who may answer: the enterprise's own login (portal), anyone holding the link, or office staff
     recording a phone/paper answer — never an officer or unit rated in the request."""
-    if channel not in SURVEY_CHANNELS:
-        raise SurveyError(422, "评价渠道应为：" + "、".join(f"{k}（{v}）" for k, v in SURVEY_CHANNELS.items()), "channel")
+    if channel not in SURVEY_CHANNELS or (channel == "link") != bool(via_token):
+        raise SurveyError(422, "评价渠道应为 portal（企业端）、phone（电话回访）或 paper（纸质问卷）；"
+                               "一次性链接只能从链接页面提交。", "channel")
     roles = scope.role_names(user)
     officer = scope.officer_of(user) if user is not None else None
     if officer is not None and officer.id in (req.targets or {}).get("officer", []):
@@ -416,8 +419,6 @@ def _answerer(user, req, channel):
         return
     if user is None or not roles & OFFICE_ROLES:
         raise SurveyError(403, "电话或纸质回访只能由首席服务官办公室录入。")
-    if OFFICER in roles and officer is not None and officer.id in (req.targets or {}).get("officer", []):
-        raise SurveyError(403, "被评价的首席服务官不能录入对自己的评价。")
 
 
 def _level(value, label):
@@ -439,7 +440,7 @@ def _short(value, limit, label):
     return text or None
 
 
-def submit(user, req, values, channel):
+def submit(user, req, values, channel, via_token=False):
     """Record one response (portal, link, phone or paper). ``values``: {field: level or text} as
     :func:`form_items` names them, plus ``respondent``, ``respondent_post``. Then: bad-review cases for
     不满意/非常不满意, and the close-out answer becomes the problem's confirmation (three levels)."""
@@ -447,7 +448,7 @@ def submit(user, req, values, channel):
 
     if req.status != "pending":
         raise SurveyError(409, f"该评价当前为“{req.status_label}”，不能再提交。")
-    _answerer(user, req, channel)
+    _answerer(user, req, channel, via_token)
     if not isinstance(values, dict):
         raise SurveyError(422, "评价内容格式不正确。")
     answers = []
