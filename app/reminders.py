@@ -168,6 +168,9 @@ def sweep(now=None):
         from .accountability import ladder
 
         escalated = ladder.escalate(today) if workdays.is_workday(today) else {}
+        from .policies import alerts as policy_alerts  # 惠企政策: expiry by date, application-window alerts
+
+        escalated = {**escalated, **policy_alerts.run(today)}
         db.session.commit()
         policy = get_policy()
         existing = set(db.session.scalars(select(Reminder.dedupe_key)))

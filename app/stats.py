@@ -163,6 +163,9 @@ RATES = {r.key: r for r in [
     # satisfaction surveys (app/surveys/metrics.py computes it)
     RateDef("satisfaction", "满意率", "期内提交的企业评价中“非常满意、满意、基本满意”的评价数 ÷ 评价总数（每份答卷对每个被评价对象"
             "的四个维度各计一次）；过期未评价的单列为“未评价”，不计入满意。"),
+    # the policy library (app/policies/metrics.py computes them)
+    RateDef("policy_reach", "政策宣传到位率", "期末有效的惠企事项与包联企业中符合条件的组合里，期末前已送达（当前版本）的比例。"),
+    RateDef("policy_cash_on_time", "政策按期兑现率", "期内兑现的申报中，在受理后兑现时限（工作日）内兑现的比例。"),
 ]}
 
 

@@ -80,6 +80,25 @@ MENU_REPORTS = "工作报告"
 MENU_MEETINGS = "会商"
 MENU_NOTICES = "交办通知单"
 
+# --- the policy library and promotion (惠企政策宣传到位, app/policies) -------------------------------
+
+MENU_POLICIES = "惠企政策"
+POLICY_LEVELS = {"national": "国家", "province": "省", "city": "市", "district": "区"}
+POLICY_STATUSES = {"current": "现行有效", "expired": "已失效", "repealed": "已废止", "revised": "已修订"}
+POLICY_IN_FORCE = ("current",)  # stored status that may still be in force (until effective_to passes)
+CASH_MODES = {"auto": "免申即享", "instant": "即申即享", "apply": "申报审批"}
+ENTERPRISE_SIZES = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+DELIVERY_CHANNELS = {"visit": "走访面谈", "meeting": "座谈会", "phone": "电话", "sms": "短信", "wechat": "微信",
+                     "paper": "明白纸"}
+POLICY_INTEREST = {"apply": "有意申报", "ineligible": "不符合条件", "enjoyed": "已享受", "not_now": "暂不需要"}
+POLICY_NOT_APPLYING = ("ineligible", "enjoyed", "not_now")  # an answer that takes the pair off the window alert
+UPTAKE_STATUSES = {"planned": "拟申报", "applied": "已申报", "accepted": "已受理", "paid": "已兑现",
+                   "rejected": "未通过"}
+UPTAKE_OPEN = ("planned", "applied", "accepted")  # still on the way to 兑现 (a handover item)
+UPTAKE_APPLIED = ("applied", "accepted", "paid", "rejected")  # the enterprise has applied
+POLICY_ISSUE_CATEGORY = "政策兑现"  # the ledger category a stalled cash-out is filed under
+POLICY_WINDOW_ALERT_DAYS = 5  # working days before an application window closes
+
 # --- lists -----------------------------------------------------------------------------------------
 
 DEFAULT_PAGE_SIZE = 25
