@@ -98,7 +98,8 @@ def open_items(enterprise, officer_id):
                               status_label=DECISION_STATUSES.get(d.status, d.status), url=f"/meeting_decisions/{d.id}"))
     for module, kind in (("proxy", "proxy"), ("policies", "policy")):
         for row in _lazy_items(module, enterprise.id, officer_id):
-            items.append(dict(kind=kind, id=row.get("id"), number=row.get("number") or "", title=row.get("title") or "",
+            items.append(dict(kind=kind, id=row.get("id"), number=row.get("number") or row.get("number_or_title") or "",
+                              title=row.get("title") or "",
                               status_label=row.get("status_label") or "", url=row.get("url") or ""))
     return items
 
@@ -395,7 +396,10 @@ def apply_case(case, user, today=None):
         for item in handover.items:
             if item.kind == "issue" and item.ref_id in {i.id for i in issues}:
                 item.moved = True
-        _reassign_elsewhere(handover, outgoing.id, incoming.id, user)
+        proxies = _reassign_elsewhere(handover, outgoing.id, incoming.id, user)
+        for item in handover.items:
+            if item.kind == "proxy" and proxies:
+                item.moved = True
         WORKFLOW.record(handover, user, "apply", handover.status,
                         note=f"{effective.isoformat()}起由{incoming.name}接任")
     db.session.flush()
@@ -404,17 +408,17 @@ def apply_case(case, user, today=None):
 
 
 def _reassign_elsewhere(handover, old_officer_id, new_officer_id, user):
-    """代办 cases and policy applications move by their own package's ``reassign`` when it has one."""
-    import importlib
+    """Open 代办 cases move through ``app.proxy.rules.reassign`` (their own history records it); policy
+    applications are the enterprise's and stay. Nothing happens when the 代办 package is not installed."""
+    items = _lazy_items("proxy", handover.enterprise_id, old_officer_id)
+    if not items:
+        return 0
+    from ..proxy import rules as proxy_rules
 
-    for module in ("proxy", "policies"):
-        try:
-            found = importlib.import_module(f"app.{module}.handover")
-        except ImportError:
-            continue
-        fn = getattr(found, "reassign", None)
-        if fn is not None:
-            fn([handover.enterprise_id], old_officer_id, new_officer_id, user)
+    try:
+        return len(proxy_rules.reassign([i["id"] for i in items], new_officer_id, user))
+    except WorkflowError as exc:
+        raise WorkflowError(422, f"代办件移交失败：{exc.message}") from None
 
 
 # --- messages ------------------------------------------------------------------------------------------

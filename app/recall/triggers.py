@@ -91,7 +91,7 @@ def suggestions(today=None):
     grades = _optional("app.assessments.query", "officer_grades")
     if grades is not None:
         for oid in ids:
-            latest = sorted(grades(oid) or [], key=lambda kv: kv[0])[-2:]
+            latest = [(key, g) for key, g in grades(oid) or [] if "Q" in str(key)][-2:]  # quarters, oldest first
             if len(latest) == 2 and all(str(g) in FAIL_GRADES for _, g in latest):
                 reasons[oid].append(("two_fail", f"{latest[0][0]}、{latest[1][0]}季度考核均为不合格"))
     satisfaction = _optional("app.surveys.metrics", "satisfaction")
