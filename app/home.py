@@ -23,6 +23,7 @@ class HomeView(IndexView):
         roles = scope.role_names(user)
         ctx = {"today": clock.today(), "week": clock.week_range(clock.today()), "ledger": _ledger_counts(user)}
         ctx["dashboard"] = scope.has_permission(user, "can_read", "Dashboard")
+        ctx["work"] = _work(user, roles)  # what to do next (issue 9 item 3; app.notifications.queues)
         if roles & SEES_ALL_ROLES:
             ctx["counts"] = _counts()
             ctx["leader"] = bool(roles & READ_ONLY_ROLES) and not roles & OFFICE_ROLES
@@ -65,32 +66,48 @@ def _counts():
 
 
 def _weekly_coverage(user):
-    ids = set(db.session.scalars(scope.restrict(Enterprise, select(Enterprise.id), user)))
-    visited = masterdata.visited_this_week(ids)
-    return {"visited": len(visited), "total": len(ids), "rate": stats.visit_coverage(len(visited), len(ids))}
+    from .notifications import queues
+
+    visited, total = queues.coverage(user)  # scope subqueries: the same cost however many enterprises
+    return {"visited": visited, "total": total, "rate": stats.visit_coverage(visited, total)}
+
+
+def _work(user, roles):
+    """Each role's queues; every figure is counted as the list it links to counts."""
+    from flask import request
+
+    from .notifications import queues
+
+    work = {}
+    if roles & OFFICE_ROLES:
+        work["office"] = queues.office(user)
+    if DEPARTMENT in roles:
+        work["department"] = queues.department(user, "done" if request.args.get("tab") == "done" else "open")
+    if OFFICER in roles:
+        work["officer"] = queues.officer(user)
+    if roles & READ_ONLY_ROLES and not roles & OFFICE_ROLES:
+        work["bulletins"] = queues.leader()
+    return work
 
 
 def _my_enterprises(user):
     officer = scope.officer_of(user)
     if officer is None:
         return []
-    rows = db.session.execute(
-        select(Enterprise, Assignment.role)
+    start, end = clock.week_range(clock.today())
+    last = (select(func.max(Visit.visit_date)).where(Visit.enterprise_id == Enterprise.id)
+            .correlate(Enterprise).scalar_subquery())
+    this_week = (select(func.count()).select_from(Visit).where(
+        Visit.enterprise_id == Enterprise.id, Visit.visit_date.between(start, end)).correlate(Enterprise).scalar_subquery())
+    rows = db.session.execute(  # one statement, however many enterprises (no id lists)
+        select(Enterprise, Assignment.role, last.label("last"), this_week.label("week"))
         .join(Assignment, Assignment.enterprise_id == Enterprise.id)
         .where(Assignment.officer_id == officer.id, Assignment.is_current)
         .order_by(Enterprise.name)
     ).all()
-    visited = masterdata.visited_this_week({e.id for e, _ in rows})
-    last = dict(
-        db.session.execute(
-            select(Visit.enterprise_id, func.max(Visit.visit_date))
-            .where(Visit.enterprise_id.in_([e.id for e, _ in rows]))
-            .group_by(Visit.enterprise_id)
-        ).all()
-    )
     return [
-        {"enterprise": e, "role": ASSIGNMENT_ROLES[r], "visited": e.id in visited, "last_visit": last.get(e.id)}
-        for e, r in rows
+        {"enterprise": e, "role": ASSIGNMENT_ROLES[r], "visited": bool(week), "last_visit": last_visit}
+        for e, r, last_visit, week in rows
     ]
 
 

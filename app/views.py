@@ -167,7 +167,11 @@ class CSOModelView(ModelView):
                     return None
         else:
             self.update_redirect()
+            self.preset_add(form)
         return self._get_add_widget(form=form, exclude_cols=[])
+
+    def preset_add(self, form):
+        """A new form's values from the link that opened it (e.g. 登记走访 for one enterprise)."""
 
     def _edit(self, pk):
         # FAB 5.3 ``BaseCRUDView._edit`` replaced like ``_add`` (no pre_update/post_update). On upgrade
@@ -386,6 +390,17 @@ class VisitView(CSOModelView):
                                 default=lambda: clock.today()),
     }
     edit_form_extra_fields = add_form_extra_fields
+
+    def preset_add(self, form):
+        """``?enterprise=ID`` (the home page's 登记走访 of that row): that enterprise, if the user may
+        record a visit for it, and the officer's own record (issue 9 item 3)."""
+        user = scope.current_user()
+        pk = request.args.get("enterprise")
+        if valid_id(pk) and scope.visible(Enterprise, int(pk), user):
+            form.enterprise.data = db.session.get(Enterprise, int(pk))
+        officer = scope.officer_of(user)
+        if officer is not None and "officer" in form:
+            form.officer.data = officer
 
 
     @action("delete_visits", "删除", "确定删除所选走访记录吗？", "fa-trash", multiple=True, single=False)

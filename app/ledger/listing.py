@@ -31,7 +31,8 @@ FilterError = QueryError  # the ledger list's bad filter: the one query-argument
 
 FILTER_LABELS = {"status": "状态", "tier": "时限", "enterprise": "企业", "department": "单位", "officer": "服务官",
                  "category": "类别", "region": "街道/乡镇", "source": "来源", "level": "层级",
-                 "received_from": "反映日期起", "received_to": "反映日期止", "q": "关键词", "open": "仅未办结"}
+                 "received_from": "反映日期起", "received_to": "反映日期止", "q": "关键词", "open": "仅未办结",
+                 "queue": "待办类别"}
 
 
 MAX_PAGE = 1_000_000
@@ -50,7 +51,7 @@ def _choices(value, field, allowed):
 
 
 FILTERS = ("status", "tier", "enterprise", "department", "officer", "category", "region", "source",
-           "level", "received_from", "received_to", "q", "open")
+           "level", "received_from", "received_to", "q", "open", "queue")
 
 
 def build_query(user, args, today=None):
@@ -94,6 +95,10 @@ def build_query(user, args, today=None):
         conds.append(Issue.received_on >= _date(args["received_from"], "received_from"))
     if args.get("received_to"):
         conds.append(Issue.received_on <= _date(args["received_to"], "received_to"))
+    if args.get("queue"):  # a home page's work queue (app.notifications.queues: 待受理, 待转办, 待签收 …)
+        from ..notifications import queues
+
+        conds.append(queues.criterion(str(args["queue"]), user))
     if args.get("q"):
         needle = f"%{str(args['q']).strip()}%"
         conds.append(or_(Issue.number.like(needle), Issue.title.like(needle), Issue.description.like(needle),

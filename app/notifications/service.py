@@ -49,9 +49,11 @@ def _recipients(user_ids):
     return [users[i] for i in ids if i in users]
 
 
-def notify(user_ids, title, url, *, body="", kind="", key=None):
+def notify(user_ids, title, url, *, body="", kind="", key=None, reminder=None):
     """Tell each user (ab_user ids; duplicates, None and inactive logins ignored) in the portal and
-    by mail. Returns the notifications written (none for a user who already has ``key``)."""
+    by mail. Returns the notifications written (none for a user who already has ``key``).
+    ``reminder``: fields of the mail's Reminder row instead of the hand-over's (the 催报 is recorded
+    as the report's late reminder, what app.duties counts 催而不报 from)."""
     users = _recipients(user_ids)
     if not users:
         return []
@@ -74,22 +76,23 @@ def notify(user_ids, title, url, *, body="", kind="", key=None):
                                     created_at=clock.utcnow())
                 db.session.add(note)
                 db.session.flush()
-                _mail(user, note, now, policy)
+                _mail(user, note, now, policy, reminder or {})
         except IntegrityError:
             continue
         written.append(note)
     return written
 
 
-def _mail(user, note, now, policy):
+def _mail(user, note, now, policy, fields):
     """The notification's line in the recipient's next mail (the reminders' deduplicated path)."""
     from ..reminders import _render
 
     dedupe = _key(f"notify:{note.key}:{user.id}" if note.key else f"notification:{note.id}")
     text = note.title + (f"：{note.body}" if note.body else "")
-    reminder = Reminder(dedupe_key=dedupe, recipient_id=user.id, kind="handover", item_type="notification",
-                        item_id=note.id, tier="handover", period=clock.local(note.created_at).date().isoformat(),
-                        text=text[:500], link=absolute(note.url)[:300], created_at=clock.utcnow())
+    values = {"kind": "handover", "item_type": "notification", "item_id": note.id, "tier": "handover",
+              "period": clock.local(note.created_at).date().isoformat(), **fields}
+    reminder = Reminder(dedupe_key=dedupe, recipient_id=user.id, text=text[:500], link=absolute(note.url)[:300],
+                        created_at=clock.utcnow(), **values)
     db.session.add(reminder)
     db.session.flush()
     message = _message_for(user, now, policy)

@@ -1,4 +1,6 @@
-"""消息通知: the bell's list (own notifications only), mark one / all read, open the thing."""
+"""消息通知: the bell's list (own notifications only), mark one / all read, open the thing; the lists
+behind the home pages' figures (本周未走访企业) and 催报."""
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from flask import current_app, flash, redirect, request, url_for
@@ -74,6 +76,61 @@ class NotificationView(BaseView):
         return redirect(url_for("NotificationView.list"))
 
 
+class WorkQueueView(BaseView):
+    """The lists behind the home pages' figures that the ledger does not hold, and 催报."""
+
+    route_base = "/queues"
+    class_permission_name = "WorkQueue"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"unvisited": "read", "urge": "write"}
+    default_view = "unvisited"
+
+    @expose("/unvisited")
+    @has_access
+    def unvisited(self):
+        """本周未走访企业 (the home page's "已走访 11/31" leads here)."""
+        from sqlalchemy import func, select
+        from sqlalchemy.orm import selectinload
+
+        from .. import clock
+        from ..models import Assignment, Enterprise, Visit
+        from . import queues
+
+        user = scope.current_user()
+        today = clock.today()
+        last = select(Visit.enterprise_id, func.max(Visit.visit_date).label("last")).group_by(Visit.enterprise_id).subquery()
+        rows = db.session.execute(
+            queues.unvisited_query(user, today).add_columns(last.c.last).outerjoin(last, last.c.enterprise_id == Enterprise.id)
+            .order_by(Enterprise.subdistrict, Enterprise.name).options(selectinload(Enterprise.assignments).selectinload(Assignment.officer))).all()
+        visited, total = queues.coverage(user, today)
+        return self.render_template(
+            "cso/notifications_unvisited.html", rows=rows, visited=visited, total=total, week=clock.week_range(today),
+            can_visit=scope.has_permission(user, "can_write", "Visit"))
+
+    @expose("/urge/<pk>", methods=["POST"])
+    @has_access
+    def urge(self, pk):
+        """催报: the office urges an officer whose report is late (recorded; the officer is told)."""
+        from . import queues
+
+        try:
+            report, new = queues.urge_report(scope.current_user(), int(pk) if valid_id(pk) else None)
+        except queues.UrgeError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("HomeView.index"))
+        db.session.commit()
+        name = report.officer.name
+        flash(f"已向{name}催报{report.kind_label}，已记录。" if new else f"今天已向{name}催报过该报告，未重复催报。",
+              "success" if new else "info")
+        return redirect(url_for("HomeView.index") + "#cso-late-reports")
+
+
 def register(appbuilder):
+    from .queues import QUEUE_LABELS
+
     appbuilder.add_view_no_menu(NotificationView())
+    appbuilder.add_view_no_menu(WorkQueueView())
+    current_app.jinja_env.globals["cso_queue_label"] = lambda name: QUEUE_LABELS.get(name, name)
+    current_app.jinja_env.globals["cso_one_day"] = timedelta(days=1)  # the home page's week links
     current_app.jinja_env.globals["cso_unread_notifications"] = lambda: service.unread_count(scope.current_user())

@@ -1,0 +1,205 @@
+"""Work queues: what each role's home page says to do next (issue 9 item 3).
+
+Every figure is counted with the same query as the list it links to — the ledger's own filters
+(``app.ledger.listing.build_query``, which knows the named queues below as ``queue=…``), or the
+unvisited-enterprise list of :mod:`.views` — so a count and its list always agree. Queries are
+built from ``scope`` subqueries (never lists of ids), so a home page costs the same number of
+statements however much data there is."""
+from sqlalchemy import and_, exists, func, not_, select
+
+from .. import clock, db, scope
+from ..vocab import WITH_DEPARTMENT
+
+
+def _returned():
+    from ..models import Issue, IssueEvent
+
+    return exists().where(IssueEvent.issue_id == Issue.id, IssueEvent.action == "return")
+
+
+def _mine_lead(user):
+    from sqlalchemy import false
+
+    from ..models import Issue
+
+    return Issue.lead_department_id.in_(scope.department_ids(user)) if user is not None else false()
+
+
+def _mine_co(user):
+    from sqlalchemy import false
+
+    from ..models import Issue, issue_codepartment
+
+    if user is None:
+        return false()
+    return Issue.id.in_(select(issue_codepartment.c.issue_id).where(
+        issue_codepartment.c.department_id.in_(scope.department_ids(user))))
+
+
+def _criteria():
+    """{queue name: fn(user) -> criterion on Issue}; labels in QUEUE_LABELS."""
+    from ..models import Issue
+
+    return {
+        # the office
+        "to_accept": lambda user: Issue.status == "new",
+        "to_transfer": lambda user: and_(Issue.status == "accepted", not_(_returned())),
+        "returned": lambda user: and_(Issue.status == "accepted", _returned()),
+        "extension": lambda user: and_(Issue.status.in_(WITH_DEPARTMENT), Issue.pending_due.is_not(None)),
+        "unable": lambda user: and_(Issue.status.in_(WITH_DEPARTMENT), Issue.unable_requested.is_(True)),
+        "to_close": lambda user: Issue.status == "resolved",
+        # a department
+        "to_acknowledge": lambda user: and_(Issue.status == "assigned", _mine_lead(user)),
+        "lead": _mine_lead,
+        "co": _mine_co,
+    }
+
+
+QUEUE_LABELS = {"to_accept": "待受理", "to_transfer": "待转办", "returned": "被退回、待重新转办",
+                "extension": "延期申请待审批", "unable": "“无法解决”申请待研判", "to_close": "办结待销号",
+                "to_acknowledge": "待签收", "lead": "本单位牵头", "co": "本单位配合"}
+
+
+def criterion(name, user):
+    """The ledger filter ``queue=name`` (QueryError for an unknown name)."""
+    from ..querystring import QueryError
+
+    table = _criteria()
+    if name not in table:
+        raise QueryError("queue", f"待办类别应为：{'、'.join(table)}。")
+    return table[name](user)
+
+
+# --- counting, as the lists count -----------------------------------------------------------------
+
+def _count(query):
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def ledger_count(user, **args):
+    from ..ledger.listing import build_query
+
+    return _count(build_query(user, {k: str(v) for k, v in args.items()}))
+
+
+def unvisited_query(user, today=None):
+    """The enterprises the user sees with no visit yet in the week holding ``today``."""
+    from ..models import Enterprise, Visit
+
+    start, end = clock.week_range(today or clock.today())
+    visited = exists().where(Visit.enterprise_id == Enterprise.id, Visit.visit_date.between(start, end))
+    return scope.restrict(Enterprise, select(Enterprise), user).where(not_(visited))
+
+
+def coverage(user, today=None):
+    """本周走访覆盖: (visited, total) over the enterprises the user sees."""
+    from ..models import Enterprise
+
+    total = _count(scope.restrict(Enterprise, select(Enterprise.id), user))
+    return total - _count(unvisited_query(user, today)), total
+
+
+def late_reports(today=None):
+    """Draft reports past their due day (逾期未报), with their officer and the last urge (催报)."""
+    from ..models import Officer, Reminder, Report
+
+    today = today or clock.today()
+    last_urge = (select(func.max(Reminder.created_at)).where(
+        Reminder.item_type == "report", Reminder.item_id == Report.id, Reminder.tier == "late")
+        .correlate(Report).scalar_subquery())
+    return db.session.execute(
+        select(Report, Officer, last_urge.label("urged_at")).join(Officer, Officer.id == Report.officer_id)
+        .where(Report.status == "draft", Report.due_on < today).order_by(Report.due_on, Officer.name)).all()
+
+
+def office(user, today=None):
+    visited, total = coverage(user, today)
+    return {
+        "queues": [(name, QUEUE_LABELS[name], ledger_count(user, queue=name))
+                   for name in ("to_accept", "to_transfer", "returned", "extension", "unable", "to_close")],
+        "coverage": (visited, total), "late_reports": late_reports(today),
+    }
+
+
+DEPARTMENT_ROWS = 20
+
+
+def department(user, tab="open"):
+    """To acknowledge, due soon, overdue, and the unit's items (open under 待办, finished in 已办结),
+    each marked 牵头 or 配合."""
+    from sqlalchemy.orm import selectinload
+
+    from ..ledger.listing import build_query
+    from ..models import Issue
+
+    done = "resolved,closed,unable"
+    args = {"status": done} if tab == "done" else {"open": "1"}
+    query = build_query(user, args)
+    lead_ids = set(db.session.scalars(scope.department_ids(user)))  # the login's own unit(s): one or two
+    rows = db.session.scalars(query.order_by(Issue.due_on.asc().nulls_last(), Issue.id).limit(DEPARTMENT_ROWS)
+                              .options(selectinload(Issue.enterprise))).all()
+    return {
+        "to_acknowledge": ledger_count(user, queue="to_acknowledge"),
+        "approaching": ledger_count(user, tier="approaching"),
+        "overdue": ledger_count(user, tier="overdue"),
+        "open": ledger_count(user, open=1), "done": ledger_count(user, status=done), "done_args": done,
+        "tab": tab, "rows": [(i, "牵头" if i.lead_department_id in lead_ids else "配合") for i in rows],
+    }
+
+
+def officer(user, today=None):
+    from ..models import Report
+
+    today = today or clock.today()
+    me = scope.officer_of(user)
+    reports = db.session.scalars(select(Report).where(Report.officer_id == me.id, Report.status == "draft")
+                                 .order_by(Report.due_on)).all() if me is not None else []
+    return {
+        "open": ledger_count(user, open=1),
+        "tiers": [(t, label, ledger_count(user, tier=t)) for t, label in
+                  (("approaching", "临期"), ("overdue_only", "超期"), ("serious", "严重超期"))],
+        "reports": [(r, r.due_on < today) for r in reports],
+    }
+
+
+def leader(limit=5):
+    from ..models import Bulletin
+
+    return db.session.scalars(select(Bulletin).where(Bulletin.status == "published")
+                              .order_by(Bulletin.published_at.desc()).limit(limit)).all()
+
+
+# --- 催报 ---------------------------------------------------------------------------------------------
+
+class UrgeError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def urge_report(user, report_id):
+    """The office urges an officer to submit a late report (催报): recorded as the report's late
+    reminder (what 催而不报 counts from, app.duties.record_lapses), in the officer's bell and mail.
+    Once a day per report: a second click the same day records nothing new. Returns (report, new)."""
+    from ..models import Report
+    from ..vocab import OFFICE_ROLES
+    from . import service
+
+    if not scope.role_names(user) & OFFICE_ROLES:
+        raise UrgeError(403, "只有首席服务官办公室可以催报。")
+    report = db.session.get(Report, report_id) if isinstance(report_id, int) else None
+    if report is None:
+        raise UrgeError(404, "报告不存在。")
+    today = clock.today()
+    if report.status != "draft" or report.due_on >= today:
+        raise UrgeError(409, "该报告未逾期或已报送，无需催报。")
+    officer_user = report.officer.user if report.officer is not None else None
+    if officer_user is None:
+        raise UrgeError(409, "该服务官没有登录账号，无法催报，请电话联系。")
+    title = f"办公室催报：{report.kind_label}（{report.period_start:%Y-%m-%d}至{report.period_end:%Y-%m-%d}）" \
+            f"应于{report.due_on:%Y-%m-%d}前报送，已逾期，请尽快报送"
+    notes = service.notify([officer_user.id], title, f"/reports/{report.id}", kind="report_urge",
+                           key=f"urge:report:{report.id}:{today.isoformat()}",
+                           reminder={"kind": "report_late", "item_type": "report", "item_id": report.id,
+                                     "tier": "late", "period": today.isoformat()})
+    return report, bool(notes)
