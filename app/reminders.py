@@ -171,6 +171,9 @@ def sweep(now=None):
         from .policies import alerts as policy_alerts  # 惠企政策: expiry by date, application-window alerts
 
         escalated = {**escalated, **policy_alerts.run(today)}
+        from .recall import rules as recall_rules  # 服务官调整: cases whose effective date has come (app/recall)
+
+        escalated["recall_applied"] = len(recall_rules.apply_due(today)[0])
         db.session.commit()
         policy = get_policy()
         existing = set(db.session.scalars(select(Reminder.dedupe_key)))

@@ -198,6 +198,22 @@ def test_effective_date_moves_open_problems_and_keeps_closed_ones(ctx, client, t
     assert all(i.moved for i in h.items if i.kind == "issue") and h.events[-1].action == "apply"
 
 
+def test_the_sweep_applies_due_cases(ctx, client, tokens):
+    from app import reminders
+
+    effective = clock.today() + timedelta(days=2)
+    pk = start_case(client, tokens, "officer04", "officer11", effective)
+    sign_all(client, tokens, pk, "officer04", "officer11")
+    reminders.sweep(datetime.combine(effective - timedelta(days=1), datetime.min.time()).replace(hour=10))
+    db.session.expire_all()
+    assert db.session.get(RecallCase, pk).status == "approved"
+    summary = reminders.sweep(datetime.combine(effective, datetime.min.time()).replace(hour=0, minute=15))
+    db.session.expire_all()
+    case = db.session.get(RecallCase, pk)
+    assert case.status == "applied" and case.applied_at is not None and case.events[-1].actor_name == "系统"
+    assert summary is not None
+
+
 @pytest.fixture()
 def runner_env(app):
     return app.test_cli_runner()

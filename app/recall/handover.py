@@ -355,6 +355,7 @@ def apply_case(case, user, today=None):
     effective = case.effective_on
     reason = f"{case.reason_label}（{case.number}）"
     ended = started = moved = omitted = 0
+    case.applied_at = clock.utcnow()
     try:
         for row in case.scope_rows:
             old = row.assignment
@@ -372,8 +373,7 @@ def apply_case(case, user, today=None):
                 _save(user, new, True)
                 started += 1
             row.new_assignment_id = new.id
-    except masterdata.RuleError as exc:
-        db.session.rollback()
+    except masterdata.RuleError as exc:  # the caller rolls back (the screen, REST, or the sweep's savepoint)
         raise WorkflowError(422, "包联关系调整失败：" + "；".join(exc.errors.values())) from None
     outgoing, incoming = case.officer, case.replacement
     for handover in case.handovers:

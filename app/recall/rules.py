@@ -376,10 +376,15 @@ def apply_due(today=None):
         if why:
             waiting.append((case.number, why))
             continue
-        note = handover.apply_case(case, None, today)
-        case.status, case.updated_at = "applied", clock.utcnow()
-        WORKFLOW.record(case, None, "apply", "approved", note=note)
-        WORKFLOW.flush()
+        try:
+            with db.session.begin_nested():  # one case that cannot be applied does not stop the others
+                note = handover.apply_case(case, None, today)
+                case.status, case.updated_at = "applied", clock.utcnow()
+                WORKFLOW.record(case, None, "apply", "approved", note=note)
+                db.session.flush()
+        except WorkflowError as exc:
+            waiting.append((case.number, exc.message))
+            continue
         done.append(case.number)
     return done, waiting
 
