@@ -10,7 +10,7 @@ from flask_appbuilder.security.decorators import has_access
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import DataRequired
 
-from . import db, ledger, scope
+from . import clock, db, ledger, scope, workdays
 from .holiday_import import import_holidays, parse_holidays
 from .models import Holiday, IssueCategory
 from .settings import LABELS, RANGES, PolicyError, get_policy
@@ -44,6 +44,19 @@ class HolidayView(CSOModelView):
                             validators=[DataRequired()]),
     }
     edit_form_extra_fields = add_form_extra_fields
+
+    def render_template(self, template, **kwargs):
+        """The list page also shows the built-in calendar of a chosen year (?year=, 2004–2026 from
+        chinese_calendar) and offers the import form only to those who may write the calendar."""
+        if template == self.list_template:
+            years = workdays.builtin_years()
+            raw = request.args.get("year", "")
+            year = int(raw) if raw.isdigit() and int(raw) in years else (
+                clock.today().year if clock.today().year in years else (years[-1] if years else None))
+            kwargs.update(builtin_years=years, builtin_year=year, holiday_kinds=HOLIDAY_KINDS,
+                          builtin_days=workdays.builtin_days(year) if year else [],
+                          can_edit_calendar=self.appbuilder.sm.has_access("can_write", self.class_permission_name))
+        return super().render_template(template, **kwargs)
 
     @expose("/import", methods=["POST"])
     @has_access
@@ -99,7 +112,8 @@ class DeadlinePolicyView(BaseView):
     def show(self):
         formats = [(k, numbering.number_format(k)) for k in numbering.KINDS]
         return self.render_template("cso/policy.html", policy=get_policy(), labels=LABELS, ranges=RANGES,
-                                    number_kinds=numbering.KINDS, formats=formats)
+                                    number_kinds=numbering.KINDS, formats=formats,
+                                    can_write=self.appbuilder.sm.has_access("can_write", self.class_permission_name))
 
     @expose("/numbers", methods=["POST"])
     @has_access

@@ -380,7 +380,7 @@ def seed_duties(rng, chiefs):
             late = fate == 1
             when = datetime.combine(due + timedelta(days=2 if late else -1), time(16, 0))
             with clock.at(when):
-                duties.submit_report(chief.user, report.id, report.content + "\n（已核实）")
+                duties.submit_report(chief.user, report.id, "下周继续走访包联企业，跟进已收集问题的办理进展。")
     with clock.at(datetime.combine(today, time(9, 0))):
         duties.ensure_reports(today)
         duties.record_lapses(today)

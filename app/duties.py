@@ -13,7 +13,7 @@ from .models import (
     Assignment, DutyRecord, Enterprise, Issue, IssueEvent, Officer, Reminder, Report, Visit,
 )
 from .settings import Policy, get_policy
-from .vocab import OPEN_STATUSES
+from .vocab import OPEN_STATUSES, REPORT_OWN_HEADING, REPORT_STATES
 
 
 class DutyError(Exception):
@@ -73,7 +73,13 @@ def enterprises_of(officer_id, day=None):
 
 
 def draft_content(officer, start, end):
-    """The officer's own data for the period, written out for them to edit before submitting."""
+    """The whole first draft: the derived facts, then the heading of the officer's own text."""
+    return compose(draft_facts(officer, start, end), "")
+
+
+def draft_facts(officer, start, end):
+    """The officer's own data for the period (visits, policy talks, problems filed, closed, open),
+    derived afresh each time: a draft follows the data until it is submitted."""
     lines = []
     ents = enterprises_of(officer.id)
     ids = [e.id for e in ents]
@@ -104,8 +110,77 @@ def draft_content(officer, start, end):
         Issue.enterprise_id.in_(ids), IssueEvent.action == "progress",
         stats.happened_between(IssueEvent.at, start, end))) if ids else 0
     lines.append(f"四、问题办理：本期销号{len(closed)}个，办理进展反馈{progress}次，尚未办结{open_count}个。")
-    lines.append("五、下一步工作打算：")
     return "\n".join(lines)
+
+
+def compose(facts, notes):
+    """A report's text: the facts, then the officer's own text under its heading."""
+    notes = (notes or "").strip("\n")
+    return f"{facts}\n{REPORT_OWN_HEADING}" + (f"\n{notes}" if notes else "")
+
+
+def own_text(text):
+    """The officer's own part of a report text: what follows the heading (all of it when the text
+    has no heading, e.g. a note typed alone)."""
+    text = text or ""
+    head, sep, tail = text.partition(REPORT_OWN_HEADING)
+    return tail.strip("\n") if sep else text.strip()
+
+
+def report_notes(report):
+    """The officer's own text of a report (stored apart since issue 9; older drafts: from content)."""
+    return report.notes if report.notes is not None else own_text(report.content)
+
+
+def saved_facts(report):
+    """The facts as last saved (the baseline of "what changed")."""
+    if report.facts is not None:
+        return report.facts
+    head, sep, _ = (report.content or "").partition(REPORT_OWN_HEADING)
+    return head.rstrip("\n") if sep else ""
+
+
+def fresh_facts(report):
+    return draft_facts(report.officer, report.period_start, report.period_end)
+
+
+def fact_changes(report, fresh=None):
+    """[(old line or None, new line or None)] where the facts derived now differ from the saved
+    ones — a visit or a problem recorded after the draft was written."""
+    import difflib
+
+    old, new = saved_facts(report).splitlines(), (fresh if fresh is not None else fresh_facts(report)).splitlines()
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        olds, news = old[i1:i2], new[j1:j2]
+        for k in range(max(len(olds), len(news))):
+            out.append((olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
+    return out
+
+
+def refresh_draft(report):
+    """Re-derive a draft's facts and store them with the officer's own text kept (returns the
+    changes against the facts saved before). Submitted reports stay as submitted."""
+    if report.status != "draft":
+        return []
+    fresh = fresh_facts(report)
+    changes = fact_changes(report, fresh)
+    notes = report_notes(report)
+    report.notes, report.facts, report.content = notes, fresh, compose(fresh, notes)
+    return changes
+
+
+def report_state(report, today=None):
+    """(state, label): 未报送 / 逾期未报 / 已报送 / 迟报 (submitted after its due day, local time)."""
+    today = today or clock.today()
+    if report.status == "submitted":
+        late = report.submitted_at is not None and clock.local(report.submitted_at).date() > report.due_on
+        state = "late" if late else "submitted"
+    else:
+        state = "overdue" if report.due_on < today else "draft"
+    return state, REPORT_STATES[state]
 
 
 def ensure_reports(today=None):
@@ -124,8 +199,9 @@ def ensure_reports(today=None):
                 Report.officer_id == officer.id, Report.kind == kind, Report.period_start == start))
             if exists_:
                 continue
+            facts = draft_facts(officer, start, end)
             db.session.add(Report(officer_id=officer.id, kind=kind, period_start=start, period_end=end,
-                                  due_on=due, status="draft", content=draft_content(officer, start, end),
+                                  due_on=due, status="draft", content=compose(facts, ""), facts=facts, notes="",
                                   created_at=clock.utcnow()))
             made += 1
     db.session.flush()
@@ -151,28 +227,34 @@ def _own_report(user, report_id):
 
 
 def save_draft(user, report_id, content):
-    """The officer keeps working on their own report before submitting it."""
+    """The officer keeps working on their own text before submitting; the facts are re-derived
+    and saved with it (``content``: the officer's text, or a whole report text whose own part
+    follows the heading)."""
     try:
         report = _own_report(user, report_id)
     except DutyError:
         raise DutyError(403, "只能修改自己尚未报送的报告。") from None
     if report.status != "draft":
         raise DutyError(409, "只能修改自己尚未报送的报告。")
-    report.content = content or ""
+    report.notes = own_text(content)
+    refresh_draft(report)
     db.session.flush()
     return report
 
 
 def submit_report(user, report_id, content):
-    """The officer submits their own report; after its due day it is also recorded as late (迟报)."""
+    """The officer submits their own report: the facts as derived at this moment and their own text
+    (as for :func:`save_draft`); after its due day it is also recorded as late (迟报)."""
     report = _own_report(user, report_id)
     if report.status == "submitted":
         raise DutyError(409, "该报告已经提交。")
-    content = (content or "").strip()
-    if len(content) < 10:
+    notes = own_text(content)
+    if len(notes) < 10:
         raise DutyError(422, "报告内容过短，请补充后再提交。")
     now = clock.now()
-    report.content, report.status, report.submitted_at = content, "submitted", clock.utcnow()
+    report.notes = notes
+    refresh_draft(report)
+    report.status, report.submitted_at = "submitted", clock.utcnow()
     if now.date() > report.due_on:
         _record(report.officer_id, "late_report", period_key(report), report_id=report.id,
                 note=f"{report.kind_label}应于{report.due_on:%Y-%m-%d}前报送，实际{now:%Y-%m-%d}报送")

@@ -1,6 +1,6 @@
 """Screens for duties and their rhythms: reports (周报/月报), duty records (迟报/漏报/催而不报/未走访),
 the outbox, bulletins (通报), the beat schedule, and each user's mail preference."""
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, action, expose
@@ -8,8 +8,12 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
-from . import bulletins, clock, db, duties, mail, scope
-from .models import DUTY_KINDS, REPORT_KINDS, AccountState, Bulletin, DutyRecord, OutboundMessage, Report
+from . import bulletins, clock, db, duties, mail, pinyin_order, report_listing, scope, stats
+from .models import (
+    DUTY_KINDS, REPORT_KINDS, AccountState, Bulletin, DutyRecord, Enterprise, Officer, OutboundMessage, Report,
+)
+from .querystring import QueryError
+from .vocab import REPORT_OWN_HEADING, REPORT_STATE_CLASS, REPORT_STATES
 from .validation import valid_id
 from .accounts import mail_address
 from .views import CSOModelView
@@ -21,24 +25,60 @@ class ReportsView(BaseView):
     route_base = "/reports"
     class_permission_name = "Report"
     base_permissions = ["can_read", "can_write"]
-    method_permission_name = {"list": "read", "show": "read", "save": "write"}
+    method_permission_name = {"list": "read", "show": "read", "save": "write", "xlsx": "read"}
     default_view = "list"
 
     def _visible(self):
         return scope.restrict(Report, select(Report), scope.current_user())
 
+    def _args(self):
+        args = {k: v for k, v in request.args.items() if v not in (None, "")}
+        if args.get("status") in ("draft", "submitted") and "state" not in args:  # the old filter's links
+            args["state"] = "draft,overdue" if args["status"] == "draft" else "submitted,late"
+        args.pop("status", None)
+        return args
+
     @expose("/")
     @has_access
     def list(self):
-        query = self._visible()
-        kind, status = request.args.get("kind"), request.args.get("status")
-        if kind in REPORT_KINDS:
-            query = query.where(Report.kind == kind)
-        if status in ("draft", "submitted"):
-            query = query.where(Report.status == status)
-        rows = db.session.scalars(query.order_by(Report.period_start.desc(), Report.id).limit(500)).all()
-        return self.render_template("cso/reports.html", rows=rows, kinds=REPORT_KINDS, today=clock.today(),
-                                    args=request.args)
+        user, today, args = scope.current_user(), clock.today(), self._args()
+        try:
+            rows = report_listing.rows(user, args, today)
+        except QueryError as exc:
+            flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
+            return redirect(url_for("ReportsView.list"))
+        officers = db.session.execute(scope.restrict(Officer, select(Officer.id, Officer.name), user)).all()
+        enterprises = db.session.execute(scope.restrict(Enterprise, select(Enterprise.id, Enterprise.name), user)).all()
+        regions = {r for r in db.session.scalars(scope.restrict(Enterprise, select(Enterprise.subdistrict), user)) if r}
+        link = lambda **kw: url_for("ReportsView.list") + "?" + urlencode({**args, **kw})  # noqa: E731
+        return self.render_template(
+            "cso/reports.html", rows=[(r, *duties.report_state(r, today)) for r in rows], kinds=REPORT_KINDS,
+            states=REPORT_STATES, state_class=REPORT_STATE_CLASS, args=args, today=today, link=link,
+            sort_link=lambda column: report_listing.sort_link(args, column), sort=args.get("sort") or report_listing.DEFAULT_SORT,
+            officers=pinyin_order.sort_rows(officers, key=lambda o: o.name),
+            enterprises=pinyin_order.sort_rows(enterprises, key=lambda e: e.name),
+            regions=pinyin_order.sort_rows(regions), week_label=report_period_label,
+            limit=report_listing.LIMIT, query=urlencode(args))
+
+    @expose("/xlsx")
+    @has_access
+    def xlsx(self):
+        """The report list as .xlsx (the list's filters and sort)."""
+        import io
+
+        from .exports.reports import reports_workbook
+        from .exports.workbook import content_disposition
+
+        out = io.BytesIO()
+        try:
+            count = reports_workbook(scope.current_user(), self._args(), out)
+        except QueryError as exc:
+            flash(f"导出条件有误（{exc.field}）：{exc.message}", "danger")
+            return redirect(url_for("ReportsView.list"))
+        name = f"周报与月度工作台账_{clock.today():%Y%m%d}.xlsx"
+        return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": content_disposition(name, f"reports_{clock.today():%Y%m%d}.xlsx"),
+                                 "Cache-Control": "no-store, private", "X-Export-Rows": str(count)})
 
     @expose("/<pk>")
     @has_access
@@ -48,8 +88,14 @@ class ReportsView(BaseView):
             abort(404)
         user = scope.current_user()
         mine = report.officer.user_id == (user.id if user else None)
-        return self.render_template("cso/report_show.html", report=report, editable=mine and report.status == "draft",
-                                    today=clock.today())
+        draft = report.status == "draft"
+        facts = duties.fresh_facts(report) if draft else None  # a draft follows the data until submitted
+        state, state_label = duties.report_state(report)
+        return self.render_template(
+            "cso/report_show.html", report=report, editable=mine and draft, today=clock.today(),
+            facts=facts, notes=duties.report_notes(report), changes=duties.fact_changes(report, facts) if draft else [],
+            own_heading=REPORT_OWN_HEADING, state=state, state_label=state_label, state_class=REPORT_STATE_CLASS,
+            period_label=report_period_label(report))
 
     @expose("/<pk>", methods=["POST"])
     @has_access
@@ -63,19 +109,33 @@ class ReportsView(BaseView):
             try:
                 duties.submit_report(user, report.id, content)
                 db.session.commit()
-                flash("已报送。", "success")
+                flash("已报送（报告中的走访和问题数据取报送时的最新数据）。", "success")
             except duties.DutyError as exc:
                 db.session.rollback()
                 flash(exc.message, "danger")
         else:
             try:
+                changes = duties.fact_changes(report)
                 duties.save_draft(user, report.id, content)
                 db.session.commit()
-                flash("草稿已保存。", "success")
+                flash("草稿已保存，走访和问题数据已更新。" if changes else "草稿已保存。", "success")
             except duties.DutyError as exc:
                 db.session.rollback()
                 flash(exc.message, "danger")
         return redirect(url_for("ReportsView.show", pk=report.id))
+
+
+def report_period_label(report):
+    """期间 in words: 2026年第48周（11月23日—11月29日） or 2026年11月."""
+    return stats.period("week" if report.kind == "weekly" else "month", report.period_start).label
+
+
+def period_key_label(key):
+    """A duty record's period key (2026-W48, 2026-11) in words, the key itself if it is not one."""
+    try:
+        return stats.parse_period(key).label
+    except (ValueError, TypeError):
+        return key or ""
 
 
 class DutyRecordView(CSOModelView):

@@ -446,6 +446,9 @@ class Report(Model):
     content = Column(Text, nullable=False, default="")
     submitted_at = Column(DateTime)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    # issue 9: the officer's own text, and the derived facts as last saved (app/duties.py)
+    notes = Column(Text)
+    facts = Column(Text)
 
     officer = relationship("Officer")
     __table_args__ = (UniqueConstraint("officer_id", "kind", "period_start", name="uq_report_period"),)

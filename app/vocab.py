@@ -213,3 +213,9 @@ HANDOVER_ITEM_KINDS = {"issue": "企业问题", "notice": "交办通知单", "de
                        "policy": "政策申报", "promise": "承诺事项", "contact": "联系人"}
 HANDOVER_FREE_KINDS = ("promise", "contact")  # written by the outgoing officer, not generated
 MENU_RECALL = "服务官调整"
+
+# --- the office's day (issue 9: reports that stay true, lists like a spreadsheet) ----------------
+
+REPORT_STATES = {"draft": "未报送", "overdue": "逾期未报", "submitted": "已报送", "late": "迟报"}
+REPORT_STATE_CLASS = {"draft": "", "overdue": "danger", "submitted": "success", "late": "warning"}
+REPORT_OWN_HEADING = "五、下一步工作打算："  # the officer's own text follows it in a report

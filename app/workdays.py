@@ -148,3 +148,32 @@ def uncovered_years(years) -> list:
     """Sorted distinct years whose holiday arrangement is unknown (Mon–Fri is assumed), for the
     warning "YYYY年的节假日安排尚未录入，按周一至周五计算工作日"."""
     return sorted({y for y in years if not covered(y)})
+
+
+# 节假日 page: the package's built-in calendar for one year (chinese_calendar names are English)
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+
+
+def builtin_years():
+    """The years chinese_calendar knows (probed: 2004–2026 with the pinned version)."""
+    from . import clock
+
+    return [y for y in range(2004, clock.today().year + 3) if _package_covers(y)]
+
+
+def builtin_days(year):
+    """[(day, kind, name)] of the package's official arrangement for ``year`` — days off that fall
+    on working days or on weekends inside a holiday, and make-up working weekends (调休上班) —
+    kind "holiday"/"workday" as the Holiday table spells them; [] for a year the package lacks."""
+    if not _package_covers(year):
+        return []
+    out = []
+    for table, kind in ((chinese_calendar.holidays, "holiday"), (chinese_calendar.workdays, "workday")):
+        for day, name in table.items():
+            if day.year == year:
+                out.append((day, kind, HOLIDAY_NAMES.get(name, name)))
+    return sorted(out)

@@ -34,13 +34,22 @@ def _visit(user, visit_id, enterprise_id):
     return visit
 
 
+def filing_sources(roles):
+    """The sources a filer may choose: the office any; an officer not 直通车 (only the enterprise
+    itself files through the direct channel); an enterprise none (it is always 直通车)."""
+    if roles & OFFICE_ROLES:
+        return dict(ISSUE_SOURCES)
+    return {k: v for k, v in ISSUE_SOURCES.items() if k != "direct"}
+
+
 def _source(roles, source, visit_id):
     is_office = bool(roles & OFFICE_ROLES)
     if ENTERPRISE in roles and not is_office and OFFICER not in roles:
         return "direct"  # an enterprise files through the direct channel (直通车)
     source = source or ("visit" if visit_id else "phone" if is_office else "visit")
-    if source not in ISSUE_SOURCES:
-        raise LedgerError(422, "问题来源应为：" + labelled(ISSUE_SOURCES), "source")
+    allowed = filing_sources(roles)
+    if source not in allowed:
+        raise LedgerError(422, "问题来源应为：" + labelled(allowed), "source")
     return source
 
 
@@ -112,17 +121,37 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
 
 
 EDITABLE = ("title", "description", "category", "triage_class", "level", "region")
+# the officer who filed a problem may correct what they wrote while it waits to be accepted (待受理)
+OWN_EDITABLE = ("title", "description", "category", "level")
+
+
+def editable_fields(user, issue):
+    """The fields this user may change on this issue now: the office any triage field until the
+    problem is final; the officer who filed it their own entries while it is still 待受理; else ()."""
+    if issue.status in FINAL_STATUSES:
+        return ()
+    kinds = role_kinds(user, issue)
+    if "office" in kinds:
+        return EDITABLE
+    if ("officer" in kinds and issue.status == "new" and user is not None
+            and issue.created_by_id == user.id):
+        return OWN_EDITABLE
+    return ()
 
 
 def edit_issue(user, issue_id, values, version=None):
-    """Office edits of the triage fields; each change is logged; a level change moves the deadline."""
+    """Office edits of the triage fields, or the filing officer's corrections while the problem is
+    待受理 (:func:`editable_fields`); each change is logged; a level change moves the deadline."""
     issue = load_for(user, issue_id, version)
     kinds = role_kinds(user, issue)
-    if "office" not in kinds:
-        raise LedgerError(403, "只有首席服务官办公室可以修改问题信息。")
     if issue.status in FINAL_STATUSES:
         raise LedgerError(409, f"问题已{issue.status_label}，不能再修改。")
-    unknown = set(values) - set(EDITABLE)
+    allowed = editable_fields(user, issue)
+    if not allowed:
+        if "officer" in kinds and issue.created_by_id == getattr(user, "id", None):
+            raise LedgerError(409, "问题已受理，如需修改请联系首席服务官办公室。")
+        raise LedgerError(403, "只有首席服务官办公室可以修改问题信息。")
+    unknown = set(values) - set(allowed)
     if unknown:
         raise LedgerError(422, f"这些字段不能在此修改：{'、'.join(sorted(unknown))}。", sorted(unknown)[0])
     values = {k: WORKFLOW.text(v, k) for k, v in values.items()}

@@ -30,6 +30,8 @@ def calendar_warning():
     if not missing:
         return None
     years = "、".join(f"{y}年" for y in missing)
+    if not current_app.appbuilder.sm.has_access("can_write", "Holiday"):  # only those who can act are asked to
+        return f"说明：{years}的节假日安排尚未录入，涉及这些年份的办理时限暂按周一至周五计算，录入后自动更新。"
     return (f"{years}的法定节假日和调休安排尚未录入，这些年份暂按周一至周五计算工作日，时限可能不准。"
             "请办公室在“节假日”中按国务院办公厅通知录入或导入。")
 
@@ -111,7 +113,7 @@ class LedgerView(BaseView):
                                           .order_by(IssueCategory.sort)).all(),
             triage_classes=TRIAGE_CLASSES, levels=ISSUE_LEVELS, labels=ACTION_LABELS,
             can_edit=bool(scope.role_names(user) & OFFICE_ROLES) and issue.status not in FINAL_STATUSES,
-            warning=calendar_warning())
+            edit_fields=ledger.editable_fields(user, issue), warning=calendar_warning())
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
@@ -160,7 +162,7 @@ class LedgerView(BaseView):
         direct = ENTERPRISE in roles and not roles & (OFFICE_ROLES | {OFFICER})
         return self.render_template(
             "cso/ledger_new.html", enterprises=enterprises, visit=visit, values=values, errors=errors,
-            sources=ISSUE_SOURCES, levels=ISSUE_LEVELS, direct=direct, today=clock.today(),
+            sources=ledger.filing_sources(roles), levels=ISSUE_LEVELS, direct=direct, today=clock.today(),
             idem_token=values.get(idempotency.FORM_FIELD) if errors else idempotency.new_token(),
             preselect=request.args.get("enterprise", ""),
             categories=db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))

@@ -13,8 +13,14 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # a report draft keeps the officer's own text apart from the facts the portal derives, and the
+    # facts as they were last saved (so the page can show what changed since): app/duties.py
+    with op.batch_alter_table("report") as batch:
+        batch.add_column(sa.Column("notes", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("facts", sa.Text(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("report") as batch:
+        batch.drop_column("facts")
+        batch.drop_column("notes")

@@ -1,0 +1,268 @@
+"""The office's day (issue 9, items 4–8): forms that help, reports that stay true, names and master
+data, nothing offered that cannot be done. Each test goes through HTTP and fails on the code before
+its fix."""
+import io
+import re
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app import clock, db, duties, ledger
+from app.models import DutyRecord, Issue, Report, Visit
+from conftest import flashes, login
+from world import enterprise_of_login, enterprises_of, officer_of
+
+
+def _u(name):
+    return current_app.appbuilder.sm.find_user(username=name)
+
+
+def _html(resp):
+    assert resp.status_code == 200, resp.status_code
+    return resp.get_data(as_text=True)
+
+
+# --- item 8: nothing offered that cannot be done ----------------------------------------------------
+
+def test_leader_sees_no_save_button_on_deadline_settings(ctx, client):
+    login(client, "leader")
+    page = _html(client.get("/settings/deadlines/"))
+    assert 'id="cso-policy"' not in page and "保存并重算时限" not in page and "保存编号格式" not in page
+    assert 'id="cso-policy-values"' in page  # the values, read-only
+    assert client.post("/settings/deadlines/", data={"transfer_days": "2"}).status_code in (302, 403)
+    login(client, "office")
+    page = _html(client.get("/settings/deadlines/"))
+    assert 'id="cso-policy"' in page and "保存并重算时限" in page
+
+
+def test_holiday_page_import_form_only_for_the_office_and_the_builtin_calendar_for_a_year(ctx, client):
+    login(client, "leader")
+    page = _html(client.get("/holidayview/list/?year=2025"))
+    assert 'id="cso-holiday-import"' not in page and 'type="file"' not in page
+    # 2025: 元旦 1 Jan off; 春节 28 Jan – 4 Feb off; make-up working Sunday 26 Jan (State Council notice)
+    table = page[page.index('id="cso-builtin-days"'):]
+    assert "2025-01-01" in table and "元旦" in table
+    assert re.search(r"2025-01-26</td><td>日</td><td>调休上班</td><td>春节", table)
+    assert re.search(r"2025-10-01</td><td>三</td><td>放假</td><td>国庆节", table)
+    assert "2026-" not in table  # only the chosen year
+    assert '<option value="2004"' in page and '<option value="2026"' in page
+    login(client, "office")
+    page = _html(client.get("/holidayview/list/"))
+    assert 'id="cso-holiday-import"' in page
+
+
+def test_calendar_banner_asks_only_those_who_can_act(ctx, client):
+    """The 2027 calendar is not in the package: the office is asked to enter it; the others get a
+    short note (and are not told to go to a page they cannot change)."""
+    with clock.at(datetime(2026, 12, 1, 10, 0)):
+        login(client, "office")
+        assert "请办公室在“节假日”中" in _html(client.get("/ledger/"))
+        for who in ("officer01", "dept01", "ent01", "leader"):
+            login(client, who)
+            page = _html(client.get("/ledger/"))
+            assert "请办公室在“节假日”中" not in page, who
+            assert "2027年的节假日安排尚未录入" in page, who
+
+
+# --- item 5: forms that help ------------------------------------------------------------------------
+
+def _accepted_issue():
+    issue = ledger.create_issue(_u("officer01"), enterprises_of("officer01")[0], "用电增容", "新厂房需要增容。",
+                                category="水电气暖", level="major")
+    ledger.transition(_u("office"), issue.id, "accept")
+    db.session.commit()
+    return issue
+
+
+def test_assign_form_has_labelled_checkboxes_and_selects_show_saved_values(ctx, client):
+    issue = _accepted_issue()
+    login(client, "office")
+    page = _html(client.get(f"/ledger/{issue.id}"))
+    form = page[page.index('data-action="assign"'):]
+    form = form[:form.index("</form>")]
+    assert "<select" not in form.split('name="co_departments"')[0][-300:]  # not a Ctrl-click multi-select
+    assert 'multiple' not in form
+    assert form.count('type="checkbox" name="co_departments"') >= 5 and "配合单位" in form
+    assert re.search(r'<option selected>\s*水电气暖</option>|<option selected>水电气暖</option>', form)
+    assert re.search(r'<option value="major" selected>', form)  # the saved level, not a placeholder
+    # several co-departments from checkboxes arrive as a list
+    depts = [int(v) for v in re.findall(r'name="co_departments" value="(\d+)"', form)[:3]]
+    resp = client.post(f"/ledger/{issue.id}/act", data={
+        "action": "assign", "version": str(issue.version), "department": str(depts[0]),
+        "co_departments": [str(depts[1]), str(depts[2])]}, follow_redirects=True)
+    assert resp.status_code == 200
+    db.session.expire_all()
+    assert sorted(d.id for d in db.session.get(Issue, issue.id).co_departments) == sorted(depts[1:])
+
+
+def test_destructive_actions_look_different_and_ask_first(ctx, client):
+    issue = ledger.create_issue(_u("officer01"), enterprises_of("officer01")[0], "重复登记", "与另一问题重复。")
+    db.session.commit()
+    login(client, "office")
+    page = _html(client.get(f"/ledger/{issue.id}"))
+    void = page[page.index('data-action="void"'):]
+    void = void[:void.index("</form>")]
+    assert 'btn-danger' in void and 'data-confirm="确定作废' in void
+    accept = page[page.index('data-action="accept"'):]
+    accept = accept[:accept.index("</form>")]
+    assert "btn-primary" in accept and "data-confirm" not in accept
+    js = client.get("/static/cso.js").get_data(as_text=True)
+    assert "submitter" in js  # a button's own data-confirm is asked
+
+
+def test_report_submit_asks_for_confirmation(ctx, client):
+    report = _draft_of("officer01")
+    login(client, "officer01")
+    page = _html(client.get(f"/reports/{report.id}"))
+    submit = re.search(r'<button[^>]*name="submit"[^>]*>', page).group(0)
+    assert 'data-confirm="确定报送' in submit
+    save = re.search(r'<button[^>]*name="save"[^>]*>', page).group(0)
+    assert "data-confirm" not in save
+
+
+def test_officer_corrects_own_problem_while_new_then_not(ctx, client):
+    login(client, "officer01")
+    ent = enterprises_of("officer01")[0]
+    client.post("/ledger/new", data={"enterprise": str(ent), "description": "写错了的描述", "source": "visit"})
+    issue = db.session.scalar(select(Issue).where(Issue.description == "写错了的描述"))
+    page = _html(client.get(f"/ledger/{issue.id}"))
+    assert 'id="cso-edit"' in page
+    resp = client.post(f"/ledger/{issue.id}/edit", data={"version": str(issue.version), "title": "厂区用电",
+                                                         "description": "更正后的描述", "level": "ordinary"},
+                       follow_redirects=True)
+    assert "已保存修改" in _html(resp)
+    db.session.expire_all()
+    issue = db.session.get(Issue, issue.id)
+    assert issue.description == "更正后的描述" and issue.title == "厂区用电"
+    # a triage field the office owns stays the office's
+    resp = client.post(f"/ledger/{issue.id}/edit", data={"version": str(issue.version), "triage_class": "simple"},
+                       follow_redirects=True)
+    assert any("不能在此修改" in f for f in flashes(_html(resp)))
+    # another officer may not; once accepted, neither may the filer
+    login(client, "officer02")
+    assert client.get(f"/ledger/{issue.id}").status_code == 404
+    ledger.transition(_u("office"), issue.id, "accept")
+    db.session.commit()
+    login(client, "officer01")
+    page = _html(client.get(f"/ledger/{issue.id}"))
+    assert 'id="cso-edit"' not in page
+    resp = client.post(f"/ledger/{issue.id}/edit", data={"version": str(db.session.get(Issue, issue.id).version),
+                                                         "description": "再改"}, follow_redirects=True)
+    assert any("已受理" in f for f in flashes(_html(resp)))
+    db.session.expire_all()
+    assert db.session.get(Issue, issue.id).description == "更正后的描述"
+
+
+def test_direct_channel_source_not_offered_to_officers(ctx, client):
+    login(client, "officer01")
+    page = _html(client.get("/ledger/new"))
+    assert 'value="direct"' not in page and 'value="visit"' in page
+    resp = client.post("/ledger/new", data={"enterprise": str(enterprises_of("officer01")[0]),
+                                            "description": "冒充直通车", "source": "direct"})
+    assert "问题来源应为" in _html(resp)
+    assert db.session.scalar(select(Issue.id).where(Issue.description == "冒充直通车")) is None
+    login(client, "office")
+    assert 'value="direct"' in _html(client.get("/ledger/new"))
+
+
+def test_enterprise_form_is_written_for_the_enterprise(ctx, client):
+    login(client, "ent01")
+    page = _html(client.get("/ledger/new"))
+    assert "请写明遇到的困难" in page and "用一句话说明您遇到的问题" in page
+    assert "问题来源" not in page and "问题层级" not in page
+
+
+# --- item 6: reports that stay true -----------------------------------------------------------------
+
+def _draft_of(username):
+    officer = officer_of(username)
+    return db.session.scalar(select(Report).where(Report.officer_id == officer.id, Report.status == "draft",
+                                                  Report.kind == "weekly").order_by(Report.period_start.desc()))
+
+
+def test_draft_follows_the_data_and_keeps_the_officers_text(ctx, client):
+    report = _draft_of("officer01")
+    ent_id = enterprises_of("officer01")[0]
+    login(client, "officer01")
+    client.post(f"/reports/{report.id}", data={"content": "下周协调融资对接会，跟进用电增容。", "save": "1"})
+    page = _html(client.get(f"/reports/{report.id}"))
+    assert "cso-report-changes" not in page  # nothing changed since the save
+    # a visit recorded after the draft was saved
+    day = max(report.period_start, min(clock.today(), report.period_end))
+    db.session.add(Visit(officer_id=report.officer_id, enterprise_id=ent_id, visit_date=day, mode="onsite",
+                         topics="政策宣传", summary="宣讲新出台的技改补贴政策"))
+    db.session.commit()
+    page = _html(client.get(f"/reports/{report.id}"))
+    facts = page[page.index('id="cso-report-facts"'):]
+    facts = facts[:facts.index("</pre>")]
+    assert "宣讲新出台的技改补贴政策" in facts  # the fresh facts
+    assert 'id="cso-report-changes"' in page and "<ins>" in page  # what changed is shown
+    assert "下周协调融资对接会，跟进用电增容。" in page  # the officer's own text kept
+    with clock.at(datetime.combine(report.due_on, time(9, 0))):
+        resp = client.post(f"/reports/{report.id}", data={"content": "下周协调融资对接会，跟进用电增容。", "submit": "1"},
+                           follow_redirects=True)
+    assert "已报送" in _html(resp)
+    db.session.expire_all()
+    saved = db.session.get(Report, report.id)
+    assert saved.status == "submitted"
+    assert "宣讲新出台的技改补贴政策" in saved.content and saved.content.endswith("下周协调融资对接会，跟进用电增容。")
+    # submitted: frozen — a later visit does not change it
+    db.session.add(Visit(officer_id=report.officer_id, enterprise_id=ent_id, visit_date=day, mode="phone",
+                         summary="报送之后的电话回访"))
+    db.session.commit()
+    assert "报送之后的电话回访" not in _html(client.get(f"/reports/{report.id}"))
+
+
+def test_report_list_shows_late_as_late(ctx, client):
+    report = _draft_of("officer01")
+    with clock.at(datetime.combine(report.due_on + timedelta(days=1), time(10, 0))):
+        duties.submit_report(_u("officer01"), report.id, "迟了一天报送的本周工作情况。")
+        db.session.commit()
+    assert db.session.scalar(select(DutyRecord.id).where(DutyRecord.report_id == report.id,
+                                                         DutyRecord.kind == "late_report"))
+    login(client, "office")
+    page = _html(client.get("/reports/"))
+    row = re.search(rf'<tr class="([^"]*)" data-state="(\w+)">\s*<td[^>]*>[^<]*</td><td[^>]*><a href="/reports/{report.id}"', page)
+    assert row and row.group(2) == "late" and "success" not in row.group(1)
+    late_rows = _html(client.get("/reports/?state=late"))
+    assert f'href="/reports/{report.id}"' in late_rows and 'data-state="submitted"' not in late_rows
+    on_time = _html(client.get("/reports/?state=submitted"))
+    assert f'href="/reports/{report.id}"' not in on_time
+    assert "2026-W" not in page and re.search(r"\d{4}年第\d+周（\d+月\d+日—\d+月\d+日）", page)
+
+
+def test_reports_export_to_xlsx_scoped_and_filtered(ctx, client):
+    login(client, "officer01")
+    resp = client.get("/reports/xlsx?kind=weekly")
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    ws = load_workbook(io.BytesIO(resp.data)).active
+    header = [c.value for c in ws[3]]
+    assert header[:4] == ["序号", "服务官", "工作单位", "类型"] and "报告内容" in header
+    officers = {ws.cell(r, 2).value for r in range(4, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)}
+    kinds = {ws.cell(r, 4).value for r in range(4, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)}
+    assert officers == {officer_of("officer01").name} and kinds == {"周报"}
+    login(client, "office")
+    ws = load_workbook(io.BytesIO(client.get("/reports/xlsx").data)).active
+    assert len({ws.cell(r, 2).value for r in range(4, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)}) > 5
+    assert client.get("/reports/xlsx?state=nonsense", follow_redirects=True).status_code == 200
+    page = _html(client.get("/reports/"))
+    assert 'id="cso-reports-xlsx"' in page and "data-cso-print" in page
+
+
+def test_report_list_filters_and_sorts(ctx, client):
+    login(client, "office")
+    officer = officer_of("officer01")
+    page = _html(client.get(f"/reports/?officer={officer.id}&kind=weekly"))
+    names = set(re.findall(r'<tr class="[^"]*" data-state="\w+">\s*<td[^>]*>([^<]*)</td>', page))
+    assert names == {officer.name}
+    ent = enterprise_of_login("ent01")
+    page = _html(client.get(f"/reports/?enterprise={ent}"))
+    assert re.findall(r'data-state="\w+">\s*<td[^>]*>([^<]*)</td>', page)
+    page = _html(client.get("/reports/?sort=officer&kind=weekly"))
+    names = re.findall(r'data-state="\w+">\s*<td[^>]*>([^<]*)</td>', page)
+    from app.pinyin_order import key
+    assert names == sorted(names, key=key) and len(set(names)) > 3
+    resp = client.get("/reports/?sort=bogus", follow_redirects=True)
+    assert "排序应为" in _html(resp)
