@@ -69,9 +69,13 @@ def xlsx(result):
     ws = wb.add_worksheet("数据")
     columns, rows = result["table"]["columns"], result["table"]["rows"]
     workbook.setup_sheet(ws, repeat_rows=4)
-    ws.merge_range(0, 0, 0, max(1, len(columns) - 1), result["title"], styles.title)
-    workbook.write_text(ws, 1, 0, f"统计期间：{result['period']}　数据截至：{result['as_of']}", styles.subtitle)
-    workbook.write_text(ws, 2, 0, f"口径：{result['definition']}", styles.note)
+    last = max(1, len(columns) - 1)
+    ws.merge_range(0, 0, 0, last, result["title"], styles.title)
+    ws.merge_range(1, 0, 1, last, f"统计期间：{result['period']}　数据截至：{result['as_of']}", styles.subtitle)
+    definition = f"口径：{result['definition']}"
+    width = 24 + 14 * last  # the table's columns below
+    ws.set_row(2, max(18, workbook.row_height(workbook.lines_needed(definition, width * 0.95, 9), 9) or 0))
+    ws.merge_range(2, 0, 2, last, definition, styles.note)  # merged: the text wraps across the table
     for col, name in enumerate(columns):
         workbook.write_text(ws, 4, col, name, styles.header)
         ws.set_column(col, col, 24 if col == 0 else 14)

@@ -33,19 +33,19 @@ from .workbook import (
     setup_sheet, title_rows, write_text,
 )
 
-LEDGER_COLUMNS = [
-    Column("序号", "seq", NUMBER, 8), Column("问题编号", "number", TEXT, 12), Column("企业名称", "enterprise", TEXT, 30),
-    Column("所属街道", "region", TEXT, 12), Column("首席服务官", "chiefs", TEXT, 12),
-    Column("具体分包人", "liaisons", TEXT, 18), Column("问题来源", "source", TEXT, 10),
-    Column("反映时间", "received_on", DATE, 12), Column("问题类别", "category", TEXT, 14),
-    Column("问题描述", "description", TEXT, 50), Column("问题层级", "level", TEXT, 14),
-    Column("牵头单位", "lead_department", TEXT, 18), Column("配合单位", "co_departments", TEXT, 24),
-    Column("交办单编号", "notice_number", TEXT, 14), Column("交办时间", "assigned_on", DATE, 12),
-    Column("办理时限", "due_on", DATE, 12), Column("办理进展", "progress", TEXT, 36),
-    Column("办理结果", "resolution", TEXT, 36), Column("办结时间", "resolved_on", DATE, 12),
+LEDGER_COLUMNS = [  # caps sized to print 25 columns one page wide on A3 landscape (~60 %), long text wraps
+    Column("序号", "seq", NUMBER, 6), Column("问题编号", "number", TEXT, 11), Column("企业名称", "enterprise", TEXT, 28),
+    Column("所属街道", "region", TEXT, 10), Column("首席服务官", "chiefs", TEXT, 12),
+    Column("具体分包人", "liaisons", TEXT, 12), Column("问题来源", "source", TEXT, 10),
+    Column("反映时间", "received_on", DATE, 11), Column("问题类别", "category", TEXT, 10),
+    Column("问题描述", "description", TEXT, 40), Column("问题层级", "level", TEXT, 10),
+    Column("牵头单位", "lead_department", TEXT, 14), Column("配合单位", "co_departments", TEXT, 14),
+    Column("交办单编号", "notice_number", TEXT, 12), Column("交办时间", "assigned_on", DATE, 11),
+    Column("办理时限", "due_on", DATE, 11), Column("办理进展", "progress", TEXT, 26),
+    Column("办理结果", "resolution", TEXT, 22), Column("办结时间", "resolved_on", DATE, 11),
     Column("办理状态", "status_label", TEXT, 10), Column("是否超期", "overdue", TEXT, 10),
-    Column("是否销号", "closed_out", TEXT, 10), Column("回访情况", "visit_back", TEXT, 30),
-    Column("企业满意度", "satisfaction", TEXT, 12), Column("备注", "remarks", TEXT, 30),
+    Column("是否销号", "closed_out", TEXT, 10), Column("回访情况", "visit_back", TEXT, 18),
+    Column("企业满意度", "satisfaction", TEXT, 12), Column("备注", "remarks", TEXT, 18),
 ]
 LEDGER_HEADERS = headers(LEDGER_COLUMNS)
 LEDGER_FIRST_DATA_ROW = 3  # 0 title, 1 填报单位, 2 header
@@ -412,6 +412,7 @@ def _header_row(ws, row, names, styles):
 def summary_sheet(ws, styles, figures, as_of, scope_text):
     """汇总: overall figures, then counts by status, category, lead department and chief officer."""
     ncols = 6
+    setup_sheet(ws)  # A4 landscape (six columns), one page wide, page numbers
     title_rows(ws, styles, ncols, f"{common.district()}企业问题台账汇总（截至{as_of}）",
                f"统计范围：与“问题台账”工作表相同（筛选条件：{scope_text}）")
     ws.set_column(0, 0, 28)

@@ -61,7 +61,7 @@ def open_workbook(out, streaming=True, title=None):
             options["tmpdir"] = tmpdir
     else:
         options["in_memory"] = True
-    wb = xlsxwriter.Workbook(out, options)
+    wb = PrintableWorkbook(out, options)
     name = _config("APP_NAME", APP_NAME) or APP_NAME
     wb.set_properties({"title": title or f"{APP_NAME}导出", "author": name, "company": name})
     return wb
@@ -239,16 +239,132 @@ class Styles:
         self.text, self.quoted, self.date, self.number = self.cells[None]
 
 
-def setup_sheet(ws, paper=9, repeat_rows=None, freeze=None):
-    """Print setup of a report sheet: landscape, ``paper`` (9 A4, 8 A3), one page wide, the header
-    rows repeated on every page, panes frozen at ``freeze`` (row, col)."""
+# --- printing ----------------------------------------------------------------------------------------
+#
+# Every sheet prints landscape, one page wide (as many pages tall as it takes), its header rows
+# repeated on each page, narrow margins, centred, "第 n 页，共 N 页" in the footer. The paper is A4
+# unless the columns are so wide that A4 would shrink the text below ``MIN_A4_SCALE`` — then A3
+# (``paper=None``, decided when the workbook is closed from the final column widths). Wrapped text
+# gets row heights from its length (:class:`TableWriter`, :func:`notes`): LibreOffice and Excel do
+# not grow a row for wrapped text written by a program, so without them lines print over each other.
+
+A4, A3 = 9, 8
+MARGIN_IN = 0.4  # left/right margins (inches)
+MM_PER_UNIT = 1.9  # one Excel column-width unit printed at 100 % (7 px at 96 dpi, plus the cell padding)
+PRINTABLE_MM = {A4: 297 - 2 * MARGIN_IN * 25.4, A3: 420 - 2 * MARGIN_IN * 25.4}  # landscape widths
+MIN_A4_SCALE = 0.75  # below this on A4, use A3
+LINE_PT = {9: 12.0, 10: 13.5, 11: 14.5}  # row height per line of text, by font size (宋体)
+MAX_ROW_PT = 409  # Excel's largest row height
+FOOTER = "&C第 &P 页，共 &N 页"
+
+
+def column_units(ws, col):
+    """A column's width in Excel's character units (XlsxWriter 3.3 keeps pixels: 7 per unit + 5)."""
+    info = ws.col_info.get(col)
+    if info is None or info.width is None:
+        return 8.43
+    px = info.width
+    return (px - 5) / 7 if px >= 12 else px / 12
+
+
+def sheet_width(ws, first=0, last=None):
+    """The sheet's column widths added up (Excel units; unset columns count 8.43)."""
+    if last is None:
+        used = [c for c in (ws.dim_colmax, max(ws.col_info, default=None)) if c is not None]
+        if not used:
+            return 0
+        last = max(used)
+    return sum(column_units(ws, col) for col in range(first, last + 1))
+
+
+def fit_scale(width_units, paper):
+    """The print scale that puts ``width_units`` on one landscape page width of ``paper`` (≤ 1)."""
+    if width_units <= 0:
+        return 1.0
+    return min(1.0, PRINTABLE_MM[paper] / (width_units * MM_PER_UNIT))
+
+
+def paper_for(width_units):
+    """A4 landscape unless the text would print below ``MIN_A4_SCALE`` of its size there; then A3."""
+    return A4 if fit_scale(width_units, A4) >= MIN_A4_SCALE else A3
+
+
+def setup_sheet(ws, paper=None, repeat_rows=None, freeze=None):
+    """Print setup of a report sheet: landscape, ``paper`` (9 A4, 8 A3; None: chosen by the final
+    width when the workbook closes), one page wide, the header rows repeated on every page, narrow
+    margins, centred, page numbers in the footer; panes frozen at ``freeze`` (row, col)."""
     ws.set_landscape()
-    ws.set_paper(paper)
+    ws.set_paper(paper or A4)
+    ws.cso_auto_paper = paper is None
     ws.fit_to_pages(1, 0)
+    ws.set_margins(left=MARGIN_IN, right=MARGIN_IN, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    ws.set_footer(FOOTER, {"margin": 0.25})
     if repeat_rows is not None:
         ws.repeat_rows(repeat_rows)
     if freeze is not None:
         ws.freeze_panes(*freeze)
+
+
+def lines_needed(text, width_units, font_size=10):
+    """How many lines ``text`` wraps to in a column ``width_units`` wide at ``font_size`` points:
+    a column holds 7 px per unit (+1), a CJK character is as wide as its font size (96 dpi) and a
+    Latin one half of it; 8 % is kept in hand for word breaks. Never fewer lines than it takes."""
+    if text is None or text == "":
+        return 1
+    if not isinstance(text, str):
+        text = str(text)
+    half = font_size * 96 / 72 / 2  # px of one half-width character
+    usable = max(1.0, (7 * width_units + 1) / half * 0.92)
+    total = 0
+    for line in text.split("\n"):
+        total += max(1, -(-text_width(line) // int(usable)))
+    return total
+
+
+def row_height(lines, font_size=10):
+    """Points for ``lines`` lines of text of ``font_size`` (None for one line: the default height)."""
+    if lines <= 1:
+        return None
+    return min(MAX_ROW_PT, round(lines * LINE_PT.get(font_size, font_size * 1.35) + 3, 1))
+
+
+class PrintableWorkbook(xlsxwriter.Workbook):
+    """An XlsxWriter workbook that settles the paper of sheets set up with ``paper=None`` from
+    their final column widths when it is closed."""
+
+    def close(self):
+        for ws in self.worksheets():
+            if not ws.constant_memory and ws.table:
+                fit_row_heights(ws)
+            if getattr(ws, "cso_auto_paper", False):
+                ws.set_paper(paper_for(sheet_width(ws)))
+        return super().close()
+
+
+def fit_row_heights(ws):
+    """In-memory sheets (bulletins, registers, the dashboard's tables): every row without a height
+    of its own that holds wrapped text gets the height its longest wrapped cell needs (merged cells
+    excepted: :func:`notes` and the title rows set theirs)."""
+    table = getattr(ws.str_table, "string_table", None) or {}
+    texts = {index: text for text, index in table.items()}
+    for row, cells in ws.table.items():
+        info = ws.row_info.get(row)
+        if info is not None and info.height is not None:
+            continue
+        lines, font = 1, 10
+        for col, cell in cells.items():
+            fmt = getattr(cell, "format", None)
+            if fmt is None or not fmt.text_wrap or (row, col) in ws.merged_cells or type(cell).__name__ != "String":
+                continue
+            text = texts.get(cell.string)
+            if not text:
+                continue
+            n = lines_needed(text, column_units(ws, col))
+            if n > lines:
+                lines, font = n, max(font, int(fmt.font_size or 10))
+        if lines > 1:
+            ws.set_row(row, row_height(lines, font), info.row_format if info is not None else None)
 
 
 def title_rows(ws, styles, ncols, title, left, right=None):
@@ -266,10 +382,12 @@ def title_rows(ws, styles, ncols, title, left, right=None):
 
 
 def notes(ws, styles, row, ncols, lines):
-    """The 注 footer: one merged row per line, below a blank row; returns the next free row."""
+    """The 注 footer: one merged row per line, below a blank row, each as tall as its text needs
+    across the merged columns (call it after the column widths are set); returns the next free row."""
     row += 1
+    width = sheet_width(ws, 0, ncols - 1) if ws.col_info else ncols * 8.43
     for line in lines:
-        ws.set_row(row, 30 if len(line) > ncols * 6 else 18)
+        ws.set_row(row, max(18, row_height(lines_needed(line, width * 0.95), 9) or 0))
         ws.merge_range(row, 0, row, ncols - 1, line, styles.note)
         row += 1
     return row
@@ -312,7 +430,7 @@ class StreamingWorksheet(Worksheet):
 
     _last_fast_row = -1
 
-    def append_row(self, row, cells_xml, last_col):
+    def append_row(self, row, cells_xml, last_col, height=None):
         if not self.constant_memory:
             raise RuntimeError("append_row needs constant_memory mode")
         if row <= self._last_fast_row or row < self.previous_row or (row == self.previous_row and self.table):
@@ -321,7 +439,10 @@ class StreamingWorksheet(Worksheet):
         self._check_dimensions(row, 0)
         self._check_dimensions(row, last_col)
         self._last_fast_row = row
-        self.fh.write(f'<row r="{row + 1}">{cells_xml}</row>')
+        if height:
+            self.fh.write(f'<row r="{row + 1}" ht="{height:g}" customHeight="1">{cells_xml}</row>')
+        else:
+            self.fh.write(f'<row r="{row + 1}">{cells_xml}</row>')
 
 
 class TableWriter:
@@ -329,7 +450,11 @@ class TableWriter:
     columns' keys as attributes, e.g. a dataclass) through the fast path, then the column widths
     from the header and the first rows (CJK counted as 2, capped). Text is always an inline
     *string* cell, escaped like :func:`xml_cell_text`; text starting with = + - @ gets the
-    quote-prefix format as well; ``<r>…</r>`` is plain text here (inline strings are escaped)."""
+    quote-prefix format as well; ``<r>…</r>`` is plain text here (inline strings are escaped).
+
+    Row heights: a row whose text wraps (longer than its column's cap ``Column.width``) gets the
+    height of its most wrapped cell (:func:`lines_needed`, :func:`row_height`), and a column that
+    holds such text is as wide as its cap, so the estimate and the printed lines agree."""
 
     SAMPLE = 2000  # rows used for the widths
 
@@ -341,6 +466,8 @@ class TableWriter:
         self._values = getter if len(keys) > 1 else (lambda item: (getter(item),))
         self.row = first_row
         self.widths = [text_width(c.header) + 2 for c in columns]
+        self.caps = [c.width for c in columns]
+        self.longest = [0] * len(columns)  # the widest text estimate seen per column (all rows)
         self.sampled = 0
         self.refs = column_letters(len(columns))
         self.last_col = len(columns) - 1
@@ -364,7 +491,9 @@ class TableWriter:
         number = str(self.row + 1)
         parts = []
         append = parts.append
-        for kind, ref, value in zip(self.kinds, self.refs, values):
+        lines = 1
+        longest, caps = self.longest, self.caps
+        for col, (kind, ref, value) in enumerate(zip(self.kinds, self.refs, values)):
             if value is None or value == "":
                 if fill is not None:
                     append(f'<c r="{ref}{number}" s="{xf_text}"/>')
@@ -373,13 +502,20 @@ class TableWriter:
                 if len(text) > 16383:
                     text = truncate(text)
                 xf = xf_quoted if text.startswith(FORMULA_LEAD) else xf_text
+                est = len(text) if text.isascii() else 2 * len(text)
+                if est > longest[col]:
+                    longest[col] = est
+                if est > caps[col] - 2 or "\n" in text:
+                    n = lines_needed(text, caps[col])
+                    if n > lines:
+                        lines = n
                 space = PRESERVE if text[0].isspace() or text[-1].isspace() else ""
                 append(f'<c r="{ref}{number}" s="{xf}" t="inlineStr"><is><t{space}>{xml_cell_text(text)}</t></is></c>')
             elif kind == DATE:
                 append(f'<c r="{ref}{number}" s="{xf_date}"><v>{value.toordinal() - EXCEL_EPOCH}</v></c>')
             else:
                 append(f'<c r="{ref}{number}" s="{xf_number}"><v>{value:.16G}</v></c>')
-        self.ws.append_row(self.row, "".join(parts), self.last_col)
+        self.ws.append_row(self.row, "".join(parts), self.last_col, row_height(lines) if lines > 1 else None)
         if self.sampled < self.SAMPLE:
             self._sample(values)
         self.row += 1
@@ -397,8 +533,11 @@ class TableWriter:
                 widths[col] = w
 
     def finish_widths(self):
+        """Widths from the header and the sampled rows, at least as wide as any text seen (so a
+        row estimated as one line is one line), at most the column's cap."""
         for col, column in enumerate(self.columns):
-            self.ws.set_column(col, col, min(max(self.widths[col], 6), column.width))
+            wanted = max(self.widths[col], self.longest[col] + 2 if self.kinds[col] == TEXT else 0, 6)
+            self.ws.set_column(col, col, min(wanted, column.width))
 
     @property
     def count(self):
