@@ -476,7 +476,10 @@ def _authorize(step):
         att_id = p.get("attachment")
         if att_id in (None, ""):
             raise ProxyError(422, "请先上传企业签章的代办委托书扫描件，并选择该附件。", "attachment")
-        att = files.readable(step.user, att_id) if valid_id(att_id) else None
+        try:
+            att = files.readable(step.user, att_id) if valid_id(att_id) else None
+        except files.FileError:
+            att = None
         if att is None or att.owner_kind != "proxy_case" or att.owner_id != case.id:
             raise ProxyError(422, "所选委托书扫描件不是本代办件的附件。", "attachment")
         step.set("authorization_attachment_id", att.id)
