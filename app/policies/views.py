@@ -393,7 +393,10 @@ class DeliveryView(BaseView):
                 db.session.rollback()
                 error = exc.message
         pairs = deliveries.items_for_enterprise(enterprise.id)
+        visits = [] if visit is not None else db.session.scalars(scope.restrict(Visit, select(Visit), user).where(
+            Visit.enterprise_id == enterprise.id).order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(10)).all()
         return self.render_template("policies/delivery_form.html", visit=visit, enterprise=enterprise, pairs=pairs,
+                                    visits=visits,
                                     channels=DELIVERY_CHANNELS, error=error, today=clock.today(),
                                     chosen=set(request.form.getlist("items")) or set(request.args.getlist("item")),
                                     token=idempotency.new_token())
