@@ -218,7 +218,7 @@ class AssessmentApi(_Api):
               description: missing or out of scope
         """
         user = scope.current_user()
-        a = db.session.get(Assessment, pk)
+        a = db.session.get(Assessment, pk) if valid_id(pk) else None
         if a is None or not scope.visible(Assessment, pk, user):
             return self.response(404, message="考核结果不存在或不在您的查看范围内。")
         return self.response(200, id=pk, result=listing.serialize(a, user))

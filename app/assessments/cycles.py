@@ -349,7 +349,7 @@ def open_cycle(user, period, subject):
     """The cycle of (period, subject), created on the active scheme when there is none."""
     if user is not None and not scope.role_names(user) & OFFICE_ROLES:
         raise AssessmentError(403, "只有首席服务官办公室可以开启考核周期。")
-    if subject not in ASSESSMENT_SUBJECTS:
+    if not isinstance(subject, str) or subject not in ASSESSMENT_SUBJECTS:
         raise AssessmentError(422, f"考核对象应为：{labelled(ASSESSMENT_SUBJECTS)}。", "subject")
     try:
         p = stats.parse_period(period)

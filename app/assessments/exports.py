@@ -52,7 +52,7 @@ def score_detail(a):
     if item["comment"]:
         lines.append(f"督查意见：{item['comment']}")
     notes(ws, st, row, len(cols), lines)
-    setup_sheet(ws, repeat_rows=(2, 2), freeze=(3, 0))
+    setup_sheet(ws, repeat_rows=2, freeze=(3, 0))
     return _done(out, wb)
 
 
@@ -85,7 +85,7 @@ def ranking(cycle):
             write_cell(ws, row, c, v, number if isinstance(v, (int, float)) else text, quoted)
         row += 1
     notes(ws, st, row, len(cols), ["注：绿、黄、红为排名档次（红档含不合格）；名次变化与上一季度相比，↑为上升。"])
-    setup_sheet(ws, repeat_rows=(2, 2), freeze=(3, 2))
+    setup_sheet(ws, repeat_rows=2, freeze=(3, 2))
     return _done(out, wb)
 
 
@@ -112,7 +112,7 @@ def annual_summary(year, subject, rows):
     notes(ws, st, row, len(cols), [
         f"注：年度得分 = 已公布季度考核得分的平均分 × {s.quarter_weight}% + 领导小组年度综合评价 × {100 - s.quarter_weight}%；"
         f"等次分数线 优秀≥{s.excellent}、良好≥{s.good}、合格≥{s.passing}。结果报组织部，作为提拔任用、职级晋升的依据（八(四)）。"])
-    setup_sheet(ws, repeat_rows=(2, 2), freeze=(3, 2))
+    setup_sheet(ws, repeat_rows=2, freeze=(3, 2))
     return _done(out, wb)
 
 

@@ -16,6 +16,8 @@ EVIDENCE_KINDS = {  # kind: (label, model name, URL pattern)
     "criticism": ("通报批评", "Criticism", "/criticisms/{id}"),
     "urge": ("督办单", "Urge", "/urges/{id}"),
     "duty": ("履职记录", "DutyRecord", "/dutyrecordview/show/{id}"),
+    "survey": ("评价", None, None),  # survey answers: no page of their own (raw answers stay with the surveys)
+    "inspection": ("督查记录", None, None),
 }
 
 
@@ -35,7 +37,7 @@ def linker(user, assessments):
     open_ = {}
     for kind, ids in wanted.items():
         spec = EVIDENCE_KINDS.get(kind)
-        model = _model(spec[1]) if spec else None
+        model = _model(spec[1]) if spec and spec[1] else None
         if model is None or not scope.may(user, "read", model):
             continue
         ids = [i for i in ids if isinstance(i, int)]

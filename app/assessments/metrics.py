@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from .. import clock, stats
 from ..extensions import db
@@ -108,10 +108,11 @@ def on_time_rate(subject_type, ids, p, today):
 
 
 @metric("solution_rate", "问题解决率", ("officer",), "rate", stats.RATES["solution"].definition
-        + "范围：期内反映、由该服务官跟踪的问题，按计算时的状态。")
+        + "范围（动态解决率）：该服务官跟踪的、期末前反映且期初仍未办结的问题，按计算时的状态。")
 def solution_rate(subject_type, ids, p, today):
-    rows = db.session.execute(select(Issue.officer_id, Issue.id, Issue.number, Issue.title, Issue.status)
-                              .where(p.covers(Issue.received_on), Issue.officer_id.in_(ids)).order_by(Issue.id)).all()
+    rows = db.session.execute(select(Issue.officer_id, Issue.id, Issue.number, Issue.title, Issue.status).where(
+        Issue.received_on <= p.end, or_(Issue.resolved_at.is_(None), Issue.resolved_at >= stats.utc_start(p.start)),
+        Issue.officer_id.in_(ids)).order_by(Issue.id)).all()
     by = defaultdict(list)
     for sid, iid, number, title, status in rows:
         by[sid].append((iid, number, title, status))

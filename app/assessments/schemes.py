@@ -50,6 +50,11 @@ def _number(value, label, field, low=None, high=None):
     return number
 
 
+def text_key(value):
+    """A choice key as given (text), or None for anything else (lists, objects, numbers)."""
+    return value if isinstance(value, str) else None
+
+
 def clean_item(subject, data):
     """Validated item fields from a form or JSON ({dimension, name, max_points, rule, metric, params})."""
     if not isinstance(data, dict):
@@ -57,13 +62,13 @@ def clean_item(subject, data):
     name = str(data.get("name") or "").strip()
     if not name or len(name) > 100:
         raise AssessmentError(422, "请填写考核项名称（不超过100字）。", "name")
-    dimension = data.get("dimension")
+    dimension = text_key(data.get("dimension"))
     if dimension not in ASSESSMENT_DIMENSIONS:
         raise AssessmentError(422, f"考核维度应为：{'、'.join(ASSESSMENT_DIMENSIONS)}。", "dimension")
-    rule = data.get("rule")
+    rule = text_key(data.get("rule"))
     if rule not in ASSESSMENT_RULES:
         raise AssessmentError(422, f"计分规则应为：{labelled(ASSESSMENT_RULES)}。", "rule")
-    metric = data.get("metric") or None
+    metric = text_key(data.get("metric")) or None
     allowed = metrics.choices(subject)
     if metric not in allowed:
         raise AssessmentError(422, f"指标应为：{labelled({k: m.label for k, m in allowed.items()})}。", "metric")
@@ -137,6 +142,7 @@ def create(user, name, subject, period_kind="quarter", source_note=None, items=(
     name = str(name or "").strip()
     if not name or len(name) > 100:
         raise AssessmentError(422, "请填写方案名称（不超过100字）。", "name")
+    subject, period_kind = text_key(subject), text_key(period_kind)
     if subject not in ASSESSMENT_SUBJECTS:
         raise AssessmentError(422, f"考核对象应为：{labelled(ASSESSMENT_SUBJECTS)}。", "subject")
     if period_kind not in ASSESSMENT_PERIODS:

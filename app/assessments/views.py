@@ -12,6 +12,7 @@ from sqlalchemy import select
 from .. import clock, idempotency, scope
 from ..exports.workbook import XLSX_MIMETYPE, content_disposition
 from ..extensions import db
+from ..validation import valid_id
 from ..vocab import (
     APPEAL_STATUSES, ASSESSMENT_BANDS, ASSESSMENT_CASE_STATUSES, ASSESSMENT_CYCLE_STATUSES, ASSESSMENT_DIMENSIONS,
     ASSESSMENT_PERIODS, ASSESSMENT_RULES, ASSESSMENT_SUBJECTS, MENU_ASSESSMENT, OFFICE_ROLES,
@@ -275,7 +276,7 @@ class SheetView(BaseView):
 
     def _load(self, pk):
         user = scope.current_user()
-        a = db.session.get(Assessment, pk)
+        a = db.session.get(Assessment, pk) if valid_id(pk) else None
         if a is None or not scope.visible(Assessment, pk, user):
             abort(404)
         return user, a
