@@ -85,6 +85,10 @@ def snapshot(kind, p):
 
     data["criticisms"] = [[c.department.name if c.department else (c.officer.name if c.officer else ""),
                            c.basis_label, c.title] for c in published_between(start, end)]
+    if kind == "monthly":  # satisfaction per officer and unit (app/surveys)
+        from .surveys.results import bulletin_rows
+
+        data.update(bulletin_rows(p))
     if kind == "monthly":
         data["by_status"] = [[ISSUE_STATUSES[s], n] for s, n in db.session.execute(
             select(Issue.status, func.count()).group_by(Issue.status))]
@@ -127,6 +131,8 @@ SECTIONS = [
     ("visit_coverage", "走访覆盖（按首席服务官）", ["首席服务官", "已走访企业", "包联企业"]),
     ("duty_records", "迟报、漏报、催而不报", ["服务官", "类型", "说明"]),
     ("criticisms", "通报批评", ["被通报单位或服务官", "事由", "通报"]),
+    ("satisfaction_officer", "企业满意度（按首席服务官）", ["名次", "首席服务官", "答卷", "未评价", "满意率", "企业加权满意率", "核实差评"]),
+    ("satisfaction_department", "企业满意度（按责任单位）", ["名次", "责任单位", "答卷", "未评价", "满意率", "企业加权满意率", "核实差评"]),
     ("by_status", "问题状态分布", ["状态", "数量"]),
     ("by_category", "问题类别分布", ["类别", "数量"]),
 ]

@@ -7,7 +7,7 @@ opens a case, the rates are checked against numbers worked out by hand, and each
 Expectations come from the rules in the issue and the national 好差评 practice (docs/surveys.md), not
 from the code's output."""
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask import current_app
@@ -360,6 +360,13 @@ def test_rates_match_a_small_world_worked_out_by_hand(ctx, small_sample):
     assert (d.rate.numerator, d.rate.denominator, d.rate.percent) == (10, 12, 83.3)
     assert d.enterprise_weighted == pytest.approx(0.875) and d.unanswered == 0
     assert metrics.satisfaction("officer", None, stats.parse_period("2026-10")) == {}
+    # the monthly bulletin of November carries the same figures (app/bulletins.py)
+    from app import bulletins
+
+    bulletin = bulletins.generate("monthly", date(2026, 12, 3))
+    name = db.session.get(Officer, officer).name
+    assert [r[1:6] for r in bulletin.data["satisfaction_officer"] if r[1] == name] == [[name, 3, 1, "75.0%", "68.8%"]]
+    assert any(r[4] == "83.3%" for r in bulletin.data["satisfaction_department"])
     assert {k: len(v) for k, v in metrics.bad_reviews("officer", None, nov, verified_only=False).items()} == {officer: 2}
     assert metrics.bad_reviews("officer", None, nov) == {}  # none verified yet
     # R3's case about O: the rated officer appeals, the director upholds → excluded, kept visible

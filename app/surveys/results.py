@@ -36,9 +36,10 @@ def level_counts(subject_type, ids, period):
     return out
 
 
-def tables(user, period):
-    """{subject_type: [row dicts]} ranked by the rate (insufficient samples last)."""
-    sees_all = bool(scope.role_names(user) & SEES_ALL_ROLES)
+def tables(user, period, everyone=False):
+    """{subject_type: [row dicts]} ranked by the rate (insufficient samples last); ``everyone``: all
+    subjects whoever asks (the bulletin, drafted by the sweep)."""
+    sees_all = everyone or bool(scope.role_names(user) & SEES_ALL_ROLES)
     out = {}
     for subject_type, model in (("officer", Officer), ("department", Department)):
         wanted = None if sees_all else _own_ids(user, subject_type)
@@ -105,3 +106,15 @@ def workbook(user, period):
         ])
     wb.close()
     return buf.getvalue()
+
+
+def bulletin_rows(period):
+    """The bulletin's satisfaction sections: {"satisfaction_officer": rows, "satisfaction_department": rows}."""
+    out = {}
+    for subject_type, rows in tables(None, period, everyone=True).items():
+        out[f"satisfaction_{subject_type}"] = [
+            [r["rank"] or "—", r["name"], r["sat"].answered if r["sat"] else 0, r["sat"].unanswered if r["sat"] else 0,
+             r["sat"].rate.text if r["sat"] else "—",
+             f"{round(100 * r['sat'].enterprise_weighted, 1)}%" if r["sat"] and r["sat"].enterprise_weighted is not None
+             else "样本不足", r["bad"]] for r in rows]
+    return out

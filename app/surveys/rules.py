@@ -395,6 +395,29 @@ def form_items(request):
     return items
 
 
+def _label(q):
+    """What the form prints beside the five levels: the dimension for the default wording (the group's
+    title names who is rated), else the office's own question text."""
+    if q.qtype == "level5" and q.dimension in DIMENSION_QUESTIONS and q.target in SURVEY_TARGETS and \
+            q.text == DIMENSION_QUESTIONS[q.dimension].format(who=SURVEY_TARGETS[q.target]):
+        return q.dimension
+    return q.text
+
+
+def form_groups(request):
+    """:func:`form_items` grouped by rated party (then the free text), for a short form on a phone."""
+    groups, order = {}, []
+    for it in form_items(request):
+        key = (it["target_type"], it["target_id"])
+        if key not in groups:
+            title = (f"对{SURVEY_TARGETS[it['target_type']]}（{it['target_name']}）的评价" if it["target_type"]
+                     else "意见和建议")
+            groups[key] = {"title": title, "entries": []}
+            order.append(key)
+        groups[key]["entries"].append({**it, "label": _label(it["question"])})
+    return [groups[k] for k in order]
+
+
 # --- answering ------------------------------------------------------------------------------------------
 
 def _answerer(user, req, channel, via_token):

@@ -63,7 +63,8 @@ class SurveyView(BaseView):
         enterprise_may = (req.status == "pending" and not office and scope.visible(SurveyRequest, req.id, user))
         return self.render_template(
             "surveys/request_show.html", req=req, item=item, office=office, link=link,
-            form_items=rules.form_items(req) if req.status == "pending" else [],
+            form_groups=rules.form_groups(req) if req.status == "pending" else [],
+            script=rules.active_template("callback").intro if office and req.status == "pending" else "",
             may_answer=enterprise_may, may_record=office and req.status == "pending", levels=SURVEY_LEVELS,
             channels={k: v for k, v in SURVEY_CHANNELS.items() if k in ("phone", "paper")},
             answer_labels=_answer_labels(req))
@@ -169,7 +170,7 @@ class PublicSurveyView(BaseView):
                 db.session.rollback()
                 errors = exc.message
                 req = rules.by_token(token)
-        return self._render(req=req, items=rules.form_items(req), error=errors, values=request.form,
+        return self._render(req=req, groups=rules.form_groups(req), error=errors, values=request.form,
                             enterprise=req.enterprise.name if req.enterprise else "")
 
 
