@@ -165,3 +165,22 @@ def test_wrapped_text_in_any_in_memory_sheet_gets_its_height():
     heights = {int(r): float(h) for r, h in re.findall(r'<row r="(\d+)"[^>]*\sht="([\d.]+)"', xml)}
     # 28 CJK characters = 56 units in a 10-unit column: 6 lines or more
     assert heights.get(2, 0) >= 6 * 12 and 1 not in heights and abs(heights[3] - 40) < 1 and 4 not in heights
+
+
+def test_every_page_links_the_print_stylesheet(ctx, client):
+    """Lists and detail pages print the record: no navbar, buttons, forms (filter bars), pagination or
+    link addresses; the tiers' row colours kept over Bootstrap's print reset; A4 landscape."""
+    login(client, "office")
+    for url in ("/ledger/", "/ledger/1", "/enterpriseview/list/", "/enterpriseview/show/1", "/notices/",
+                "/jobs/", "/dashboard/"):
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(r'<link rel="stylesheet" href="/static/cso-print\.css[^"]*" media="print">', page), url
+    css = client.get("/static/cso-print.css").get_data(as_text=True)
+    assert "@page { size: A4 landscape" in css
+    hidden = css[css.index("display: none !important") - 600:css.index("display: none !important")]
+    for selector in (".navbar", ".btn", "form", ".pagination", "#cso-filters", "#accordion1", "th.action_checkboxes"):
+        assert selector in hidden, selector
+    assert "a[href]:after, abbr[title]:after { content: none !important; }" in css
+    for tier in ("danger", "warning", "success"):
+        assert f".table > tbody > tr.{tier} > td" in css  # more specific than Bootstrap's `.table td` reset
+    assert "print-color-adjust: exact" in css
