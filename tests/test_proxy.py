@@ -133,7 +133,8 @@ def test_out_of_hours_only_for_urgent_with_reason(ctx, client, items):
     assert resp.status_code == 200, resp.get_json()
     result = resp.get_json()["result"]
     assert result["urgent"] and result["urgent_reason"] == "项目须当晚报送" and result["status"] == "scheduled"
-    assert "工作时间外" in db.session.scalars(select(ProxyEvent.note).where(ProxyEvent.case_id == case.id)).all()[-1]
+    notes = db.session.scalars(select(ProxyEvent.note).where(ProxyEvent.case_id == case.id).order_by(ProxyEvent.id))
+    assert "工作时间外" in notes.all()[-1]
     inside = _later_workday(9).strftime("%Y-%m-%d %H:%M")  # an ordinary case in working hours is fine
     other = rules.create_case(_user("ent01"), {"title": "白天预约", "items": [items[0]]})
     db.session.commit()
@@ -177,7 +178,8 @@ def test_authorisation_scope_and_expiry(ctx, client, items):
             rules.transition(officer, case.id, "submit_step", {"step": step, "acceptance_no": "SL-1"})
         assert refused.value.status == 409 and f"已于{until}到期" in refused.value.message
         db.session.rollback()
-        rules.transition(ent, case.id, "renew", {"items": [a, b], "until": (later.date() + timedelta(days=30)).isoformat()})
+        renewed = (later.date() + timedelta(days=30)).isoformat()
+        rules.transition(ent, case.id, "renew", {"items": [a, b], "until": renewed})
         rules.transition(officer, case.id, "submit_step", {"step": step, "acceptance_no": "SL-1"})
         rules.transition(officer, case.id, "add_step", {"item": b})  # now inside the widened scope
         db.session.commit()
@@ -197,7 +199,8 @@ def test_officer_records_a_signed_scan(ctx, client, items):
     resp = client.post(url, headers=headers, json={"action": "authorize", "until": until})
     assert resp.status_code == 422 and "attachment" in resp.get_json()["message"]
     login(client, "officer01")
-    up = client.post(f"/files/proxy_case/{case.id}/upload", data={"file": (io.BytesIO(b"%PDF-1.4\n%scan\n"), "委托书.pdf")},
+    scan = (io.BytesIO(b"%PDF-1.4\n%scan\n"), "委托书.pdf")
+    up = client.post(f"/files/proxy_case/{case.id}/upload", data={"file": scan},
                      content_type="multipart/form-data")
     assert up.status_code in (200, 302), up.status_code
     att = db.session.scalar(select(Attachment.id).where(Attachment.owner_kind == "proxy_case",
@@ -264,7 +267,8 @@ def test_overdue_step_reminds_department_and_opens_a_problem(ctx, client, items,
     assert not [s for s in sent if user_id("dept02") in s[0]]  # the calendar-day step is not overdue
     db.session.expire_all()
     assert db.session.get(ProxyStep, steps[a].id).overdue_notified_at is not None
-    assert db.session.scalars(select(ProxyEvent.action).where(ProxyEvent.case_id == case.id)).all()[-1] == "step_overdue"
+    actions = db.session.scalars(select(ProxyEvent.action).where(ProxyEvent.case_id == case.id).order_by(ProxyEvent.id))
+    assert actions.all()[-1] == "step_overdue"
     assert "0 个" in runner.invoke(args=["cso", "proxy-sweep"]).output  # once per step
 
     headers = api_token(client, "officer01")

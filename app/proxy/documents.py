@@ -153,9 +153,11 @@ def ledger_sheet(cases, out, today=None):
         done = [s for s in c.steps if s.status == "done"]
         no_meet = "" if c.status != "delivered" else ("是" if not (c.met_department or c.met_counterparty) else "否")
         values = [i, c.number, c.enterprise.name, c.title, "、".join(it.name for it in c.items), _officer(c),
-                  c.status_label, "是" if c.urgent else "", f"{c.appointment_at:%Y-%m-%d %H:%M}" if c.appointment_at else "",
+                  c.status_label, "是" if c.urgent else "",
+                  f"{c.appointment_at:%Y-%m-%d %H:%M}" if c.appointment_at else "",
                   c.mode_label, c.authorized_until.isoformat() if c.authorized_until else "", len(c.steps), len(done),
-                  sum(1 for s in done if s.due_on and s.done_on <= s.due_on), sum(1 for s in c.steps if is_overdue(s, today)),
+                  sum(1 for s in done if s.due_on and s.done_on <= s.due_on),
+                  sum(1 for s in c.steps if is_overdue(s, today)),
                   clock.local_text(c.done_at), clock.local_text(c.delivered_at), no_meet,
                   (c.stop_label + (f"：{c.stop_note}" if c.stop_note else "")) if c.stop_reason else ""]
         for col, value in enumerate(values):

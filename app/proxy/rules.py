@@ -16,7 +16,7 @@ money of any kind is recorded (no fee field; unknown fields such as ``fee`` are 
 of a service fee are refused — 八(六)).
 """
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import select
@@ -205,7 +205,8 @@ def is_overdue(step, today=None):
 
 def _serving_officers(enterprise_id):
     """Active officers with a current assignment on the enterprise, the chief first."""
-    rows = db.session.execute(select(Officer, Assignment.role).join(Assignment, Assignment.officer_id == Officer.id).where(
+    rows = db.session.execute(select(Officer, Assignment.role).join(
+        Assignment, Assignment.officer_id == Officer.id).where(
         Assignment.enterprise_id == enterprise_id, Assignment.is_current, Officer.active.is_(True))).all()
     rows.sort(key=lambda r: (r[1] != "chief", r[0].id))
     return [r[0] for r in rows]
@@ -299,7 +300,8 @@ def notify(user_ids, title, url, key=None):
 
 
 def enterprise_users(case):
-    return list(db.session.scalars(select(EnterpriseUser.user_id).where(EnterpriseUser.enterprise_id == case.enterprise_id)))
+    return list(db.session.scalars(select(EnterpriseUser.user_id).where(
+        EnterpriseUser.enterprise_id == case.enterprise_id)))
 
 
 def department_users(department_id):
@@ -406,7 +408,8 @@ def _schedule(step):
     users = enterprise_users(case)
     notify(users, f"代办件 {case.number} 已预约：{at:%Y-%m-%d %H:%M}（{PROXY_MODES[mode]}）", case_url(case),
            key=f"proxy:{case.id}:schedule:{at:%Y%m%d%H%M}")
-    out = f"预约{at:%Y-%m-%d %H:%M}，{PROXY_MODES[mode]}" + (f"，{case.appointment_place}" if case.appointment_place else "")
+    out = f"预约{at:%Y-%m-%d %H:%M}，{PROXY_MODES[mode]}"
+    out += f"，{case.appointment_place}" if case.appointment_place else ""
     if not in_working_hours(at):
         out += f"（工作时间外，特事特办：{case.urgent_reason}）"
     return out + (f"。{p['note']}" if p.get("note") else "")
@@ -731,7 +734,8 @@ def _after(step, act):
 
 WORKFLOW = workflow.Workflow(
     kind="proxy_case", model=ProxyCase, label="代办件", actions=ACTIONS, role_kinds=role_kinds, event_model=ProxyEvent,
-    event_owner="case", param_labels=PARAM_LABELS, raw_params=("items", "received", "urgent", "met_department", "met_counterparty"), after=_after,
+    event_owner="case", param_labels=PARAM_LABELS, after=_after,
+    raw_params=("items", "received", "urgent", "met_department", "met_counterparty"),
 )
 
 

@@ -22,7 +22,8 @@ def case_criterion(user, roles):
             select(Assignment.enterprise_id).join(Officer, Officer.id == Assignment.officer_id)
             .where(Officer.user_id == user.id, Officer.active == true(), Assignment.is_current)))
     if ENTERPRISE in roles:
-        conds.append(ProxyCase.enterprise_id.in_(select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == user.id)))
+        conds.append(ProxyCase.enterprise_id.in_(
+            select(EnterpriseUser.enterprise_id).where(EnterpriseUser.user_id == user.id)))
     if DEPARTMENT in roles:
         conds.append(ProxyCase.id.in_(select(ProxyStep.case_id).where(
             scope.member_of(ProxyStep.department_id, scope.department_ids(user)))))
