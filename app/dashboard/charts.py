@@ -199,27 +199,55 @@ def _band(percent):
     return next((name, colour) for floor, name, colour in BANDS if percent >= floor)
 
 
-def league(ctx):
-    """按期办结率 per department over the problems resolved in the period (hidden under the minimum
-    sample), with the overdue count now."""
+def _on_time_by_department(ctx, names, period):
+    """{department id: 按期办结率 over the problems (lead or co) it resolved in ``period``}."""
     pairs = _addressed()
-    names = _departments(ctx)
     resolved = db.session.execute(
         select(pairs.c.dept, Issue.resolved_at, Issue.resolve_due).join(Issue, Issue.id == pairs.c.issue_id)
-        .where(ctx.period.has(Issue.resolved_at), Issue.id.in_(ctx.ids()))).all()
+        .where(period.has(Issue.resolved_at), Issue.id.in_(ctx.ids()))).all()
     per = {d: [] for d in names}
     for dept, resolved_at, due in resolved:
         if dept in per:
             per[dept].append((resolved_at, due))
+    return {d: stats.on_time_of(v) for d, v in per.items()}
+
+
+def _ranks(rates):
+    """1-based competition ranks of the departments with a sufficient sample, best rate first."""
+    ranked = sorted((r.percent, d) for d, r in rates.items() if r.sufficient)
+    ranked.sort(key=lambda it: -it[0])
+    out, last, place = {}, None, 0
+    for i, (percent, d) in enumerate(ranked, start=1):
+        if percent != last:
+            place, last = i, percent
+        out[d] = place
+    return out
+
+
+def _arrow(now, before):
+    if now is None:
+        return "—"
+    if before is None:
+        return "新进排名"
+    if now < before:
+        return f"↑{before - now}"
+    if now > before:
+        return f"↓{now - before}"
+    return "＝"
+
+
+def league(ctx):
+    """按期办结率 per department over the problems resolved in the period (hidden under the minimum
+    sample), with the overdue count now."""
+    names = _departments(ctx)
     overdue = _by_department(ctx, ctx.ids(tier="overdue"))
-    items = []
-    for dept, name in names.items():
-        r = stats.on_time_of(per[dept])
-        items.append((name, dept, r, overdue.get(dept, 0)))
+    per, per_prev = _on_time_by_department(ctx, names, ctx.period), _on_time_by_department(ctx, names, ctx.period.previous())
+    items = [(name, dept, per[dept], overdue.get(dept, 0)) for dept, name in names.items()]
     items.sort(key=lambda it: (it[2].percent is None, -(it[2].percent or 0), it[3], it[0]))
-    rows = [[name, r.text, r.denominator, n_over] for name, _, r, n_over in items]
+    ranks, ranks_prev = _ranks({d: r for _, d, r, _ in items}), _ranks(per_prev)
+    rows = [[name, r.text, r.denominator, n_over, _arrow(ranks.get(d), ranks_prev.get(d))] for name, d, r, n_over in items]
     links = [[None, None, ctx.link(department=str(d), status=",".join(stats.SOLVED_STATUSES)),
-              ctx.link(department=str(d), tier="overdue")] for _, d, _, _ in items]
+              ctx.link(department=str(d), tier="overdue"), None] for _, d, _, _ in items]
     shown = [it for it in items if it[2].sufficient][::-1]  # horizontal bars: best on top
     option = {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
@@ -236,9 +264,10 @@ def league(ctx):
                            "left": "center", "top": "middle", "textStyle": {"color": "#777", "fontSize": 14}}
     definition = (f"{stats.RATES['on_time'].definition}按单位（牵头或协办）统计本期办结的问题；"
                   f"办结不足{stats.min_sample()}件的单位不排名（{stats.INSUFFICIENT}）。"
-                  "≥95%绿、85%–95%黄、<85%红。超期数为当前已过时限仍未办结的问题。")
+                  "≥95%绿、85%–95%黄、<85%红。超期数为当前已过时限仍未办结的问题。"
+                  "较上期：在参与排名的单位中名次的升降（↑上升、↓下降、＝持平；上期不足样本的为“新进排名”）。")
     return _base(ctx, f"责任单位按期办结率（{ctx.period.label}）", definition, option,
-                 ["责任单位", "按期办结率", "本期办结数(n)", "当前超期数"], rows, links,
+                 ["责任单位", "按期办结率", "本期办结数(n)", "当前超期数", "较上期"], rows, links,
                  {"type": "bar", "series": [2, 3]},
                  {0: [ctx.link(department=str(d), status=",".join(stats.SOLVED_STATUSES)) for _, d, _, _ in shown]})
 
@@ -298,6 +327,204 @@ def categories(ctx):
                  {"type": "pie", "series": [1]}, {0: [lk[1] for lk in links]})
 
 
-CHARTS = {"kpi": kpi, "trend": trend, "league": league, "ageing": ageing, "categories": categories}
+# --- 6. escalation funnel ------------------------------------------------------------------------
+
+FUNNEL_LEVELS = (("consultation", "部门会商"), ("director", "重大问题会商办公会议"), ("leading_group", "领导小组会议"))
+
+
+def funnel(ctx):
+    """How far the period's problems went up the ladder — officer level → 交办 → 会商 → director →
+    leading group — and the share solved at each level (of those that reached it)."""
+    from ..meetings.models import Meeting, MeetingTopic
+
+    p = ctx.period
+    ids = ctx.ids(**ctx.received(p))
+    solved = case((Issue.status.in_(stats.SOLVED_STATUSES), 1), else_=0)
+    live = Issue.status != "void"
+    total, total_solved, moved, moved_solved = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(solved), 0),
+               func.coalesce(func.sum(case((Issue.lead_department_id.is_not(None), 1), else_=0)), 0),
+               func.coalesce(func.sum(case((Issue.lead_department_id.is_not(None), solved), else_=0)), 0))
+        .where(Issue.id.in_(ids), live)).one()
+    reached = {}
+    levels = [key for key, _ in FUNNEL_LEVELS]
+    for key in levels:  # a level counts what reached it or any level above it
+        higher = levels[levels.index(key):]
+        on = select(MeetingTopic.issue_id).join(Meeting, Meeting.id == MeetingTopic.meeting_id).where(
+            Meeting.level.in_(higher), Meeting.status != "cancelled")
+        reached[key] = db.session.execute(select(func.count(), func.coalesce(func.sum(solved), 0)).where(
+            Issue.id.in_(ids), live, Issue.id.in_(on))).one()
+    stages = [("服务官层面（全部问题）", total, total_solved, ctx.link(**ctx.received(p))),
+              ("交办责任单位", moved, moved_solved, None)]
+    stages += [(label, *reached[key], url_for("MeetingView.list", level=key)) for key, label in FUNNEL_LEVELS]
+    rows, links = [], []
+    for label, n, ok, link in stages:
+        r = stats.rate("solution", ok, n)
+        rows.append([label, int(n or 0), int(ok or 0), r.text])
+        links.append([None, link, None, None])
+    option = {
+        "tooltip": {"trigger": "item", "formatter": "{b}：{c}件"},
+        "series": [{"name": "逐级上升", "type": "funnel", "sort": "none", "left": "10%", "width": "60%",
+                    "minSize": "8%", "label": {"show": True, "position": "right", "formatter": "{b}\n{c}件"},
+                    "data": [{"name": r[0], "value": r[1]} for r in rows]}],
+    }
+    definition = ("本期反映的问题（不含已作废）逐级上升的情况：全部问题先在服务官层面协调；交办为已转交牵头单位；"
+                  "会商各级为列入该级或更高一级会议议题（未取消的会议）的问题。解决率为到达该级的问题中已办结或已销号的比例"
+                  f"（样本不足{stats.min_sample()}件不计）。")
+    return _base(ctx, f"问题逐级上升（{p.label}）", definition, option, ["层级", "问题数", "已解决", "解决率"],
+                 rows, links, {"type": "bar", "series": [1, 2]}, {0: [lk[1] for lk in links]})
+
+
+# --- 7. officer × week visit heatmap -------------------------------------------------------------
+
+HEATMAP_WEEKS, HEATMAP_OFFICERS = 8, 40
+
+
+def heatmap(ctx):
+    """Visits per officer and week over the eight weeks up to the period's end (the officers the
+    viewer may see with the most visits first, at most 40)."""
+    from datetime import timedelta
+
+    from ..models import Officer, Visit
+
+    last_monday = clock.week_start(min(ctx.period.end, ctx.today))
+    weeks = [last_monday - timedelta(weeks=n) for n in range(HEATMAP_WEEKS - 1, -1, -1)]
+    first, end = weeks[0], last_monday + timedelta(days=6)
+    visits = scope.restrict(Visit, select(Visit.officer_id, Visit.visit_date).where(
+        Visit.visit_date >= first, Visit.visit_date <= end), ctx.user).subquery()
+    week_index = {}
+    counts = {}
+    for officer_id, day in db.session.execute(select(visits.c.officer_id, visits.c.visit_date)):
+        w = week_index.setdefault(day, (day - first).days // 7)
+        counts.setdefault(officer_id, [0] * HEATMAP_WEEKS)[w] += 1
+    officers = dict(db.session.execute(scope.restrict(Officer, select(Officer.id, Officer.name).where(
+        Officer.active.is_(True)), ctx.user)).all())
+    ranked = sorted(officers, key=lambda o: (-sum(counts.get(o, [0])), officers[o], o))[:HEATMAP_OFFICERS]
+    labels = [f"{w.month}/{w.day}" for w in weeks]
+    week_links = [url_for("VisitView.list", _flt_1_visit_date=(w - timedelta(days=1)).isoformat(),
+                          _flt_2_visit_date=(w + timedelta(days=7)).isoformat()) for w in weeks]
+    rows, links = [], []
+    for o in ranked:
+        row = counts.get(o, [0] * HEATMAP_WEEKS)
+        rows.append([officers[o], *row])
+        # the visits list of that week (走访记录 has no officer filter yet: the week's visits of everyone in scope)
+        links.append([None, *(week_links[i] for i in range(HEATMAP_WEEKS))])
+    data = [[wi, oi, rows[oi][wi + 1]] for oi in range(len(rows)) for wi in range(HEATMAP_WEEKS)]
+    top = max([d[2] for d in data] + [1])
+    option = {
+        "tooltip": {"position": "top"},
+        "grid": {"left": 90, "right": 30, "top": 20, "bottom": 70},
+        "xAxis": {"type": "category", "data": labels, "name": "周（周一）", "splitArea": {"show": True}},
+        "yAxis": {"type": "category", "data": [r[0] for r in rows], "splitArea": {"show": True}},
+        "visualMap": {"min": 0, "max": top, "calculable": False, "orient": "horizontal", "left": "center",
+                      "bottom": 0, "inRange": {"color": ["#f7fbff", "#6baed6", "#08306b"]}},
+        "series": [{"name": "走访次数", "type": "heatmap", "data": data, "label": {"show": True}}],
+    }
+    definition = (f"最近{HEATMAP_WEEKS}周（截至{end:%Y-%m-%d}所在周）每位在岗服务官每周登记的走访次数；"
+                  f"按走访总数排列，最多显示{HEATMAP_OFFICERS}人。点击格子查看该周的全部走访记录（走访记录尚不能按服务官筛选）。")
+    result = _base(ctx, "服务官每周走访热力图", definition, option, ["服务官", *labels], rows, links,
+                   {"type": "column", "series": list(range(1, HEATMAP_WEEKS + 1)), "stacked": True})
+    result["clicks"] = {"0": [links[d[1]][d[0] + 1] for d in data]}
+    return result
+
+
+# --- 8. notices and urging by unit ---------------------------------------------------------------
+
+def units(ctx):
+    """Per department: 交办通知单 sent to it as lead unit in the period, of them overdue now, 督办单 sent
+    and 通报批评 published in the period."""
+    from ..accountability.models import Criticism, Urge
+    from ..notices.models import NoticeRecipient
+
+    p = ctx.period
+    names = _departments(ctx)
+    notice = scope.restrict(Notice, select(Notice.id, Notice.status, Notice.due_on, Notice.sent_at), ctx.user).subquery()
+    sent = dict(db.session.execute(
+        select(NoticeRecipient.department_id, func.count()).join(notice, notice.c.id == NoticeRecipient.notice_id)
+        .where(NoticeRecipient.role == "lead", p.has(notice.c.sent_at)).group_by(NoticeRecipient.department_id)).all())
+    late = dict(db.session.execute(
+        select(NoticeRecipient.department_id, func.count()).join(notice, notice.c.id == NoticeRecipient.notice_id)
+        .where(NoticeRecipient.role == "lead", notice.c.status.in_(NOTICE_RUNNING), notice.c.due_on < ctx.today)
+        .group_by(NoticeRecipient.department_id)).all())
+    urges = dict(db.session.execute(scope.restrict(Urge, select(Urge.department_id, func.count()).where(
+        Urge.status == "sent", p.has(Urge.sent_at)).group_by(Urge.department_id), ctx.user)).all())
+    crit = dict(db.session.execute(scope.restrict(Criticism, select(Criticism.department_id, func.count()).where(
+        Criticism.status == "published", Criticism.department_id.is_not(None),
+        p.has(Criticism.published_at)).group_by(Criticism.department_id), ctx.user)).all())
+    depts = [d for d in names if sent.get(d) or late.get(d) or urges.get(d) or crit.get(d)]
+    depts.sort(key=lambda d: (-(sent.get(d, 0) + urges.get(d, 0)), names[d]))
+    rows = [[names[d], sent.get(d, 0), late.get(d, 0), urges.get(d, 0), crit.get(d, 0)] for d in depts]
+    links = [[None, url_for("NoticeView.list", department=d), url_for("NoticeView.list", department=d,
+                                                                       status=",".join(NOTICE_RUNNING)),
+              url_for("UrgeView.list") if _has_endpoint("UrgeView.list") else None, None] for d in depts]
+    series = ["本期交办", "当前逾期", "本期督办", "本期通报批评"]
+    option = {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}}, "legend": {"data": series},
+        "grid": {"left": 150, "right": 30, "top": 40, "bottom": 30},
+        "xAxis": {"type": "value", "minInterval": 1, "name": "件"},
+        "yAxis": {"type": "category", "data": [r[0] for r in rows][::-1]},
+        "series": [{"name": name, "type": "bar", "data": [r[i + 1] for r in rows][::-1],
+                    "itemStyle": {"color": colour}}
+                   for i, (name, colour) in enumerate(zip(series, ("#5470c6", "#ee6666", "#fac858", "#a50026")))],
+    }
+    definition = ("本期交办：本期送达、该单位为主送单位的交办通知单；当前逾期：已送达或已签收、已过办理期限仍未回复的；"
+                  "本期督办：本期发出的督办单；本期通报批评：本期发布、对象为该单位的通报批评。")
+    return _base(ctx, f"交办与督办（按责任单位，{p.label}）", definition, option, ["责任单位", *series], rows, links,
+                 {"type": "bar", "series": [1, 2, 3, 4]}, {0: [lk[1] for lk in links][::-1]})
+
+
+def _has_endpoint(name):
+    from flask import current_app
+
+    return name in current_app.view_functions
+
+
+# --- 9. satisfaction radar -----------------------------------------------------------------------
+
+def radar(ctx):
+    """满意度 by the four dimensions in the period: the departments' (and, for an officer, their own)
+    answers from app.surveys.metrics, added up over the parties the viewer may see."""
+    from ..surveys import metrics
+    from ..vocab import SURVEY_DIMENSIONS
+
+    p = ctx.period
+    roles = scope.role_names(ctx.user)
+    if roles & SEES_ALL_ROLES:
+        kind, subjects = "department", None
+    elif scope.department_id_set(ctx.user):
+        kind, subjects = "department", scope.department_id_set(ctx.user)
+    elif scope.officer_of(ctx.user) is not None:
+        kind, subjects = "officer", {scope.officer_of(ctx.user).id}
+    else:
+        kind, subjects = "department", set()
+    found = metrics.satisfaction(kind, subjects, p) if subjects != set() else {}
+    rows = []
+    for dim in SURVEY_DIMENSIONS:
+        num = sum(s.dimensions[dim].numerator for s in found.values() if dim in s.dimensions)
+        den = sum(s.dimensions[dim].denominator for s in found.values() if dim in s.dimensions)
+        r = stats.rate("satisfaction", num, den)
+        rows.append([dim, r.text, num, den, r.percent])
+    option = {
+        "tooltip": {},
+        "radar": {"indicator": [{"name": r[0], "max": 100} for r in rows], "radius": "65%"},
+        "series": [{"name": "满意度", "type": "radar", "areaStyle": {"opacity": 0.25},
+                    "data": [{"name": "满意度（%）", "value": [r[4] or 0 for r in rows]}]}],
+    }
+    if all(r[4] is None for r in rows):
+        option["title"] = {"text": f"本期评价不足{stats.min_sample()}条（{stats.INSUFFICIENT}）", "left": "center",
+                           "top": "middle", "textStyle": {"color": "#777", "fontSize": 14}}
+    definition = (f"{stats.RATES['satisfaction'].definition}"
+                  "按四个维度（" + "、".join(SURVEY_DIMENSIONS) + "）统计本期提交的评价；"
+                  + ("责任单位的评价，全区合计。" if kind == "department" and subjects is None
+                     else "本单位的评价。" if kind == "department" else "对本人的评价。")
+                  + f"每个维度评价不足{stats.min_sample()}条时不显示。")
+    table = [r[:4] for r in rows]
+    return _base(ctx, f"满意度（四个维度，{p.label}）", definition, option, ["维度", "满意度", "满意条数", "评价条数"],
+                 table, [[None] * 4 for _ in rows], {"type": "column", "series": [2, 3]})
+
+
+CHARTS = {"kpi": kpi, "trend": trend, "league": league, "ageing": ageing, "categories": categories,
+          "funnel": funnel, "heatmap": heatmap, "units": units, "radar": radar}
 CHART_TITLES = {"kpi": "关键指标", "trend": "近12个月趋势", "league": "责任单位排名", "ageing": "超期账龄",
-                "categories": "问题类别"}
+                "categories": "问题类别", "funnel": "逐级上升", "heatmap": "走访热力图", "units": "交办与督办",
+                "radar": "满意度"}

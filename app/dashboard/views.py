@@ -20,7 +20,7 @@ from ..vocab import SEES_ALL_ROLES
 from . import charts
 
 PERMISSION_NAME = "Dashboard"
-PAGE_ORDER = ("kpi", "trend", "league", "ageing", "categories")
+PAGE_ORDER = ("kpi", "trend", "league", "ageing", "categories", "funnel", "heatmap", "units", "radar")
 
 
 def _filters():
@@ -148,7 +148,7 @@ class DashboardApi(BaseApi):
         ---
         get:
           description: >-
-            Charts kpi, trend, league, ageing, categories. Query arguments period (2026-11, 2026Q4,
+            Charts kpi, trend, league, ageing, categories, funnel, heatmap, units, radar. Query arguments period (2026-11, 2026Q4,
             2026-W48, 2026, or week/month/quarter/year for the current one) and region (街道).
           parameters:
           - in: path
