@@ -269,6 +269,9 @@ def test_uptake_path_and_who_records_each_step(ctx, client, office):
     assert _step(client, company, delivery, "apply", applied_on="2099-01-01").status_code == 422  # in the future
     assert _step(client, company, delivery, "apply", applied_on=applied_on).status_code == 200
     assert _step(client, company, delivery, "apply", applied_on=applied_on).status_code == 409  # applied already
+    desk = db.session.scalar(select(Notification).where(Notification.user_id == user_id("dept01"),
+                                                        Notification.url == f"/policies/deliveries/{delivery}"))
+    assert desk is not None and "请受理" in desk.title  # the unit has an application to accept
     assert _step(client, officer, delivery, "accept", accepted_on=accepted_on).status_code == 403
     assert _step(client, other_dept, delivery, "accept", accepted_on=accepted_on).status_code == 404  # not its item
     assert _step(client, dept, delivery, "accept", accepted_on=accepted_on).status_code == 200
@@ -554,3 +557,68 @@ def test_demo_has_the_walkthrough_rows(ctx):
     statuses = set(db.session.scalars(select(PolicyUptake.status)))
     assert {"paid", "accepted"} <= statuses
     assert current_app.config.get("TESTING")
+
+
+# --- the screens' forms --------------------------------------------------------------------------------
+
+def test_office_keeps_the_library_through_the_forms(ctx, client):
+    web = login(client, "office")
+    form = web.get("/policies/new").get_data(as_text=True)
+    assert "新增政策" in form and 'name="idem_token"' in form
+    data = {"title": "表单政策", "doc_number": "表单〔2026〕1号", "level": "city", "effective_to": "2029-12-31",
+            "idem_token": "tok-policy-0001"}
+    resp = web.post("/policies/new", data=data)
+    assert resp.status_code == 302
+    assert web.post("/policies/new", data=data).status_code == 302  # a double submit: one policy
+    policy = db.session.scalar(select(Policy).where(Policy.doc_number == "表单〔2026〕1号"))
+    assert db.session.scalar(select(func.count()).select_from(Policy).where(Policy.title == "表单政策")) == 1
+    bad = web.post("/policies/new", data={"title": "", "level": "city"}).get_data(as_text=True)
+    assert "请填写政策标题" in bad
+    resp = web.post(f"/policies/{policy.id}/items/new", data={
+        "name": "表单事项", "benefit": "奖励", "cash_mode": "instant", "department": department_of_login("dept02"),
+        "categories": ["规上工业", "专精特新"], "sizes": ["small"], "cash_days": "10"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    item = db.session.scalar(select(PolicyItem).where(PolicyItem.name == "表单事项"))
+    assert sorted((c.kind, c.value) for c in item.criteria) == [("category", "专精特新"), ("category", "规上工业"),
+                                                                 ("size", "small")]
+    page = web.get(f"/policies/items/{item.id}").get_data(as_text=True)
+    assert "专精特新、规上工业" in page or "规上工业、专精特新" in page
+    resp = web.post(f"/policies/items/{item.id}/edit", data={
+        "name": "表单事项", "benefit": "奖励", "cash_mode": "instant", "department": department_of_login("dept02"),
+        "categories": ["规上工业"], "cash_days": "10", "version": item.version}, follow_redirects=True)
+    assert "实质性变更" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    item = db.session.get(PolicyItem, item.id)
+    assert item.revision == 2 and [(c.kind, c.value) for c in item.criteria] == [("category", "规上工业")]
+    # a department adds items of its own unit only, and cannot touch the office's policy
+    dept = login(client, "dept01")
+    assert dept.get(f"/policies/{policy.id}/edit").status_code in (403, 404)
+    assert dept.get(f"/policies/items/{item.id}/edit").status_code == 404
+
+
+def test_sizes_are_kept_by_the_office(ctx, client):
+    ent = enterprise_of_login("ent01")
+    web = login(client, "office")
+    assert "企业规模" in web.get("/policies/sizes").get_data(as_text=True)
+    resp = web.post("/policies/sizes", data={f"size_{ent}": "micro"}, follow_redirects=True)
+    assert "已保存企业规模（1家有变化）" in resp.get_data(as_text=True)
+    assert _size(ent) == "micro"
+    assert "企业规模应为" in web.post("/policies/sizes", data={f"size_{ent}": "huge"},
+                                  follow_redirects=True).get_data(as_text=True)
+    assert login(client, "dept01").post("/policies/sizes", data={f"size_{ent}": "large"}).status_code == 403
+
+
+def test_summary_counts_per_item(ctx, client, office):
+    item = _item(client, office, _policy(client, office), name="汇总事项", subdistricts=["文苑街道"], cash_days=5)
+    ents = sorted(e.id for e in db.session.scalars(select(Enterprise).where(Enterprise.subdistrict == "文苑街道")))
+    delivery = client.post("/api/v1/policy_delivery/", headers=office, json={"items": [item], "enterprise": ents[0]}
+                           ).get_json()["result"][0]["id"]
+    for action, params in (("apply", {"applied_on": "2026-05-29"}), ("accept", {"accepted_on": "2026-06-01"}),
+                           ("pay", {"paid_on": "2026-06-08", "amount": "2500"})):
+        assert _step(client, office, delivery, action, **params).status_code == 200
+    sheet = load_workbook(io.BytesIO(login(client, "office").get("/policies/summary.xlsx").data)).active
+    headers = [c.value for c in sheet[3]]
+    row = next(r for r in sheet.iter_rows(min_row=4, values_only=True) if r[3] == "汇总事项")
+    got = dict(zip(headers, row))
+    assert (got["符合条件企业"], got["已送达"], got["已申报"], got["已兑现"], got["兑现金额（元）"]) == (len(ents), 1, 1, 1, 2500)
+    assert got["按期兑现率"] == "样本不足"  # one payment is below the minimum sample

@@ -257,7 +257,19 @@ def uptake_step(user, delivery_id, action, params=None, version=None):
     row.updated_at = clock.utcnow()
     row.updated_by_id = user.id if user else None
     db.session.flush()
+    if action == "apply":  # the responsible unit has an application to accept
+        _tell_department(delivery, row)
     return row
+
+
+def _tell_department(delivery, row):
+    from ..models import DepartmentUser
+    from .rules import notify
+
+    users = list(db.session.scalars(select(DepartmentUser.user_id).where(
+        DepartmentUser.department_id == delivery.item.department_id)))
+    notify(users, f"{delivery.enterprise.name}已申报惠企事项“{delivery.item.name}”，请受理", f"/policies/deliveries/{delivery.id}",
+           key=f"policy_uptake:{row.id}:applied")
 
 
 def cash_due(row, item=None):
