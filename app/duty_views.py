@@ -16,7 +16,7 @@ from .querystring import QueryError
 from .vocab import REPORT_OWN_HEADING, REPORT_STATE_CLASS, REPORT_STATES
 from .validation import valid_id
 from .accounts import mail_address
-from .views import CSOModelView
+from .views import CSOModelView, nowrap
 from .vocab import MENU_REPORTS, MENU_SETTINGS
 
 
@@ -147,9 +147,14 @@ class DutyRecordView(CSOModelView):
                      "enterprise": "企业", "enterprise.name": "企业", "note": "说明", "created_at": "记录时间"}
     list_columns = ["created_at", "officer.name", "kind", "period", "enterprise.name", "note"]
     show_columns = ["created_at", "officer", "kind", "period", "enterprise", "note"]
-    search_columns = ["kind", "period", "created_at"]
+    search_columns = ["officer", "enterprise", "kind", "period", "created_at", "note"]
+    scoped_relations = ("officer", "enterprise")
+    order_columns = ["created_at", "officer.name", "kind", "period", "enterprise.name", "note"]
+    region_column = "officer_id"
     base_order = ("created_at", "desc")
-    formatters_columns = {"kind": lambda v: DUTY_KINDS.get(v, v)}
+    formatters_columns = {"kind": lambda v: nowrap(DUTY_KINDS.get(v, v)), "officer.name": nowrap,
+                          "period": lambda v: period_key_label(v)}  # 2026年第48周（11月23日—11月29日）
+    description_columns = {"period": "周如2026-W48，月如2026-11"}
 
 
 class OutboxView(CSOModelView):

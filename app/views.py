@@ -9,13 +9,13 @@ from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import clock, db, idempotency, masterdata, scope, vocab
+from . import clock, db, idempotency, masterdata, pinyin_order, scope, vocab
 from .vocab import MENU_MASTER, MENU_SERVICE
 from .models import (
     ASSIGNMENT_ROLES, ASSIGNMENT_STATUSES, DEPARTMENT_KINDS, ENTERPRISE_CATEGORIES, OFFICER_RANKS,
@@ -44,6 +44,21 @@ class ScopeFilter(BaseFilter):
 
 
 SCOPED = [["id", ScopeFilter, None]]
+
+
+class RegionFilter(BaseFilter):
+    """所属街道 of a list whose rows hang off an enterprise (``enterprise_id``) or an officer
+    (``officer_id``: the officer serves an enterprise there now) — the ``?region=`` of a list."""
+
+    name = "所属街道/乡镇"
+    arg_name = None
+
+    def apply(self, query, value):
+        in_region = select(Enterprise.id).where(Enterprise.subdistrict == value)
+        if self.column_name == "officer_id":
+            return query.filter(self.model.officer_id.in_(select(Assignment.officer_id).where(
+                Assignment.enterprise_id.in_(in_region), Assignment.is_current)))
+        return query.filter(getattr(self.model, self.column_name).in_(in_region))
 
 
 class EagerInterface(SQLAInterface):
@@ -86,6 +101,7 @@ class CSOModelView(ModelView):
 
     list_template = "cso/list_export.html"
     export_endpoint = None  # e.g. "ExportView.visits": an 导出Excel button with the list's filters
+    region_column = None  # "enterprise_id" / "officer_id": the list also filters by 所属街道 (?region=)
 
     def __init__(self, **kwargs):
         rel = {name: SCOPED for name in getattr(self, "scoped_relations", ())}
@@ -151,7 +167,19 @@ class CSOModelView(ModelView):
         self.update_redirect()
 
     def render_template(self, template, **kwargs):
+        if self.region_column and template == self.list_template:
+            kwargs.setdefault("region_choices", pinyin_order.sort_rows({r for r in db.session.scalars(scope.restrict(
+                Enterprise, select(Enterprise.subdistrict), scope.current_user()).distinct()) if r}))
+            kwargs.setdefault("region", request.args.get("region", ""))
         return super().render_template(template, export_endpoint=self.export_endpoint, **kwargs)
+
+    def _get_list_widget(self, filters, **kwargs):
+        """FAB 5.3 ``BaseCRUDView._get_list_widget`` with the ``?region=`` filter added on this
+        view's own list page (not when it is a related list on another page)."""
+        region = (request.args.get("region") or "").strip()[:50] if self.region_column else ""
+        if region and request.endpoint == f"{self.__class__.__name__}.list":
+            filters = filters.copy().add_filter(self.region_column, RegionFilter, region)
+        return super()._get_list_widget(filters, **kwargs)
 
     def _add(self):
         # FAB 5.3 ``BaseCRUDView._add`` replaced (pre_add/post_add are not called: masterdata.save is
@@ -270,10 +298,15 @@ def _display(value):
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):
-        return clock.local(value).strftime("%Y-%m-%d %H:%M")
+        return nowrap(clock.local(value).strftime("%Y-%m-%d %H:%M"))
     if isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
+        return nowrap(value.strftime("%Y-%m-%d"))
     return value
+
+
+def nowrap(value):
+    """A list cell that does not wrap (names, dates) — escaped text in a span (cso-lists.css)."""
+    return Markup('<span class="cso-nowrap">%s</span>') % ("" if value is None else value)
 
 
 def _choice_label(mapping):
@@ -340,10 +373,12 @@ class AssignmentView(CSOModelView):
     show_columns = ["enterprise", "officer", "role", "start_date", "end_date", "status", "end_reason"]
     add_columns = ["enterprise", "officer", "role", "start_date"]
     edit_columns = ["role", "start_date"]
-    search_columns = ["role", "status", "start_date", "end_date", "end_reason"]
-    order_columns = ["start_date", "end_date", "role", "status"]
+    search_columns = ["enterprise", "officer", "role", "status", "start_date", "end_date", "end_reason"]
+    order_columns = ["enterprise.name", "officer.name", "role", "start_date", "end_date", "status", "end_reason"]
+    region_column = "enterprise_id"
     base_order = ("start_date", "desc")
-    formatters_columns = {"role": _choice_label(ASSIGNMENT_ROLES), "status": _choice_label(ASSIGNMENT_STATUSES)}
+    formatters_columns = {"role": _choice_label(ASSIGNMENT_ROLES), "status": _choice_label(ASSIGNMENT_STATUSES),
+                          "officer.name": nowrap}
     add_form_extra_fields = {
         "role": _select("角色", list(ASSIGNMENT_ROLES.items())),
         "start_date": DateField("开始日期", widget=DatePickerWidget(), validators=[DataRequired()]),
@@ -376,10 +411,11 @@ class VisitView(CSOModelView):
     list_columns = ["visit_date", "enterprise.name", "officer.name", "mode", "topics", "summary"]
     show_columns = ["visit_date", "enterprise", "officer", "mode", "topics", "summary", "created_at"]
     add_columns = edit_columns = ["enterprise", "officer", "visit_date", "mode", "topics", "summary"]
-    search_columns = ["visit_date", "mode", "topics", "summary"]
-    order_columns = ["visit_date", "mode"]
+    search_columns = ["enterprise", "officer", "visit_date", "mode", "topics", "summary"]
+    order_columns = ["visit_date", "enterprise.name", "officer.name", "mode", "topics", "summary"]
+    region_column = "enterprise_id"
     base_order = ("visit_date", "desc")
-    formatters_columns = {"mode": _choice_label(VISIT_MODES)}
+    formatters_columns = {"mode": _choice_label(VISIT_MODES), "officer.name": nowrap}
     show_template = "cso/visit_show.html"
     method_permission_name = {**VIEW_PERMISSIONS, "delete_visits": "delete"}
     validators_columns = {"officer": [Optional()]}
@@ -426,7 +462,7 @@ class EnterpriseView(CSOModelView):
                     "legal_rep", "contact", "phone", "is_key"]
     add_columns = edit_columns = show_columns
     search_columns = ["name", "credit_code", "subdistrict", "industry", "category"]
-    order_columns = ["name", "subdistrict", "industry", "category"]
+    order_columns = ["name", "credit_code", "subdistrict", "industry", "category", "contact", "phone"]
     base_order = ("name", "asc")
     related_views = [AssignmentView, VisitView]
     show_template = "cso/enterprise_show.html"
@@ -451,7 +487,7 @@ class OfficerView(CSOModelView):
     show_columns = ["name", "unit", "title", "rank", "phone", "email", "active"]
     add_columns = edit_columns = ["name", "unit", "title", "rank", "phone", "email", "active"]
     search_columns = ["name", "unit", "title", "rank", "phone", "active"]
-    order_columns = ["name", "unit", "rank"]
+    order_columns = ["name", "unit", "title", "rank", "phone", "active"]
     base_order = ("name", "asc")
     related_views = [AssignmentView, VisitView]
     validators_columns = {"phone": [FormRule(clean_phone)]}
@@ -471,8 +507,8 @@ class DepartmentView(CSOModelView):
     label_columns = DEPARTMENT_LABELS
     list_columns = ["name", "kind", "contact", "phone", "email"]
     show_columns = add_columns = edit_columns = list_columns
-    search_columns = ["name", "kind", "contact"]
-    order_columns = ["name", "kind"]
+    search_columns = ["name", "kind", "contact", "phone", "email"]
+    order_columns = ["name", "kind", "contact", "phone", "email"]
     base_order = ("name", "asc")
     validators_columns = {"phone": [FormRule(clean_phone)]}
     add_form_extra_fields = {"kind": _select("类别", [(k, k) for k in DEPARTMENT_KINDS])}

@@ -266,3 +266,127 @@ def test_report_list_filters_and_sorts(ctx, client):
     assert names == sorted(names, key=key) and len(set(names)) > 3
     resp = client.get("/reports/?sort=bogus", follow_redirects=True)
     assert "排序应为" in _html(resp)
+
+
+# --- item 4: lists like a spreadsheet ---------------------------------------------------------------
+
+def _ledger_rows(page):
+    """(number, enterprise, status label) of each ledger row."""
+    return re.findall(r'<tr class="[^"]*" data-tier="[^"]*" data-status="(\w+)">\s*<td[^>]*><a href="/ledger/(\d+)">'
+                      r'([^<]+)</a></td>\s*<td>([^<]*)</td>', page)
+
+
+def test_ledger_sorts_by_every_column(ctx, client):
+    login(client, "office")
+    up = _ledger_rows(_html(client.get("/ledger/?order=enterprise&page_size=100")))
+    down = _ledger_rows(_html(client.get("/ledger/?order=-enterprise&page_size=100")))
+    assert len(up) > 20 and down == list(reversed(up))
+    page = _html(client.get("/ledger/?order=status&page_size=100"))
+    from app.models import ISSUE_STATUSES
+    order = list(ISSUE_STATUSES)
+    statuses = [order.index(s) for s, *_ in _ledger_rows(page)]
+    assert statuses == sorted(statuses) and len(set(statuses)) > 2  # in the workflow's order
+    for column in ("number", "title", "category", "department", "received_on", "due_on"):
+        page = _html(client.get(f"/ledger/?order={column}"))
+        assert f'href="/ledger/?order=-{column}' in page.replace("&amp;", "&")  # the header reverses it
+        assert _ledger_rows(page)
+    assert "排序应为" in _html(client.get("/ledger/?order=bogus", follow_redirects=True))
+
+
+def test_ledger_page_sizes_and_jump_to_page(ctx, client):
+    login(client, "office")
+    page = _html(client.get("/ledger/?page_size=10"))
+    total = int(re.search(r'id="cso-count">(\d+)<', page).group(1))
+    pages = (total + 9) // 10
+    assert len(_ledger_rows(page)) == 10 and f"第 1 / {pages} 页" in page
+    assert 'id="cso-goto"' in page and 'page_size=20' in page and 'page_size=50' in page
+    third = _html(client.get("/ledger/?page_size=10&goto=3"))
+    assert f"第 3 / {pages} 页" in third
+    assert _ledger_rows(third) == _ledger_rows(_html(client.get("/ledger/?page_size=10&page=2")))
+    resp = client.get("/ledger/?page_size=10&goto=abc", follow_redirects=True)
+    assert "页码应为正整数" in _html(resp)
+    resp = client.get("/ledger/?page_size=10&goto=999", follow_redirects=True)
+    assert f"第 {pages} / {pages} 页" in _html(resp)  # past the end: the last page, not an empty one
+
+
+def test_ledger_filters_pending_extension_source_and_level(ctx, client):
+    issue = _accepted_issue()
+    from world import department_of_login
+    ledger.transition(_u("office"), issue.id, "assign", {"department": department_of_login("dept01")})
+    ledger.transition(_u("dept01"), issue.id, "acknowledge")
+    ledger.transition(_u("dept01"), issue.id, "request_extension",
+                      {"new_due": (issue.resolve_due + timedelta(days=20)).isoformat(), "reason": "需要补充材料"})
+    db.session.commit()
+    pending = set(db.session.scalars(select(Issue.id).where(Issue.pending_due.is_not(None))))
+    assert issue.id in pending
+    login(client, "office")
+    page = _html(client.get("/ledger/?pending=1&page_size=100"))
+    assert {int(pk) for _, pk, *_ in _ledger_rows(page)} == pending
+    assert 'name="pending"' in page and "延期待批" in page
+    page = _html(client.get("/ledger/?source=direct&page_size=100"))
+    direct = set(db.session.scalars(select(Issue.id).where(Issue.source == "direct")))
+    assert direct and {int(pk) for _, pk, *_ in _ledger_rows(page)} == direct
+    page = _html(client.get("/ledger/?level=major&page_size=100"))
+    major = set(db.session.scalars(select(Issue.id).where(Issue.level == "major")))
+    assert {int(pk) for _, pk, *_ in _ledger_rows(page)} == major
+    login(client, "ent01")  # an enterprise neither sees nor uses the office's deliberations
+    page = _html(client.get("/ledger/?pending=1"))
+    assert 'name="pending"' not in page
+    own = set(db.session.scalars(select(Issue.id).where(Issue.enterprise_id == enterprise_of_login("ent01"))))
+    assert {int(pk) for _, pk, *_ in _ledger_rows(page)} == own
+
+
+def _options(page, name):
+    select_html = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return [t.strip() for v, t in re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select_html)]
+
+
+def test_pick_lists_are_in_pinyin_order(ctx, client):
+    from app.pinyin_order import key
+    login(client, "office")
+    page = _html(client.get("/ledger/"))
+    for name in ("officer", "department"):
+        names = _options(page, name)
+        assert len(names) > 5 and names == sorted(names, key=key), name
+    officers = _options(page, "officer")
+    assert officers != sorted(officers)  # code point order would differ for these names
+    login(client, "officer01")
+    names = _options(_html(client.get("/ledger/new")), "enterprise")
+    assert names == sorted(names, key=key)
+
+
+def test_fab_lists_filter_by_enterprise_officer_region_and_sort_by_any_column(ctx, client):
+    from app.models import Enterprise
+    login(client, "office")
+    ent = db.session.get(Enterprise, enterprises_of("officer01")[0])
+    page = _html(client.get(f"/visitview/list/?_flt_0_enterprise={ent.id}"))
+    cells = re.findall(r"<td>\s*(焦作[^<]*|河南[^<]*)\s*</td>", page)
+    assert cells and set(cells) == {ent.name}
+    region = ent.subdistrict
+    in_region = set(db.session.scalars(select(Enterprise.name).where(Enterprise.subdistrict == region)))
+    page = _html(client.get("/visitview/list/", query_string={"region": region}))
+    cells = set(re.findall(r"<td>\s*(焦作[^<]*|河南[^<]*)\s*</td>", page))
+    assert cells and cells <= in_region
+    assert 'id="cso-region-filter"' in page
+    for view, column in (("visitview", "officer.name"), ("visitview", "enterprise.name"),
+                         ("assignmentview", "enterprise.name"), ("assignmentview", "officer.name"),
+                         ("assignmentview", "end_reason"), ("dutyrecordview", "officer.name"),
+                         ("enterpriseview", "phone"), ("officerview", "title"), ("departmentview", "email")):
+        name = {"visitview": "VisitView", "assignmentview": "AssignmentView", "dutyrecordview": "DutyRecordView",
+                "enterpriseview": "EnterpriseView", "officerview": "OfficerView", "departmentview": "DepartmentView"}[view]
+        resp = client.get(f"/{view}/list/?_oc_{name}={column}&_od_{name}=asc")
+        assert resp.status_code == 200, (view, column)
+        assert f"_oc_{name}={column}" in resp.get_data(as_text=True).replace("&amp;", "&"), (view, column)
+    # the search panel is open and the buttons say what they do (the same as the ledger)
+    page = _html(client.get("/assignmentview/list/"))
+    assert 'class="panel-collapse collapse in"' in page and "cso-lists.css" in page
+    css = client.get("/static/cso-lists.css").get_data(as_text=True)
+    assert ".btn .sr-only" in css and "white-space: nowrap" in css
+
+
+def test_duty_record_periods_in_chinese(ctx, client):
+    login(client, "office")
+    page = _html(client.get("/dutyrecordview/list/"))
+    assert re.search(r"\d{4}年第\d+周（\d+月\d+日—\d+月\d+日）", page)
+    body = page[page.index("<tbody"):] if "<tbody" in page else page
+    assert not re.search(r">\s*\d{4}-W\d{2}\s*<", body)

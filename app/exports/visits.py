@@ -18,7 +18,7 @@ VISIT_COLUMNS = [
     Column("走访方式", "mode", TEXT, 10), Column("服务内容", "topics", TEXT, 30), Column("走访情况", "summary", TEXT, 60),
     Column("录入时间", "entered", TEXT, 18),
 ]
-VISIT_SEARCH = ("visit_date", "mode", "topics", "summary")
+VISIT_SEARCH = ("enterprise", "officer", "visit_date", "mode", "topics", "summary")  # the visit list's search
 VISIT_ORDER = {"visit_date": Visit.visit_date, "mode": Visit.mode}
 VISIT_NOTES = ["注：按《首席服务官制度》要求，首席服务官及具体分包人每周至少深入包联企业一次；本表按走访日期倒序排列。"]
 
@@ -56,6 +56,8 @@ def visit_statement(user, raw):
         query = query.where(Visit.visit_date >= start)
     if (end := querystring.date_arg(args, "date_to", "走访日期止")) is not None:
         query = query.where(Visit.visit_date <= end)
+    if region := querystring.text_arg(args, "region"):  # the list's 所属街道 (app.views.RegionFilter)
+        query = query.where(Enterprise.subdistrict == region)
     if (modes := querystring.text_list(args, "mode", "走访方式")) is not None:
         if any(m not in VISIT_MODES for m in modes):
             raise common.ExportError("mode", f"走访方式应为：{'、'.join(VISIT_MODES)}。")

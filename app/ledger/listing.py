@@ -5,7 +5,7 @@ Used by the REST API, the HTML ledger screens and (later) the exports, always th
 """
 
 from flask import g, has_request_context, request
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import clock, db, querystring, scope
@@ -13,7 +13,7 @@ from .deadlines import tier, tier_bounds
 from ..vocab import OPEN_STATUSES, TIER_FILTERS, page_size
 from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES,
-    Assignment, Enterprise, Issue, IssueCategory, issue_codepartment,
+    Assignment, Department, Enterprise, Issue, IssueCategory, issue_codepartment,
 )
 from ..settings import get_policy
 from ..querystring import QueryError
@@ -27,12 +27,33 @@ ORDERS = {
 }
 
 
+def _by(column, asc=True):
+    return (column.asc().nulls_last() if asc else column.desc().nulls_last(), Issue.id.asc() if asc else Issue.id.desc())
+
+
+# every column of the ledger list sorts (issue 9): names through correlated subqueries, so that the
+# export's column-only SELECT can use the same orders; status in the workflow's order
+_NAMED = {
+    "enterprise": select(Enterprise.name).where(Enterprise.id == Issue.enterprise_id).scalar_subquery(),
+    "department": select(Department.name).where(Department.id == Issue.lead_department_id).scalar_subquery(),
+    "category": select(IssueCategory.name).where(IssueCategory.id == Issue.category_id).scalar_subquery(),
+    "status": case({k: i for i, k in enumerate(ISSUE_STATUSES)}, value=Issue.status, else_=len(ISSUE_STATUSES)),
+    "title": Issue.title,
+}
+for _name, _column in _NAMED.items():
+    ORDERS[_name], ORDERS[f"-{_name}"] = _by(_column), _by(_column, asc=False)
+ORDERS["-due_on"] = (Issue.due_on.desc().nulls_last(), Issue.id.desc())
+ORDER_LABELS = {"number": "问题编号", "enterprise": "企业名称", "title": "问题", "category": "类别", "status": "状态",
+                "department": "牵头单位", "received_on": "反映时间", "due_on": "当前时限"}
+PAGE_SIZES = (10, 20, 50, 100)
+
+
 FilterError = QueryError  # the ledger list's bad filter: the one query-argument error type
 
 FILTER_LABELS = {"status": "状态", "tier": "时限", "enterprise": "企业", "department": "单位", "officer": "服务官",
                  "category": "类别", "region": "街道/乡镇", "source": "来源", "level": "层级",
                  "received_from": "反映日期起", "received_to": "反映日期止", "q": "关键词", "open": "仅未办结",
-                 "queue": "待办类别"}
+                 "queue": "待办类别", "pending": "延期待批"}
 
 
 MAX_PAGE = 1_000_000
@@ -51,7 +72,7 @@ def _choices(value, field, allowed):
 
 
 FILTERS = ("status", "tier", "enterprise", "department", "officer", "category", "region", "source",
-           "level", "received_from", "received_to", "q", "open", "queue")
+           "level", "received_from", "received_to", "q", "open", "queue", "pending")
 
 
 def build_query(user, args, today=None):
@@ -63,6 +84,11 @@ def build_query(user, args, today=None):
         conds.append(Issue.status.in_(_choices(args["status"], "status", ISSUE_STATUSES)))
     if args.get("open") in ("1", "true", "yes"):
         conds.append(Issue.status.in_(OPEN_STATUSES))
+    if args.get("pending") in ("1", "true", "yes"):  # an extension waiting for the office (internal only)
+        from .rules import sees_internal
+
+        if sees_internal(user):
+            conds.append(Issue.pending_due.is_not(None))
     if args.get("tier"):
         policy = get_policy()
         tiers = _choices(args["tier"], "tier", TIER_FILTERS)

@@ -9,7 +9,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
-from .. import clock, db, idempotency, ledger, scope, workdays
+from .. import clock, db, idempotency, ledger, pinyin_order, scope, workdays
 from . import listing
 from ..workflow import web
 from ..models import (
@@ -47,10 +47,11 @@ class LedgerView(BaseView):
         return scope.current_user()
 
     def _choices(self, user):
-        depts = db.session.scalars(select(Department).order_by(Department.name)).all()
-        officers = db.session.execute(scope.restrict(Officer, select(Officer.id, Officer.name), user).where(
-            Officer.active.is_(True)).order_by(Officer.name)).all()  # id and name only: thousands at province size
-        regions = sorted({r for r in db.session.scalars(scope.restrict(
+        by_name = lambda rows: pinyin_order.sort_rows(rows, key=lambda r: r.name)  # noqa: E731  (pinyin, issue 9)
+        depts = by_name(db.session.scalars(select(Department)).all())
+        officers = by_name(db.session.execute(scope.restrict(Officer, select(Officer.id, Officer.name), user).where(
+            Officer.active.is_(True))).all())  # id and name only: thousands at province size
+        regions = pinyin_order.sort_rows({r for r in db.session.scalars(scope.restrict(
             Enterprise, select(Enterprise.subdistrict), user).distinct()) if r})
         cats = db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
                                   .order_by(IssueCategory.sort)).all()
@@ -61,23 +62,36 @@ class LedgerView(BaseView):
     def list(self):
         user = self._user()
         args = {k: v for k, v in request.args.items() if v not in (None, "")}
+        goto = args.pop("goto", None)  # 跳转到第N页 (1-based, as the page shows it)
+        if goto is not None:
+            if not goto.strip().isdigit() or not 1 <= int(goto) <= listing.MAX_PAGE:
+                flash("页码应为正整数。", "danger")
+                return redirect(url_for("LedgerView.list") + "?" + urlencode(args))
+            args["page"] = str(int(goto) - 1)
         try:
             count, rows = listing.page(user, args, max_size=current_app.config["CSO_MAX_PAGE_SIZE"])
         except listing.FilterError as exc:
             flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
             return redirect(url_for("LedgerView.list"))
+        size = int(args.get("page_size") or page_size())
+        if not rows and count and int(args.get("page") or 0) > 0:  # past the last page: show the last one
+            return redirect(url_for("LedgerView.list") + "?" + urlencode({**args, "page": (count - 1) // size}))
         today, policy = clock.today(), get_policy()
         internal = ledger.sees_internal(user)
         items = [listing.serialize(r, today, policy, internal=internal) for r in rows]
         for item in items:
             item["row_class"] = TIER_ROW_CLASS.get(item["tier"]) or (COLOUR_CLASSES["green"] if item["status"] == "closed" else "")
-        size = int(args.get("page_size") or page_size())
         number = int(args.get("page") or 0)
         pages = max(1, (count + size - 1) // size)
         link = lambda **kw: url_for("LedgerView.list") + "?" + urlencode({**args, **kw})  # noqa: E731
         roles = scope.role_names(user)
+        order = args.get("order") or "due_on"
         return self.render_template(
             "cso/ledger_list.html", items=items, count=count, args=args, page=number, pages=pages, link=link,
+            page_size=size, page_sizes=[n for n in listing.PAGE_SIZES if n <= current_app.config["CSO_MAX_PAGE_SIZE"]],
+            order=order, order_labels=listing.ORDER_LABELS, internal=internal, levels=ISSUE_LEVELS,
+            sort_link=lambda column: (f"-{column}" if order == column else column),
+            is_enterprise=not internal,
             statuses=ISSUE_STATUSES, tiers=TIER_FILTERS, sources=ISSUE_SOURCES,
             warning=calendar_warning(), title=self._title(roles), can_file=bool(roles & FILER_ROLES),
             **self._choices(user))
@@ -107,7 +121,7 @@ class LedgerView(BaseView):
         return self.render_template(
             "cso/ledger_show.html", issue=issue, item=listing.serialize(issue, internal=ledger.sees_internal(user)),
             events=[listing.serialize_event(e) for e in events], actions=actions,
-            departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
+            departments=pinyin_order.sort_rows(db.session.scalars(select(Department)).all(), key=lambda d: d.name),
             escalation_levels=ESCALATION_LEVELS, satisfaction=SATISFACTION, statuses=ISSUE_STATUSES,
             categories=db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
                                           .order_by(IssueCategory.sort)).all(),
@@ -136,7 +150,8 @@ class LedgerView(BaseView):
         roles = scope.role_names(user)
         if not roles & FILER_ROLES:
             abort(403)
-        enterprises = db.session.scalars(scope.restrict(Enterprise, select(Enterprise), user, write=True).order_by(Enterprise.name)).all()
+        enterprises = pinyin_order.sort_rows(db.session.scalars(scope.restrict(
+            Enterprise, select(Enterprise), user, write=True)).all(), key=lambda e: e.name)
         visit = None
         visit_id = request.values.get("visit")
         if visit_id and visit_id.isdigit() and scope.visible(Visit, int(visit_id), user):
