@@ -46,7 +46,7 @@ def save_item(user, data, item_id=None):
         item.time_limit = int(raw)
     if adding or "limit_kind" in data:
         kind = data.get("limit_kind") or "working"
-        if kind not in PROXY_LIMIT_KINDS:
+        if not isinstance(kind, str) or kind not in PROXY_LIMIT_KINDS:
             raise ProxyError(422, "时限单位应为：" + labelled(PROXY_LIMIT_KINDS), "limit_kind")
         item.limit_kind = kind
     if "item_code" in data:
