@@ -135,8 +135,8 @@ def seed(password=None):
     seed_duties(rng, chiefs)
     notice_demo.seed_notices()  # a few 交办通知单 in different states (app/notices/demo.py)
     meeting_demo.seed_meetings()  # two meetings in different states (app/meetings/demo.py)
-    from . import policies, proxy, recall, surveys, assessments  # each feature's demo rows
-    for feature in (surveys, policies, proxy, assessments, recall):
+    from . import policies, proxy, recall, surveys, assessments, notifications  # each feature's demo rows
+    for feature in (surveys, policies, proxy, assessments, recall, notifications):  # notifications last
         feature.seed_demo()
     db.session.commit()
     return password, logins

@@ -6,7 +6,7 @@ from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
 
-from . import clock, db, masterdata, scope, stats
+from . import clock, db, scope, stats
 from .models import ASSIGNMENT_ROLES, Assignment, Department, Enterprise, Officer, Visit
 from .vocab import DEPARTMENT, ENTERPRISE, OFFICE_ROLES, OFFICER, READ_ONLY_ROLES, SEES_ALL_ROLES
 

@@ -158,7 +158,9 @@ def sweep(now=None):
     now = now or clock.now()
     if now.tzinfo is None:
         now = now.replace(tzinfo=clock.tz())
-    with clock.at(now):
+    from .notifications.service import gathered
+
+    with clock.at(now), gathered():  # hand-overs told during the sweep join its one mail per recipient
         today = now.date()
         drafts = duties.ensure_reports(today)
         records = duties.record_lapses(today)
@@ -182,6 +184,12 @@ def sweep(now=None):
             if c[1] not in existing:
                 by_user.setdefault(c[0].id, (c[0], []))[1].append(c)
                 existing.add(c[1])
+        orphans = {}  # lines with no message yet: hand-overs told during this sweep, or left by a crash
+        for r in db.session.scalars(select(Reminder).where(Reminder.message_id.is_(None)).order_by(Reminder.id)):
+            orphans.setdefault(r.recipient_id, []).append(r)
+        for uid in orphans:
+            if uid not in by_user and (recipient := db.session.get(User, uid)) is not None:
+                by_user[uid] = (recipient, [])
         reminders = messages = 0
         for user, items in by_user.values():
             try:
@@ -192,7 +200,7 @@ def sweep(now=None):
                     db.session.add_all(rows)
                     db.session.flush()
                     message = _message_for(user, now, policy)
-                    for r in rows:
+                    for r in rows + orphans.get(user.id, []):
                         r.message = message
                     db.session.flush()
                     everything = db.session.scalars(select(Reminder).where(Reminder.message_id == message.id)
@@ -200,7 +208,7 @@ def sweep(now=None):
                     message.subject, message.body_text, message.body_html = _render(user, everything)
             except IntegrityError:
                 continue
-            reminders += len(rows)
+            reminders += len(rows) + len(orphans.get(user.id, []))
             messages += 1
         db.session.commit()
     return {"now": now.isoformat(timespec="minutes"), "drafted_reports": drafts,

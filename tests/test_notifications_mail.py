@@ -257,3 +257,25 @@ def test_publishing_a_bulletin_says_sent_only_when_sent(ctx, client, hour, expec
     assert messages and all((m.status == "sent") == (hour == 10) for m in messages if m.to_addr)
     db.session.expire_all()
     assert db.session.get(Bulletin, b.id).status == "published"
+
+
+def test_a_hand_over_told_during_the_sweep_joins_its_one_mail_per_recipient(ctx):
+    """Features the sweep runs (policies' window alerts, the ladder …) may notify: that line goes into
+    the recipient's one mail of this sweep; a line left without a message (a crash) is picked up next time."""
+    from app import reminders
+    from app.notifications import service
+
+    day = _workday_followed_by_workday()
+    moment = _local(day, 11)
+    with clock.at(moment), service.gathered():
+        note = notifications.notify([user_id("dept01")], "问题 2026-0099 测试：扫描中的通知", "/ledger/1", key="gather:1")[0]
+        db.session.commit()
+    line = db.session.scalar(select(Reminder).where(Reminder.item_type == "notification", Reminder.item_id == note.id))
+    assert line.message_id is None
+    before = {m.id for m in db.session.scalars(select(OutboundMessage).where(OutboundMessage.recipient_id == user_id("dept01")))}
+    reminders.sweep(moment + timedelta(minutes=15))
+    db.session.expire_all()
+    line = db.session.get(Reminder, line.id)
+    new = [m for m in db.session.scalars(select(OutboundMessage).where(OutboundMessage.recipient_id == user_id("dept01")))
+           if m.id not in before]
+    assert len(new) == 1 and line.message_id == new[0].id and "扫描中的通知" in new[0].body_text

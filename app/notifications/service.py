@@ -7,6 +7,8 @@ which goes out by 10:00 of the next working morning (``mail.digest_send_time``).
 beat's sweep (``mail.deliver_due`` every quarter hour), so a rolled-back transition sends nothing and
 a repeated one (same ``key``) writes nothing new."""
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, func, select, update
@@ -83,6 +85,20 @@ def notify(user_ids, title, url, *, body="", kind="", key=None, reminder=None):
     return written
 
 
+_GATHER = ContextVar("cso_notifications_gather", default=False)
+
+
+@contextmanager
+def gathered():
+    """Inside ``reminders.sweep``: a hand-over's mail line is written without a message, and the
+    sweep puts it into the recipient's one mail of this run (with their reminders)."""
+    token = _GATHER.set(True)
+    try:
+        yield
+    finally:
+        _GATHER.reset(token)
+
+
 def _mail(user, note, now, policy, fields):
     """The notification's line in the recipient's next mail (the reminders' deduplicated path)."""
     from ..reminders import _render
@@ -95,6 +111,8 @@ def _mail(user, note, now, policy, fields):
                         created_at=clock.utcnow(), **values)
     db.session.add(reminder)
     db.session.flush()
+    if _GATHER.get():
+        return
     message = _message_for(user, now, policy)
     reminder.message = message
     db.session.flush()
@@ -137,6 +155,27 @@ _TX_MESSAGES = "cso_notification_messages"  # {user id: message id} written in t
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
     session.info.pop(_TX_MESSAGES, None)
+
+
+def unmail_seeded():
+    """Drop the mail (not the notifications) of hand-overs written so far while the mail has not
+    gone: the pending hand-over lines, and the messages left with nothing else in them."""
+    from sqlalchemy import delete
+
+    pending = select(OutboundMessage.id).where(OutboundMessage.status.in_(("pending", "no_address")))
+    lines = select(Reminder.id).where(Reminder.kind == "handover", Reminder.message_id.in_(pending))
+    touched = set(db.session.scalars(select(Reminder.message_id).where(Reminder.id.in_(lines)).distinct()))
+    db.session.execute(delete(Reminder).where(Reminder.id.in_(lines)).execution_options(synchronize_session=False))
+    for message_id in touched:
+        left = db.session.scalars(select(Reminder).where(Reminder.message_id == message_id).order_by(Reminder.id)).all()
+        message = db.session.get(OutboundMessage, message_id)
+        if not left:
+            db.session.delete(message)
+        else:
+            from ..reminders import _render
+
+            message.subject, message.body_text, message.body_html = _render(message.recipient, left)
+    db.session.flush()
 
 
 # --- reading and marking (screens and REST call these) ----------------------------------------
