@@ -172,3 +172,47 @@ def test_every_new_chart_downloads_a_workbook_with_its_table(client, ctx):
         assert [c.value for c in ws[5]][:len(body["table"]["columns"])] == body["table"]["columns"]
         assert ws.max_row == 5 + len(body["table"]["rows"]) or not body["table"]["rows"]
         login(client, "office")
+
+
+def test_statements_per_chart_do_not_grow_with_the_data(client, ctx):
+    """The same number of SQL statements for every chart before and after the district gets 40 more
+    problems, visits and notices' worth of rows (no per-row queries)."""
+    from sqlalchemy import event
+
+    from app import db
+    from app.dashboard import charts
+
+    headers = api_token(client, "office")
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    def measure():
+        out = {}
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            for name in charts.CHARTS:
+                client.get(f"/api/v1/dashboard/{name}", headers=headers)  # warm (policy caches and the like)
+                statements.clear()
+                assert client.get(f"/api/v1/dashboard/{name}", headers=headers).status_code == 200
+                out[name] = len(statements)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return out
+
+    with client.application.app_context():
+        before = measure()
+        # copy 40 problems and 40 visits (new numbers, same enterprises, officers and departments)
+        from app.models import Issue, Visit
+
+        cols = [c.name for c in Issue.__table__.columns if c.name not in ("id", "number", "seq")]
+        db.session.execute(text(
+            f"INSERT INTO issue (number, seq, {', '.join(cols)}) SELECT 'X' || id, seq + 900000, {', '.join(cols)} "
+            "FROM issue ORDER BY id LIMIT 40"))
+        cols = [c.name for c in Visit.__table__.columns if c.name != "id"]
+        db.session.execute(text(f"INSERT INTO visit ({', '.join(cols)}) SELECT {', '.join(cols)} FROM visit "
+                                "ORDER BY id LIMIT 40"))
+        db.session.commit()
+        after = measure()
+    assert after == before, {k: (before[k], after[k]) for k in before if before[k] != after[k]}
