@@ -79,6 +79,8 @@ BEAT_SCHEDULE = {
                   "description": "每5分钟：检查任务队列和数据库是否正常"},
     "jobs-cleanup": {"task": "cso.jobs_cleanup", "schedule": crontab(minute=30, hour=3),
                      "description": "每天3:30：删除已过期的后台任务结果文件（导出等，默认保留7天）"},
+    "proxy-sweep": {"task": "cso.proxy_sweep", "schedule": crontab(minute=30, hour=8),
+                    "description": "每天8:30（工作日）：提醒责任单位办理超过法定时限的代办环节"},
 }
 
 # --- mail -----------------------------------------------------------------------------

@@ -119,3 +119,14 @@ def jobs_cleanup_task():
     from .jobs import rules
 
     return {"removed": rules.cleanup()}
+
+
+@celery.task(name="cso.proxy_sweep")
+def proxy_sweep_task():
+    """Daily on working days: remind departments of 代办 steps past their statutory limit (app/proxy)."""
+    from .extensions import db
+    from .proxy import sweep
+
+    reminded = sweep.daily()
+    db.session.commit()
+    return {"reminded": reminded}

@@ -419,3 +419,23 @@ def test_open_items_and_reassign(ctx, items):
     assert handover.open_items([ent], mine) == [i for i in handover.open_items([ent], mine) if i["id"] != running.id]
     with pytest.raises(rules.ProxyError):
         rules.reassign([running.id], officer_of("officer02").id, _user("office"))  # does not serve the enterprise
+
+
+def test_daily_sweep_runs_on_working_days(ctx, items):
+    import config
+    from app.proxy import sweep
+    from app.tasks import celery
+
+    assert config.BEAT_SCHEDULE["proxy-sweep"]["task"] == "cso.proxy_sweep" and "cso.proxy_sweep" in celery.tasks
+    case = running_case(items)
+    step = next(s for s in case.steps if s.item_id == items[0])
+    submitted = workdays.add_workdays(clock.today(), -10)
+    rules.transition(_user("officer01"), case.id, "submit_step",
+                     {"step": step.id, "submitted_on": submitted.isoformat(), "acceptance_no": "SL-D"})
+    db.session.commit()
+    day_off = clock.today() + timedelta(days=1)
+    while workdays.is_workday(day_off):
+        day_off += timedelta(days=1)
+    assert sweep.daily(day_off) is None and step.overdue_notified_at is None  # nobody is reminded on a day off
+    working = workdays.add_workdays(day_off, 0)
+    assert sweep.daily(working) >= 1 and step.overdue_notified_at is not None

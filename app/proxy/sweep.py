@@ -57,3 +57,14 @@ def register_cli():
         steps = sweep(day)
         db.session.commit()
         click.echo(f"已提醒超期代办环节 {len(steps)} 个。")
+
+
+def daily(today=None):
+    """The beat's daily run (task ``cso.proxy_sweep``): on working days only — a department is not
+    reminded on its days off; what fell due meanwhile is reminded on the next working morning."""
+    from .. import workdays
+
+    today = today or clock.today()
+    if not workdays.is_workday(today):
+        return None
+    return len(sweep(today))
