@@ -321,6 +321,8 @@ def test_preview_and_screens(client):
 
     with client.application.app_context():
         sid = db.session.query(AssessmentScheme.id).filter(AssessmentScheme.subject == "officer").first()[0]
+    page = client.get(f"/assessments/schemes/{sid}").get_data(as_text=True)
+    assert "普通考核项分值合计100分" in page and "达到95得20分；达到85得10分；其余0分" in page
     resp = client.get(f"/assessments/schemes/{sid}/preview")
     assert resp.status_code == 200 and "方案预览" in resp.get_data(as_text=True)
     page = client.get("/assessments/cycles/").get_data(as_text=True)

@@ -50,6 +50,28 @@ def linker(user, assessments):
     return url
 
 
+def params_text(item):
+    """The rule's parameters in words (the scheme page; the JSON stays in the edit form)."""
+    p = item.params or {}
+    if item.rule == "ratio_linear":
+        return f"不高于{p.get('floor', 0):g}得0分，达到{p.get('target', 0):g}得满分，其间按比例"
+    if item.rule == "threshold_band":
+        return "；".join(f"达到{a:g}得{b:g}分" for a, b in p.get("bands", [])) + "；其余0分"
+    if item.rule == "per_event":
+        from ..models import DUTY_KINDS
+
+        if p.get("weights"):
+            return "、".join(f"{DUTY_KINDS.get(k, k)}每次{v:g}分" for k, v in p["weights"].items())
+        return f"每次{p.get('per', 0):g}分"
+    if item.rule == "rank_points":
+        return f"第1名{p.get('first', 0):g}分，每降一名减{p.get('step', 0):g}分"
+    if item.rule == "manual":
+        return "督查人员在审核时评分"
+    if item.rule == "veto":
+        return "经核实成立即为不合格"
+    return ""
+
+
 def period_label(key):
     try:
         return stats.parse_period(key).label

@@ -96,7 +96,8 @@ class SchemeView(BaseView):
         return self.render_template(T + "scheme_show.html", scheme=scheme, s=listing.serialize_scheme(scheme),
                                     editable=editable, can_edit=_office(user), dimensions=ASSESSMENT_DIMENSIONS,
                                     rules=ASSESSMENT_RULES, metrics=metrics.choices(scheme.subject),
-                                    cycles_using=cycles.count_cycles(scheme.id), edit_item=request.args.get("item", type=int))
+                                    cycles_using=cycles.count_cycles(scheme.id), edit_item=request.args.get("item", type=int),
+                                    params_text=listing.params_text)
 
     @expose("/<int:pk>/edit", methods=["POST"])
     @has_access
