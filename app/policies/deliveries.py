@@ -42,7 +42,7 @@ def may_deliver(user, enterprise_id=None):
     return officer is not None and (enterprise_id is None or enterprise_id in ents)
 
 
-def _visit(user, visit_id):
+def visit_for(user, visit_id):
     if visit_id in (None, ""):
         return None
     if not valid_id(visit_id) or not scope.visible(Visit, int(visit_id), user):
@@ -53,7 +53,7 @@ def _visit(user, visit_id):
 def record(user, values):
     """Record the delivery of one or more items (``items``: ids) to one enterprise, from a visit (its
     enterprise, officer and day) or on its own. Each item must be in force and apply to the enterprise."""
-    visit = _visit(user, values.get("visit"))
+    visit = visit_for(user, values.get("visit"))
     enterprise_id = visit.enterprise_id if visit is not None else values.get("enterprise")
     if not valid_id(enterprise_id) or not scope.visible(Enterprise, int(enterprise_id), user):
         raise PolicyError(422, "所选企业不存在或不在您的服务范围内。", "enterprise")

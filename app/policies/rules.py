@@ -405,7 +405,7 @@ def update_policy(user, pk, values, version=None):
     if not may_edit_policy(user, policy):
         raise PolicyError(403, "您不能修改这项政策（由其他单位维护）。")
     _check_version(policy, version, "政策")
-    data = _policy_values(user, {**_policy_form(policy), **values}, policy)
+    data = _policy_values(user, {**policy_form(policy), **values}, policy)
     for key, value in data.items():
         setattr(policy, key, value)
     policy.updated_at = clock.utcnow()
@@ -413,7 +413,7 @@ def update_policy(user, pk, values, version=None):
     return policy
 
 
-def _policy_form(policy):
+def policy_form(policy):
     return {"title": policy.title, "doc_number": policy.doc_number, "issuer": policy.issuer, "level": policy.level,
             "issued_on": policy.issued_on, "published_on": policy.published_on,
             "effective_from": policy.effective_from, "effective_to": policy.effective_to, "status": policy.status,

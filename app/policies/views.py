@@ -132,7 +132,7 @@ class PolicyView(BaseView):
             abort(404)
         if not rules.may_edit_policy(user, policy):
             abort(403)
-        values, error = {k: ("" if v is None else v) for k, v in rules._policy_form(policy).items()}, None
+        values, error = {k: ("" if v is None else v) for k, v in rules.policy_form(policy).items()}, None
         if request.method == "POST":
             values = dict(request.form)
             try:
@@ -366,7 +366,7 @@ class DeliveryView(BaseView):
         visit = enterprise = None
         try:
             if source.get("visit"):
-                visit = deliveries._visit(user, source.get("visit"))
+                visit = deliveries.visit_for(user, source.get("visit"))
                 enterprise = visit.enterprise
             elif source.get("enterprise"):
                 ent_id = querystring.id_of(source.get("enterprise"), "enterprise", "企业")
