@@ -266,6 +266,10 @@ def test_enterprise_answers_in_its_portal_other_enterprises_cannot(ctx, client):
     bad = client.post(f"/api/v1/survey_request/{req.id}/answer", headers=api_token(client, "ent01"),
                       json={**all_levels(req, 5), list(all_levels(req, 5))[0]: 7})
     assert bad.status_code == 422
+    text_field = next(it["field"] for it in rules.form_items(req) if it["question"].qtype == "text")
+    nul = client.post(f"/api/v1/survey_request/{req.id}/answer", headers=api_token(client, "ent01"),
+                      json={**all_levels(req, 5), text_field: "好\x00"})
+    assert nul.status_code == 422 and "控制字符" in str(nul.get_json()["message"])
     ok = client.post(f"/api/v1/survey_request/{req.id}/answer", headers=api_token(client, "ent01"),
                      json=all_levels(req, 5))
     assert ok.status_code == 201 and ok.get_json()["result"]["status"] == "answered"

@@ -6,7 +6,7 @@ import io
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import clock, idempotency, querystring, scope
 from ..exports.workbook import XLSX_MIMETYPE, content_disposition
@@ -83,7 +83,9 @@ class PolicyView(BaseView):
             flash(f"筛选条件有误：{exc.message}", "danger")
             return redirect(url_for("PolicyView.list"))
         rows = db.session.scalars(query.limit(500)).all()
-        return self.render_template("policies/list.html", rows=rows, args=args, statuses=POLICY_STATUSES,
+        counts = dict(db.session.execute(scope.restrict(PolicyItem, select(PolicyItem.policy_id, func.count()), user).where(
+            PolicyItem.policy_id.in_([p.id for p in rows])).group_by(PolicyItem.policy_id)).all())
+        return self.render_template("policies/list.html", rows=rows, args=args, statuses=POLICY_STATUSES, counts=counts,
                                     levels=POLICY_LEVELS, today=clock.today(), can_keep=rules.may_keep(user),
                                     is_office=rules.is_office(user))
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from .. import clock, scope
 from ..extensions import db
 from ..models import Department, Enterprise, Officer
-from ..validation import InvalidValue, clean_date, valid_id
+from ..validation import InvalidValue, clean_date, text_problem, valid_id
 from ..vocab import INSPECTION_METHODS, INSPECTION_RATINGS, OFFICE_ROLES, SURVEY_TARGETS
 from ..workflow import WorkflowError
 from . import access  # noqa: F401
@@ -61,6 +61,9 @@ def record(user, values):
     findings = str(values.get("findings") or "").strip()
     if not findings or len(findings) > 2000:
         raise WorkflowError(422, "请填写督查发现（不超过2000字）。", "findings")
+    problem = text_problem(findings, 2000, multiline=True)
+    if problem:
+        raise WorkflowError(422, f"督查发现：{problem}", "findings")
     row.findings = findings
     row.refer_to_supervision = str(values.get("refer_to_supervision") or "").lower() in ("1", "true", "on", "y", "yes")
     db.session.add(row)

@@ -14,10 +14,10 @@ from sqlalchemy import exists, func, or_, select
 from .. import clock, scope
 from ..extensions import db
 from ..models import Assignment, Department, Enterprise, EnterpriseUser, Issue, Officer
-from ..validation import valid_id
+from ..validation import text_problem, valid_id
 from ..vocab import (
-    BAD_LEVELS, DEPARTMENT, ENTERPRISE, LEVEL_TO_CONFIRMATION, OFFICE_ROLES, OFFICER, SEES_ALL_ROLES, SURVEY_CHANNELS,
-    SURVEY_DIMENSIONS, SURVEY_KINDS, SURVEY_LEVELS, SURVEY_TARGETS,
+    DEPARTMENT, ENTERPRISE, LEVEL_TO_CONFIRMATION, OFFICE_ROLES, SEES_ALL_ROLES, SURVEY_CHANNELS, SURVEY_DIMENSIONS,
+    SURVEY_LEVELS, SURVEY_TARGETS,
 )
 from ..workflow import WorkflowError
 from . import access  # noqa: F401  (registers the scope criteria)
@@ -119,8 +119,8 @@ def add_question(user, template_id, target, dimension, qtype, text, required=Tru
     if qtype == "level5" and (target == "overall" or dimension not in SURVEY_DIMENSIONS):
         raise SurveyError(422, "五级评价题须指定评价对象和维度（" + "、".join(SURVEY_DIMENSIONS) + "）。", "dimension")
     text = (text or "").strip()
-    if not text or len(text) > 300:
-        raise SurveyError(422, "请填写题目（不超过300字）。", "text")
+    if not text or len(text) > 300 or text_problem(text, 300):
+        raise SurveyError(422, "请填写题目（不超过300字，不含控制字符）。", "text")
     sort = max((q.sort for q in tpl.questions), default=0) + 1
     tpl.questions.append(SurveyQuestion(sort=sort, target=target, dimension=dimension if qtype == "level5" else None,
                                         qtype=qtype, text=text, required=bool(required) and qtype == "level5"))
@@ -456,10 +456,13 @@ def _level(value, label):
     return level
 
 
-def _short(value, limit, label):
+def _short(value, limit, label, field=None):
     text = str(value or "").strip()
     if len(text) > limit:
-        raise SurveyError(422, f"{label}不超过{limit}字。", label)
+        raise SurveyError(422, f"{label}不超过{limit}字。", field or label)
+    problem = text_problem(text, limit, multiline=limit > 100)
+    if problem:
+        raise SurveyError(422, f"{label}：{problem}", field or label)
     return text or None
 
 
@@ -486,16 +489,16 @@ def submit(user, req, values, channel, via_token=False):
                 answers.append(SurveyAnswer(question_id=q.id, dimension=q.dimension, target_type=item["target_type"],
                                             target_id=item["target_id"], level=level))
         else:
-            text = _short(raw, 1000, "意见和建议")
+            text = _short(raw, 1000, "意见和建议", item["field"])
             if text:
                 answers.append(SurveyAnswer(question_id=q.id, text=text))
     if not any(a.level for a in answers):
         raise SurveyError(422, "请至少作出一项评价。")
     now = clock.utcnow()
     response = SurveyResponse(request_id=req.id, submitted_at=now, channel=channel, answers=answers,
-                              respondent=_short(values.get("respondent"), 50, "填写人"),
-                              respondent_post=_short(values.get("respondent_post"), 50, "职务"),
-                              comment=_short(values.get("note"), 1000, "回访情况"),
+                              respondent=_short(values.get("respondent"), 50, "填写人", "respondent"),
+                              respondent_post=_short(values.get("respondent_post"), 50, "职务", "respondent_post"),
+                              comment=_short(values.get("note"), 1000, "回访情况", "note"),
                               recorded_by_id=user.id if user is not None else None)
     db.session.add(response)
     req.status, req.answered_at = "answered", now

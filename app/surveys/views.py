@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Department, Enterprise, Officer
 from ..querystring import QueryError
 from ..vocab import (
-    BAD_REVIEW_STATUSES, INSPECTION_METHODS, INSPECTION_RATINGS, MENU_ASSESSMENT, OFFICE_ROLES, SEES_ALL_ROLES,
+    BAD_REVIEW_STATUSES, ENTERPRISE, INSPECTION_METHODS, INSPECTION_RATINGS, MENU_ASSESSMENT, OFFICE_ROLES, SEES_ALL_ROLES,
     SURVEY_CHANNELS, SURVEY_DIMENSIONS, SURVEY_KINDS, SURVEY_LEVELS, SURVEY_REQUEST_STATUSES, SURVEY_TARGETS,
 )
 from ..workflow import WorkflowError, web
@@ -60,7 +60,8 @@ class SurveyView(BaseView):
         user = scope.current_user()
         office = _office(user)
         item = listing.request_json(req, user, answers=True)
-        enterprise_may = (req.status == "pending" and not office and scope.visible(SurveyRequest, req.id, user))
+        enterprise_may = (req.status == "pending" and ENTERPRISE in scope.role_names(user)
+                          and scope.visible(SurveyRequest, req.id, user))
         return self.render_template(
             "surveys/request_show.html", req=req, item=item, office=office, link=link,
             form_groups=rules.form_groups(req) if req.status == "pending" else [],
