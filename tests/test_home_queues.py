@@ -117,7 +117,7 @@ def test_department_home_shows_open_items_marked_lead_or_co_and_closed_in_their_
         ledger.transition(office, issue.id, "assign", params)
     db.session.commit()
     figures, html = _check_every_figure(client, "dept01", {"to_acknowledge", "approaching", "overdue"})
-    rows = re.findall(r'<tr data-status="(\w+)">.*?label-(?:primary|default)">(牵头|配合)</span>.*?<td>(.*?)</td><td>(.*?)</td>',
+    rows = re.findall(r'<tr data-status="(\w+)"[^>]*>.*?label-(?:primary|default)">(牵头|配合)</span>.*?<td>(.*?)</td><td>(.*?)</td>',
                       html.split('id="cso-department-items"')[1], re.S)
     assert rows and all(status in ("new", "accepted", "assigned", "in_progress") for status, *_ in rows)
     marks = {title: part for _, part, _, title in rows}
@@ -129,7 +129,7 @@ def test_department_home_shows_open_items_marked_lead_or_co_and_closed_in_their_
     href = re.search(r'id="cso-department-all" data-n="\d+" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     assert _rows_of(client, href) == open_total
     done = client.get("/?tab=done").get_data(as_text=True)
-    done_rows = re.findall(r'<tr data-status="(\w+)">', done.split('id="cso-department-items"')[1])
+    done_rows = re.findall(r'<tr data-status="(\w+)"[^>]*>', done.split('id="cso-department-items"')[1])
     assert all(s in ("resolved", "closed", "unable") for s in done_rows)
     done_total = int(re.search(r'id="cso-department-all" data-n="(\d+)"', done).group(1))
     href = re.search(r'id="cso-department-all" data-n="\d+" href="([^"]+)"', done).group(1).replace("&amp;", "&")

@@ -9,6 +9,7 @@ a repeated one (same ``key``) writes nothing new."""
 import hashlib
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, func, select, update
@@ -158,8 +159,9 @@ def _forget(session):
 
 
 def unmail_seeded():
-    """Drop the mail (not the notifications) of hand-overs written so far while the mail has not
-    gone: the pending hand-over lines, and the messages left with nothing else in them."""
+    """The demo district's history (app.demo.seed): drop the mail (not the notifications) of
+    hand-overs written so far while the mail has not gone — the pending hand-over lines, and the
+    messages left with nothing else in them — and mark what is older than three days read."""
     from sqlalchemy import delete
 
     pending = select(OutboundMessage.id).where(OutboundMessage.status.in_(("pending", "no_address")))
@@ -175,6 +177,10 @@ def unmail_seeded():
             from ..reminders import _render
 
             message.subject, message.body_text, message.body_html = _render(message.recipient, left)
+    # what the demo's people would have read already: everything older than three days
+    cutoff = clock.utcnow() - timedelta(days=3)
+    db.session.execute(update(Notification).where(Notification.read_at.is_(None), Notification.created_at < cutoff)
+                       .values(read_at=cutoff).execution_options(synchronize_session=False))
     db.session.flush()
 
 
@@ -196,7 +202,8 @@ def listing(user, unread_only=False, page=0, page_size=20):
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(Notification.id.desc()).offset(page * page_size).limit(page_size)).all()
+    rows = db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                              .offset(page * page_size).limit(page_size)).all()
     return rows, total
 
 
