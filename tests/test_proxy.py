@@ -439,3 +439,29 @@ def test_daily_sweep_runs_on_working_days(ctx, items):
     assert sweep.daily(day_off) is None and step.overdue_notified_at is None  # nobody is reminded on a day off
     working = workdays.add_workdays(day_off, 0)
     assert sweep.daily(working) >= 1 and step.overdue_notified_at is not None
+
+
+def test_screen_actions_refuse_forged_fields_and_bad_reasons(ctx, client, items):
+    case = rules.create_case(_user("ent01"), {"title": "屏幕操作", "items": [items[0]]})
+    db.session.commit()
+    login(client, "officer01")
+    url = f"/proxy/{case.id}/act"
+    resp = client.post(url, data={"action": "cancel", "reason": "改期", "fee": "100", "version": case.version},
+                       follow_redirects=True)
+    assert any("未知的参数：fee" in f for f in flashes(resp.get_data(as_text=True)))
+    resp = client.post(url, data={"action": "suspend", "reason": "欠费"}, follow_redirects=True)
+    assert any("待预约" in f and "不能执行" in f for f in flashes(resp.get_data(as_text=True)))  # not scheduled yet
+    when = _later_workday().strftime("%Y-%m-%dT%H:%M")  # as a datetime-local field sends it
+    resp = client.post(url, data={"action": "schedule", "appointment_at": when, "mode": "window"}, follow_redirects=True)
+    assert any("已确定预约" in f for f in flashes(resp.get_data(as_text=True)))
+    resp = client.post(url, data={"action": "suspend", "reason": "欠费"}, follow_redirects=True)
+    assert any("原因应为" in f for f in flashes(resp.get_data(as_text=True)))
+    resp = client.post(url, data={"action": "suspend", "reason": "other"}, follow_redirects=True)
+    assert any("请填写说明" in f for f in flashes(resp.get_data(as_text=True)))
+    resp = client.post(url, data={"action": "suspend", "reason": "withdrawn"}, follow_redirects=True)
+    assert "已中止" in resp.get_data(as_text=True)
+    resp = client.post(url, data={"action": "resume"}, follow_redirects=True)
+    db.session.expire_all()
+    assert db.session.get(ProxyCase, case.id).status == "scheduled"  # back where it was
+    login(client, "officer02")
+    assert client.post(url, data={"action": "resume"}).status_code == 404  # not their enterprise
