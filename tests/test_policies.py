@@ -280,6 +280,11 @@ def test_uptake_path_and_who_records_each_step(ctx, client, office):
     up = resp.get_json()["result"]["uptake"]
     assert (up["status"], up["amount"], up["stalled"]) == ("paid", 100000.5, False)
     assert up["cash_due"] == workdays.add_workdays(date.fromisoformat(accepted_on), 10).isoformat()
+    history = resp.get_json()["result"]["uptake"]["history"]
+    assert [(h["action"], h["from_status"], h["to_status"]) for h in history] == [
+        ("plan", None, "planned"), ("apply", "planned", "applied"), ("accept", "applied", "accepted"),
+        ("pay", "accepted", "paid")]
+    assert history[-1]["note"] == f"兑现日期 {TODAY.isoformat()}，金额 100000.50 元"
     assert _step(client, dept, delivery, "reject", reason="材料不全").status_code == 409  # paid is final
     assert _step(client, dept, delivery, "teleport").status_code == 422
 
@@ -318,7 +323,7 @@ def test_stalled_cash_out_becomes_a_ledger_problem_once(ctx, client, office):
     assert "滞后事项" in issue.title and str(workdays.add_workdays(accepted, 5)) in issue.description
     assert client.post(f"/api/v1/policy_delivery/{delivery}/escalate", headers=officer).status_code == 409
     page = login(client, "officer01").get(f"/policies/deliveries/{delivery}").get_data(as_text=True)
-    assert issue.number in page and "转为问题台账" not in page
+    assert issue.number in page and "cso-escalate" not in page and "转为问题台账" in page  # in the history only
 
 
 # --- import -----------------------------------------------------------------------------------------

@@ -53,7 +53,10 @@ def serialize_delivery(d, user=None):
                          "accepted_on": _iso(uptake.accepted_on), "paid_on": _iso(uptake.paid_on),
                          "amount": float(uptake.amount) if uptake.amount is not None else None,
                          "reject_reason": uptake.reject_reason, "issue": uptake.issue_id,
-                         "cash_due": _iso(deliveries.cash_due(uptake)), "stalled": deliveries.stalled(uptake)}
+                         "cash_due": _iso(deliveries.cash_due(uptake)), "stalled": deliveries.stalled(uptake),
+                         "history": [{"at": e.at.isoformat(timespec="seconds"), "actor": e.actor_name, "action": e.action,
+                                      "from_status": e.from_status, "to_status": e.to_status, "note": e.note}
+                                     for e in uptake.events]}
     if user is not None:
         out["actions"] = deliveries.allowed_uptake(user, d) + (["confirm"] if deliveries.may_confirm(user, d) else []) \
             + (["escalate"] if deliveries.may_escalate(user, d) else [])

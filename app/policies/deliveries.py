@@ -12,7 +12,7 @@ from ..validation import InvalidValue, clean_date, valid_id
 from ..vocab import (
     DELIVERY_CHANNELS, ENTERPRISE, OFFICER, POLICY_INTEREST, POLICY_ISSUE_CATEGORY, UPTAKE_STATUSES,
 )
-from .models import PolicyDelivery, PolicyItem, PolicyUptake
+from .models import PolicyDelivery, PolicyItem, PolicyUptake, PolicyUptakeEvent
 from .rules import (
     PolicyError, _choice, _text, applies, is_office, item_in_force, load, pair_select, served_by, told, told_before,
     unit_ids,
@@ -155,7 +155,7 @@ PARAM_LABELS = {"applied_on": "申报日期", "accepted_on": "受理日期", "pa
                 "reason": "未通过原因"}
 
 
-def uptake_for(item_id, enterprise_id, user=None, create=False):
+def uptake_for(item_id, enterprise_id, user=None, create=False, quiet=False):
     row = db.session.scalar(select(PolicyUptake).where(PolicyUptake.item_id == item_id,
                                                        PolicyUptake.enterprise_id == enterprise_id))
     if row is None and create:
@@ -164,7 +164,20 @@ def uptake_for(item_id, enterprise_id, user=None, create=False):
                            updated_at=now, updated_by_id=user.id if user else None)
         db.session.add(row)
         db.session.flush()
+        if not quiet:
+            _event(row, user, "plan", None)
     return row
+
+
+EVENT_LABELS = {"plan": "拟申报", "apply": "已申报", "accept": "已受理", "pay": "已兑现", "reject": "未通过",
+                "escalate": "转为问题台账"}
+
+
+def _event(row, user, action, from_status, note=None):
+    from ..workflow.events import record as record_event
+
+    record_event(PolicyUptakeEvent, "uptake", row, user, action, from_status, note=note)
+    db.session.flush()
 
 
 def uptake_kinds(user, item, enterprise_id):
@@ -238,7 +251,9 @@ def uptake_step(user, delivery_id, action, params=None, version=None):
     for key in required:
         if params.get(key) in (None, ""):
             raise PolicyError(422, f"请填写{PARAM_LABELS[key]}。", key)
-    row = row or uptake_for(delivery.item_id, delivery.enterprise_id, user, create=True)
+    if row is None and action == "plan":
+        return uptake_for(delivery.item_id, delivery.enterprise_id, user, create=True)
+    row = row or uptake_for(delivery.item_id, delivery.enterprise_id, user, create=True, quiet=True)
     if action == "apply":
         row.applied_on = _day(params["applied_on"], "applied_on")
     elif action == "accept":
@@ -253,10 +268,14 @@ def uptake_step(user, delivery_id, action, params=None, version=None):
     elif action == "reject":
         reason = _text(params, "reason", "未通过原因", 500, required=True)
         row.reject_reason = reason
+    before = status
     row.status = target
     row.updated_at = clock.utcnow()
     row.updated_by_id = user.id if user else None
     db.session.flush()
+    note = {"apply": f"申报日期 {row.applied_on}", "accept": f"受理日期 {row.accepted_on}",
+            "pay": f"兑现日期 {row.paid_on}，金额 {row.amount} 元", "reject": row.reject_reason}.get(action)
+    _event(row, user, action, before, note)
     if action == "apply":  # the responsible unit has an application to accept
         _tell_department(delivery, row)
     return row
@@ -314,6 +333,7 @@ def escalate(user, delivery_id):
     row.issue_id = issue.id
     row.updated_at = clock.utcnow()
     db.session.flush()
+    _event(row, user, "escalate", row.status, f"问题编号 {issue.number}")
     return issue
 
 

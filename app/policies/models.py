@@ -11,7 +11,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
-from ..models import utcnow
+from ..models import EventMixin, utcnow
 from ..vocab import (
     CASH_MODES, DELIVERY_CHANNELS, ENTERPRISE_SIZES, POLICY_INTEREST, POLICY_LEVELS, UPTAKE_STATUSES,
 )
@@ -192,6 +192,7 @@ class PolicyUptake(Model):
     item = relationship("PolicyItem")
     enterprise = relationship("Enterprise")
     issue = relationship("Issue")
+    events = relationship("PolicyUptakeEvent", back_populates="uptake", order_by="PolicyUptakeEvent.id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("item_id", "enterprise_id", name="uq_policy_uptake_pair"),)
@@ -199,3 +200,12 @@ class PolicyUptake(Model):
     @property
     def status_label(self):
         return UPTAKE_STATUSES.get(self.status, self.status)
+
+
+class PolicyUptakeEvent(EventMixin, Model):
+    """The append-only history of an uptake (app.workflow.events.record): who recorded which step, when."""
+
+    __tablename__ = "policy_uptake_event"
+    uptake_id = Column(Integer, ForeignKey("policy_uptake.id"), nullable=False, index=True)
+
+    uptake = relationship("PolicyUptake", back_populates="events")

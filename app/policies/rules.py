@@ -13,7 +13,9 @@ from ..vocab import (
     CASH_MODES, DEPARTMENT, ENTERPRISE, ENTERPRISE_SIZES, OFFICE_ROLES, OFFICER, POLICY_LEVELS, POLICY_STATUSES,
 )
 from ..workflow.errors import WorkflowError
-from .models import CRITERION_KINDS, EnterpriseSize, Policy, PolicyCriterion, PolicyDelivery, PolicyItem, PolicyUptake
+from .models import (
+    CRITERION_KINDS, EnterpriseSize, Policy, PolicyCriterion, PolicyDelivery, PolicyItem, PolicyUptake, PolicyUptakeEvent,
+)
 
 
 class PolicyError(WorkflowError):
@@ -123,13 +125,15 @@ def _criterion(model, user, roles, ents):
         if DEPARTMENT in roles and user is not None:
             conds.append(model.item_id.in_(_dept_items(user)))
         return or_(*conds) if conds else false()
+    if model is PolicyUptakeEvent:
+        return PolicyUptakeEvent.uptake_id.in_(select(PolicyUptake.id).where(_criterion(PolicyUptake, user, roles, ents)))
     if model is EnterpriseSize:
         return EnterpriseSize.enterprise_id.in_(ents)
     return false()
 
 
-scope.register_criterion((Policy, PolicyItem, PolicyCriterion, PolicyDelivery, PolicyUptake, EnterpriseSize),
-                         _criterion)
+scope.register_criterion((Policy, PolicyItem, PolicyCriterion, PolicyDelivery, PolicyUptake, PolicyUptakeEvent,
+                          EnterpriseSize), _criterion)
 
 
 def is_office(user):

@@ -421,7 +421,8 @@ class DeliveryView(BaseView):
             statuses=UPTAKE_STATUSES, due=deliveries.cash_due(uptake) if uptake else None,
             stalled=deliveries.stalled(uptake), may_escalate=deliveries.may_escalate(user, delivery),
             issue_visible=issue_visible, visit_visible=visit_visible,
-            current=delivery.item_revision == delivery.item.revision)
+            current=delivery.item_revision == delivery.item.revision, event_labels=deliveries.EVENT_LABELS,
+            local=lambda at: clock.local(at).strftime("%Y-%m-%d %H:%M"))
 
     def _act(self, pk, change, success):
         user = scope.current_user()

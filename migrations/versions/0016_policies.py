@@ -1,5 +1,5 @@
 """the policy library (惠企政策): policies, benefit items and their eligibility criteria, enterprise sizes,
-deliveries (送达) and uptake (申兑)
+deliveries (送达) and uptake (申兑) with its history
 
 Revision ID: 0016
 Revises: 0015
@@ -137,9 +137,28 @@ def upgrade():
     op.create_index(op.f('ix_policy_uptake_enterprise_id'), 'policy_uptake', ['enterprise_id'], unique=False)
     op.create_index(op.f('ix_policy_uptake_item_id'), 'policy_uptake', ['item_id'], unique=False)
     op.create_index(op.f('ix_policy_uptake_status'), 'policy_uptake', ['status'], unique=False)
+    op.create_table('policy_uptake_event',
+    sa.Column('uptake_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor_name', sa.String(length=100), nullable=False),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('from_status', sa.String(length=12), nullable=True),
+    sa.Column('to_status', sa.String(length=12), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('changes', sa.JSON(), nullable=True),
+    sa.Column('internal', sa.Boolean(), server_default=sa.text('false'), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['uptake_id'], ['policy_uptake.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_policy_uptake_event_uptake_id'), 'policy_uptake_event', ['uptake_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_policy_uptake_event_uptake_id'), table_name='policy_uptake_event')
+    op.drop_table('policy_uptake_event')
     op.drop_index(op.f('ix_policy_uptake_status'), table_name='policy_uptake')
     op.drop_index(op.f('ix_policy_uptake_item_id'), table_name='policy_uptake')
     op.drop_index(op.f('ix_policy_uptake_enterprise_id'), table_name='policy_uptake')
