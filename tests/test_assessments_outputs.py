@@ -9,7 +9,7 @@ import openpyxl
 
 from app import db
 from conftest import api_token, login
-from test_assessments import PERIOD, _publish, assess, build_world, make_scheme
+from test_assessments import PERIOD, _publish, build_world, make_scheme
 from world import department_of_login, user_id
 
 
