@@ -10,7 +10,7 @@ from sqlalchemy import exists, select
 
 from .. import clock, stats
 from ..extensions import db
-from ..models import Department, EnterpriseUser, Officer
+from ..models import Assignment, Department, EnterpriseUser, Officer
 from ..vocab import SURVEY_KINDS
 from . import inspections, rules
 from .models import Inspection, SurveyRequest
@@ -65,7 +65,10 @@ def _seed_rows(office, period, ent_id):
     dept = db.session.scalar(select(Department).order_by(Department.id).limit(1))
     today = clock.today()
     if officers and not db.session.scalar(select(exists().where(Inspection.id.is_not(None)))):
+        served = db.session.scalar(select(Assignment.enterprise_id).where(
+            Assignment.officer_id == officers[0].id, Assignment.is_current).limit(1))
         inspections.record(office, {"subject_type": "officer", "officer": officers[0].id, "method": "phone",
+                                    "enterprise": served or "",
                                     "day": today.isoformat(), "efficiency": 5, "quality": 4, "level": 4,
                                     "effect": 5, "findings": "电话抽查3家包联企业，均反映每周走访、问题跟进及时。"})
         if dept is not None:
