@@ -17,11 +17,13 @@ def register(appbuilder):
     cli.register()
 
 
-def compute(cycle, progress=None):
-    """Compute (or recompute) an open cycle; ``progress(done, total)`` after each item (background jobs)."""
+def compute(cycle, progress=None, user=None):
+    """Compute (or recompute) an open cycle; ``progress(done, total)`` after each item (background jobs).
+    The same path as the ``compute`` action (409 once frozen; ``user`` None is the system); the caller
+    commits (``cycles.WORKFLOW.commit()`` or ``db.session.commit()``)."""
     from . import cycles
 
-    return cycles.compute(cycle, progress)
+    return cycles.compute(cycle, progress, user)
 
 
 def seed_demo():
