@@ -242,3 +242,20 @@ def test_the_home_page_costs_the_same_with_more_data(ctx, client, username):
             ledger.transition(office, issue.id, "assign", {"department": str(department_of_login("dept01"))})
     db.session.commit()
     assert _statements(client, "/") == first
+
+
+def test_a_queue_exports_as_its_list_with_its_name(ctx, client):
+    import io
+
+    import openpyxl
+
+    _make_office_work()
+    login(client, "office")
+    count = _rows_of(client, "/ledger/?queue=to_transfer")
+    resp = client.get("/export/ledger?queue=to_transfer")
+    assert resp.status_code == 200 and resp.data[:2] == b"PK"
+    book = openpyxl.load_workbook(io.BytesIO(resp.data))
+    rows = len([r for r in book.worksheets[0].iter_rows(values_only=True) if r and isinstance(r[0], int)])
+    text = " ".join(str(c.value) for ws in book.worksheets[1:] for row in ws.iter_rows() for c in row if c.value)
+    assert "待办类别=待转办" in text  # the 汇总 sheet's 统计范围 names the queue
+    assert rows == count >= 1

@@ -274,7 +274,9 @@ def ledger_notes(policy):
 
 def describe_filters(args):
     """The 统计范围 line: the ledger filters given, with their Chinese labels and values."""
-    labels = {"status": ISSUE_STATUSES, "tier": TIER_FILTERS, "source": ISSUE_SOURCES}
+    from ..notifications.queues import QUEUE_LABELS  # a home page's work queue (queue=…)
+
+    labels = {"status": ISSUE_STATUSES, "tier": TIER_FILTERS, "source": ISSUE_SOURCES, "queue": QUEUE_LABELS}
     parts = []
     for key in listing.FILTERS:
         value = args.get(key)
