@@ -550,6 +550,8 @@ def test_enterprise_confirms_in_the_portal(ctx, client):
     db.session.expire_all()
     row = db.session.get(PolicyDelivery, delivery.id)
     assert row.confirmed_at is not None and row.interest == "apply" and row.confirmed_by_id == user_id("ent01")
+    shown = clock.local(row.confirmed_at).strftime("%Y-%m-%d %H:%M")  # local time, not the stored UTC
+    assert f"{shown} 已确认" in web.get(f"/policies/deliveries/{delivery.id}").get_data(as_text=True)
     assert db.session.scalar(select(PolicyUptake.status).where(PolicyUptake.item_id == row.item_id,
                                                                PolicyUptake.enterprise_id == ent)) is not None
 

@@ -31,6 +31,11 @@ def file_response(data, name, mimetype):
     return response
 
 
+def _local(stamp):
+    """A stored (naive UTC) timestamp as the district's local time, 2026-12-01 09:30."""
+    return clock.local(stamp).strftime("%Y-%m-%d %H:%M") if stamp is not None else ""
+
+
 def _refused(exc, back):
     db.session.rollback()
     if exc.status == 404:
@@ -197,7 +202,8 @@ class PolicyView(BaseView):
         told = {d.enterprise_id for d in rows if d.item_revision == item.revision}
         return self.render_template(
             "policies/item_show.html", item=item, policy=item.policy, today=clock.today(), criteria=rules.criteria_of(item),
-            kinds=CRITERION_KINDS, sizes=ENTERPRISE_SIZES, eligible=eligible, statuses=POLICY_STATUSES, told=told, deliveries=rows,
+            kinds=CRITERION_KINDS, sizes=ENTERPRISE_SIZES, eligible=eligible, statuses=POLICY_STATUSES, told=told,
+            deliveries=rows, local=_local,
             in_force=item.policy.status_on(clock.today()) == "current", can_edit=rules.may_edit_item(user, item),
             can_deliver=deliveries.may_deliver(user), is_enterprise=scope.role_names(user) <= {ENTERPRISE})
 
@@ -422,7 +428,7 @@ class DeliveryView(BaseView):
             stalled=deliveries.stalled(uptake), may_escalate=deliveries.may_escalate(user, delivery),
             issue_visible=issue_visible, visit_visible=visit_visible,
             current=delivery.item_revision == delivery.item.revision, event_labels=deliveries.EVENT_LABELS,
-            local=lambda at: clock.local(at).strftime("%Y-%m-%d %H:%M"))
+            local=_local)
 
     def _act(self, pk, change, success):
         user = scope.current_user()
