@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from flask import url_for
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import case, func, select, true, union_all
 
 from .. import clock, db, scope, stats
 from ..ledger.listing import build_query
@@ -50,8 +50,18 @@ class Context:
         """SELECT of the ids of the problems the ledger list shows for these filters."""
         return build_query(self.user, self.args(**extra), self.today).with_only_columns(Issue.id)
 
+    def where(self, **extra):
+        """The same problems as a criterion on ``issue`` itself — the list query's own WHERE (scope and
+        filters are conditions on issue's columns), so a query over the issue table needs no
+        ``id IN (SELECT …)`` over 200,000 ids; ``true()`` for the whole district unfiltered."""
+        query = build_query(self.user, self.args(**extra), self.today)
+        froms = query.get_final_froms()
+        if len(froms) == 1 and froms[0] is Issue.__table__:
+            return query.whereclause if query.whereclause is not None else true()
+        return Issue.id.in_(query.with_only_columns(Issue.id))
+
     def count(self, **extra):
-        return db.session.scalar(select(func.count()).select_from(self.ids(**extra).subquery())) or 0
+        return db.session.scalar(select(func.count()).select_from(Issue).where(self.where(**extra))) or 0
 
     def link(self, **extra):
         return url_for("LedgerView.list", **self.args(**extra))
@@ -102,7 +112,7 @@ def _notice_counts(ctx):
 def kpi(ctx):
     """KPI tiles: each figure this period and last period, with the list behind it."""
     p, prev = ctx.period, ctx.period.previous()
-    visible = Issue.id.in_(ctx.ids())
+    visible = ctx.where()
     status_now = stats.status_counts(visible, p.covers(Issue.received_on))
     status_prev = stats.status_counts(visible, prev.covers(Issue.received_on))
     solution, solution_prev = stats.solution_rate(status_now), stats.solution_rate(status_prev)
@@ -138,15 +148,35 @@ def kpi(ctx):
 
 # --- 2. 12-month trend -----------------------------------------------------------------------------
 
+def _month_figures(months, today, visible):
+    """(新增, 办结, 月末积压) per month in one scan of the problems — the same counts as
+    ``stats.received_count``, ``stats.resolved_count`` and ``stats.backlog_at`` month by month, as
+    sums of CASEs (twelve months of three counts each would be 36 scans of the table)."""
+    from datetime import timedelta
+
+    columns = []
+    for m in months:
+        day = min(m.end, today)
+        end = stats.utc_start(day + timedelta(days=1))
+        columns += [
+            func.sum(case((m.covers(Issue.received_on), 1), else_=0)),
+            func.sum(case((m.has(Issue.resolved_at), 1), else_=0)),
+            func.sum(case(((Issue.received_on <= day) & Issue.status.not_in(("void", "unable"))
+                           & (Issue.resolved_at.is_(None) | (Issue.resolved_at >= end)), 1), else_=0)),
+        ]
+    values = db.session.execute(select(*columns).select_from(Issue).where(visible)).one()
+    values = [int(v or 0) for v in values]
+    return [tuple(values[i:i + 3]) for i in range(0, len(values), 3)]
+
+
 def trend(ctx):
     """The last twelve months up to the period's end: new and resolved bars, the month-end backlog line."""
-    visible = Issue.id.in_(ctx.ids())
+    visible = ctx.where()
     last = stats.period("month", ctx.period.end)
     months = [stats.period("month", last.start - relativedelta(months=n)) for n in range(11, -1, -1)]
     rows, links = [], []
-    for m in months:
-        rows.append([m.key, stats.received_count(m, visible), stats.resolved_count(m, visible),
-                     stats.backlog_at(min(m.end, ctx.today), visible)])
+    for m, (new, resolved, backlog) in zip(months, _month_figures(months, ctx.today, visible)):
+        rows.append([m.key, new, resolved, backlog])
         links.append([None, ctx.link(**ctx.received(m)), None, None])
     option = {
         "tooltip": {"trigger": "axis"}, "legend": {"data": ["新增", "办结", "月末积压"]},
@@ -204,7 +234,7 @@ def _on_time_by_department(ctx, names, period):
     pairs = _addressed()
     resolved = db.session.execute(
         select(pairs.c.dept, Issue.resolved_at, Issue.resolve_due).join(Issue, Issue.id == pairs.c.issue_id)
-        .where(period.has(Issue.resolved_at), Issue.id.in_(ctx.ids()))).all()
+        .where(period.has(Issue.resolved_at), ctx.where())).all()
     per = {d: [] for d in names}
     for dept, resolved_at, due in resolved:
         if dept in per:
@@ -307,11 +337,11 @@ def ageing(ctx):
 def categories(ctx):
     """Problems received in the period by category (热点诉求), with the share solved."""
     p = ctx.period
-    ids = ctx.ids(**ctx.received(p))
+    ids = ctx.where(**ctx.received(p))
     counted = db.session.execute(
         select(IssueCategory.name, func.count(), func.sum(case((Issue.status.in_(stats.SOLVED_STATUSES), 1), else_=0)))
         .select_from(Issue).outerjoin(IssueCategory, IssueCategory.id == Issue.category_id)
-        .where(Issue.id.in_(ids)).group_by(IssueCategory.name)).all()
+        .where(ids).group_by(IssueCategory.name)).all()
     counted = sorted(counted, key=lambda r: (-r[1], r[0] or ""))
     rows = [[name or "未分类", n, int(solved or 0)] for name, n, solved in counted]
     links = [[None, ctx.link(category=name, **ctx.received(p)) if name else None, None] for name, _, _ in counted]
@@ -338,14 +368,14 @@ def funnel(ctx):
     from ..meetings.models import Meeting, MeetingTopic
 
     p = ctx.period
-    ids = ctx.ids(**ctx.received(p))
+    ids = ctx.where(**ctx.received(p))
     solved = case((Issue.status.in_(stats.SOLVED_STATUSES), 1), else_=0)
     live = Issue.status != "void"
     total, total_solved, moved, moved_solved = db.session.execute(
         select(func.count(), func.coalesce(func.sum(solved), 0),
                func.coalesce(func.sum(case((Issue.lead_department_id.is_not(None), 1), else_=0)), 0),
                func.coalesce(func.sum(case((Issue.lead_department_id.is_not(None), solved), else_=0)), 0))
-        .where(Issue.id.in_(ids), live)).one()
+        .where(ids, live)).one()
     reached = {}
     levels = [key for key, _ in FUNNEL_LEVELS]
     for key in levels:  # a level counts what reached it or any level above it
@@ -353,7 +383,7 @@ def funnel(ctx):
         on = select(MeetingTopic.issue_id).join(Meeting, Meeting.id == MeetingTopic.meeting_id).where(
             Meeting.level.in_(higher), Meeting.status != "cancelled")
         reached[key] = db.session.execute(select(func.count(), func.coalesce(func.sum(solved), 0)).where(
-            Issue.id.in_(ids), live, Issue.id.in_(on))).one()
+            ids, live, Issue.id.in_(on))).one()
     stages = [("服务官层面（全部问题）", total, total_solved, ctx.link(**ctx.received(p))),
               ("交办责任单位", moved, moved_solved, None)]
     stages += [(label, *reached[key], url_for("MeetingView.list", level=key)) for key, label in FUNNEL_LEVELS]
