@@ -125,8 +125,10 @@ def test_delivery_from_a_visit_takes_its_day_and_officer(ctx, client, office):
     ent = enterprises_of("officer01")[0]
     visit = db.session.scalar(select(Visit).where(Visit.enterprise_id == ent).order_by(Visit.id.desc()).limit(1))
     web = login(client, "officer01")
+    visit.topics = "政策宣传、问题收集"
+    db.session.commit()
     page = web.get(f"/visitview/show/{visit.id}").get_data(as_text=True)
-    assert "记录政策宣传" in page
+    assert "记录政策宣传" in page and "cso-policy-ask" in page  # the topic is named, no item recorded yet
     form = web.get(f"/policies/deliveries/new?visit={visit.id}").get_data(as_text=True)
     assert "测试事项" in form
     resp = web.post("/policies/deliveries/new", data={"visit": visit.id, "items": [item], "channel": "visit",
@@ -139,7 +141,8 @@ def test_delivery_from_a_visit_takes_its_day_and_officer(ctx, client, office):
     assert len(rows) == 1
     assert (rows[0].visit_id, rows[0].delivered_on, rows[0].officer_id, rows[0].explained) == (
         visit.id, visit.visit_date, visit.officer_id, True)
-    assert "测试事项" in web.get(f"/visitview/show/{visit.id}").get_data(as_text=True)
+    page = web.get(f"/visitview/show/{visit.id}").get_data(as_text=True)
+    assert "测试事项" in page and "cso-policy-ask" not in page
     # an item that does not apply, or none at all: refused in Chinese
     narrow = _item(client, office, _policy(client, office, n=2), subdistricts=["不存在的街道"])
     resp = web.post("/policies/deliveries/new", data={"visit": visit.id, "items": [narrow]})

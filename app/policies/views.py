@@ -462,15 +462,16 @@ class DeliveryView(BaseView):
 
 
 def policy_delivery_link(visit_id):
-    """For the visit page: (url to record a 政策宣传 from this visit or None, [deliveries of the visit])."""
+    """For the visit page: (url to record a 政策宣传 from this visit or None, [deliveries of the visit],
+    whether the visit names the topic 政策宣传 but no item was recorded yet)."""
     user = scope.current_user()
     visit = db.session.get(Visit, visit_id) if visit_id else None
     if visit is None or not scope.visible(Visit, visit.id, user):
-        return None, []
+        return None, [], False
     url = url_for("DeliveryView.add", visit=visit.id) if deliveries.may_deliver(user, visit.enterprise_id) else None
     rows = db.session.scalars(scope.restrict(PolicyDelivery, select(PolicyDelivery), user).where(
         PolicyDelivery.visit_id == visit.id).order_by(PolicyDelivery.id)).all()
-    return url, rows
+    return url, rows, bool(url) and not rows and deliveries.POLICY_TOPIC in (visit.topics or "")
 
 
 def register(appbuilder):
