@@ -212,6 +212,7 @@ HANDOVER_SIGNED = ("confirmed", "acknowledged")  # signed both ways and confirme
 HANDOVER_ITEM_KINDS = {"issue": "企业问题", "notice": "交办通知单", "decision": "会商议定事项", "proxy": "代办事项",
                        "policy": "政策申报", "promise": "承诺事项", "contact": "联系人"}
 HANDOVER_FREE_KINDS = ("promise", "contact")  # written by the outgoing officer, not generated
+RECALL_REQUEST_STATUSES = {"open": "办理中", "taken": "已受理，正在调整", "declined": "不予调整"}  # 申请更换服务官
 MENU_RECALL = "服务官调整"
 
 # --- the office's day (issue 9: reports that stay true, lists like a spreadsheet) ----------------

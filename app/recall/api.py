@@ -82,7 +82,7 @@ class RecallApi(_Api):
     @protect()
     @safe
     def get(self, pk):
-        """One recall case with its scope, evidence, consultation, handover lists and the caller's actions.
+        """One recall case with its scope, evidence, consultation, handover lists and the actions the caller may take now.
         ---
         get:
           responses:
@@ -106,7 +106,7 @@ class RecallApi(_Api):
           description: >-
             {"officer": id, "reason": post_change|health|underperform|dissatisfied|discipline|term_end|other,
             "replacement": officer id, "effective_on": "YYYY-MM-DD", "reason_text": …, "assignments": [assignment ids]
-            (default: all current ones), "request": an enterprise's open request id}. Idempotency-Key honoured.
+            (default: all current ones), "request": the id of an open request of an enterprise}. Idempotency-Key honoured.
           responses:
             201:
               description: created
@@ -169,7 +169,7 @@ class RecallApi(_Api):
     @protect()
     @safe
     def history(self, pk):
-        """The case's events, oldest first.
+        """The events of the case, oldest first.
         ---
         get:
           responses:
@@ -220,7 +220,7 @@ class HandoverApi(_Api):
     @protect()
     @safe
     def get_list(self):
-        """The caller's handover lists (an officer: as outgoing or incoming; an enterprise: its confirmed ones).
+        """The handover lists of the caller (an officer: as outgoing or incoming; an enterprise: its confirmed ones).
         ---
         get:
           description: 'Filters: status (draft, out_signed, in_signed, confirmed, acknowledged); page, page_size.'
@@ -241,7 +241,7 @@ class HandoverApi(_Api):
     @protect()
     @safe
     def get(self, pk):
-        """One handover list with its items and the caller's actions.
+        """One handover list with its items and the actions the caller may take now.
         ---
         get:
           responses:
@@ -295,7 +295,7 @@ class HandoverApi(_Api):
     @protect()
     @safe
     def history(self, pk):
-        """The list's events, oldest first (an enterprise sees confirmation and acknowledgement only).
+        """The events of the list, oldest first (an enterprise sees confirmation and acknowledgement only).
         ---
         get:
           responses:

@@ -389,7 +389,19 @@ def apply_due(today=None):
     return done, waiting
 
 
+def _may_attach(user, case_id):
+    case = db.session.get(RecallCase, case_id)
+    return may_prepare(user) and case is not None and case.status in RECALL_OPEN
+
+
+def _may_remove_file(user, case_id, att):
+    """The office removes files of a case under way; the recorded 组织部 letter stays."""
+    case = db.session.get(RecallCase, case_id)
+    return (may_prepare(user) and case is not None and case.status in EDITABLE
+            and att.id != case.consultation_file_id)
+
+
 files.register_owner(
     "recall", label="服务官调整", visible=lambda user, pk: scope.visible(RecallCase, pk, user),
-    may_attach=lambda user, pk: may_prepare(user),
+    may_attach=_may_attach, may_remove=_may_remove_file,
     url=lambda pk: url_for("RecallView.show", pk=pk))

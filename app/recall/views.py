@@ -15,7 +15,7 @@ from ..files import rules as files
 from ..models import Assignment, EnterpriseUser, Officer
 from ..vocab import (
     HANDOVER_FREE_KINDS, HANDOVER_ITEM_KINDS, HANDOVER_STATUSES, MENU_RECALL, RECALL_APPROVERS,
-    RECALL_EVIDENCE_KINDS, RECALL_REASONS, RECALL_STATUSES,
+    RECALL_EVIDENCE_KINDS, RECALL_REASONS, RECALL_REQUEST_STATUSES, RECALL_STATUSES,
 )
 from ..workflow import WorkflowError, web
 from . import documents, handover as handovers, listing, rules, settings, triggers
@@ -204,7 +204,8 @@ class HandoverView(BaseView):
             "cso/handover_show.html", h=h, events=events, labels=handovers.EVENT_LABELS, statuses=HANDOVER_STATUSES,
             actions=[a for a in actions if a.name not in handovers.ROW_ACTIONS], allowed={a.name for a in actions},
             notes=handovers.sees_notes(user), kinds=HANDOVER_ITEM_KINDS, free_kinds=HANDOVER_FREE_KINDS,
-            may_see_case=scope.visible(type(h.case), h.case_id, user))
+            may_see_case=scope.visible(type(h.case), h.case_id, user),
+            missing_notes=sum(1 for i in h.items if not (i.note or "").strip()))
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
@@ -262,6 +263,7 @@ class RecallRequestView(BaseView):
             Assignment.enterprise_id == ent_id, Assignment.role == "chief", Assignment.is_current).limit(1)) \
             if ent_id else None
         return self.render_template("cso/recall_request.html", mine=mine, chief=chief, token=idempotency.new_token(),
+                                    request_statuses=RECALL_REQUEST_STATUSES,
                                     pending=any(r.status == "open" for r in mine))
 
     @expose("/", methods=["POST"])
