@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import clock, db, stats
 from app.models import Officer
@@ -269,3 +269,46 @@ def test_every_survey_screen_answers_for_its_roles(world, client):
     login(client, "leader")  # leaders read: no write forms offered
     assert "cso-quarter" not in client.get("/surveys/").get_data(as_text=True)
     assert "cso-inspection-form" not in client.get("/surveys/inspections/").get_data(as_text=True)
+
+
+def test_own_ratings_readable_only_after_the_assessments_publish_the_period(world, client):
+    """Before publication a rated unit reads no raw rating; once the 2026Qn department cycle is published
+    it reads its own four ratings of that period (no enterprise name), and an officer still none."""
+    from app.assessments.models import AssessmentCycle, AssessmentScheme
+
+    key = stats.period("quarter", clock.today()).key
+    login(client, "dept01")
+    assert "尚无已公布的考核期" in client.get("/surveys/results/mine").get_data(as_text=True)
+    cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.subject == "department",
+                                                            AssessmentCycle.period == key))
+    if cycle is None:  # the demo may hold the quarter's cycle already (not published)
+        scheme = AssessmentScheme(name="测试方案", subject="department", period_kind="quarter", version=99,
+                                  status="active")
+        db.session.add(scheme)
+        db.session.flush()
+        cycle = AssessmentCycle(scheme_id=scheme.id, subject="department", period=key)
+        db.session.add(cycle)
+    cycle.status, cycle.published_at = "published", clock.utcnow()  # as the assessments' publish leaves it
+    db.session.commit()
+    page = client.get("/surveys/results/mine").get_data(as_text=True)
+    table = page.split(f'id="cso-mine-department-{key}"', 1)[1].split("</table>", 1)[0]
+    from app.surveys.models import SurveyAnswer, SurveyResponse
+
+    dept = department_of_login("dept01")
+    answers = db.session.execute(select(SurveyAnswer.level).join(SurveyResponse).where(
+        SurveyAnswer.target_type == "department", SurveyAnswer.target_id == dept, SurveyAnswer.level.is_not(None),
+        stats.parse_period(key).has(SurveyResponse.submitted_at))).scalars().all()  # the world's four and the demo's
+    assert table.count("<tr class=") == len(answers) >= 4
+    assert table.count(">不满意<") == answers.count(2) >= 4  # the world rated the unit 不满意 on all four
+    ent_name = db.session.get(SurveyRequest, world["own"]).enterprise.name
+    assert ent_name not in page
+    officer_user = db.session.get(Officer, db.session.get(SurveyRequest, world["own"]).targets["officer"][0]).user
+    login(client, officer_user.username)
+    assert "尚无已公布的考核期" in client.get("/surveys/results/mine").get_data(as_text=True)
+    login(client, "dept02")  # another unit: only its own ratings of the period (none of the world's)
+    other = db.session.execute(select(func.count()).select_from(SurveyAnswer).join(SurveyResponse).where(
+        SurveyAnswer.target_type == "department", SurveyAnswer.target_id == department_of_login("dept02"),
+        SurveyAnswer.level.is_not(None), stats.parse_period(key).has(SurveyResponse.submitted_at))).scalar()
+    page = client.get("/surveys/results/mine").get_data(as_text=True)
+    table = page.split(f'id="cso-mine-department-{key}"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr class=") == other

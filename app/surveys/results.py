@@ -5,12 +5,12 @@ import io
 
 from sqlalchemy import select
 
-from .. import scope
+from .. import scope, stats
 from ..exports.workbook import Styles, notes, open_workbook, setup_sheet, title_rows, write_cell
 from ..extensions import db
 from ..models import Department, Officer
 from ..vocab import SEES_ALL_ROLES, SURVEY_DIMENSIONS, SURVEY_LEVELS, SURVEY_TARGETS
-from . import metrics
+from . import metrics, rules
 from .models import SurveyAnswer, SurveyResponse
 
 
@@ -117,4 +117,31 @@ def bulletin_rows(period):
              r["sat"].rate.text if r["sat"] else "—",
              f"{round(100 * r['sat'].enterprise_weighted, 1)}%" if r["sat"] and r["sat"].enterprise_weighted is not None
              else "样本不足", r["bad"]] for r in rows]
+    return out
+
+
+def own_answers(user):
+    """The rated officer's (unit's) own ratings in the periods the assessments have published:
+    [{"subject_type", "period", "rows": [{"day", "dimension", "level", "level_label", "excluded"}]}].
+    The enterprise and the free text stay hidden (评价人信息保护, GB/T 39734)."""
+    out = []
+    excluded = metrics.excluded_responses()
+    for subject_type in SURVEY_TARGETS:
+        ids = _own_ids(user, subject_type)
+        if not ids:
+            continue
+        for key in rules.published_periods(subject_type):
+            try:
+                p = stats.parse_period(key)
+            except ValueError:
+                continue
+            rows = db.session.execute(select(
+                SurveyAnswer.dimension, SurveyAnswer.level, SurveyAnswer.target_id, SurveyAnswer.response_id,
+                SurveyResponse.submitted_at).join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).where(
+                SurveyAnswer.target_type == subject_type, SurveyAnswer.target_id.in_(ids),
+                SurveyAnswer.level.is_not(None), p.has(SurveyResponse.submitted_at))
+                .order_by(SurveyResponse.submitted_at, SurveyAnswer.id)).all()
+            out.append({"subject_type": subject_type, "period": p, "rows": [
+                {"day": stats.local_day(at), "dimension": dim, "level": level, "level_label": SURVEY_LEVELS[level],
+                 "excluded": (rid, subject_type, tid) in excluded} for dim, level, tid, rid, at in rows]})
     return out

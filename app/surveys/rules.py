@@ -358,15 +358,28 @@ def load(user, request_id):
 
 
 def raw_answers_visible(user, request):
-    """Raw answers: the office, the director and leaders; the enterprise that answered. Never the rated
-    officers and units (they read aggregated rates) — until a period is published by the assessments,
-    which is not wired yet (docs/surveys.md#who-sees-what)."""
+    """The whole answer sheet: the office, the director and leaders; the enterprise that answered. Never
+    the rated officers and units: they read aggregated rates, and once the assessments publish a period
+    only their own ratings of it (results.own_answers; docs/surveys.md#who-sees-what)."""
     roles = scope.role_names(user)
     if roles & SEES_ALL_ROLES:
         return True
     if ENTERPRISE in roles:
         return scope.visible(SurveyRequest, request.id, user)
     return False
+
+
+def published_periods(subject_type):
+    """Period keys whose assessment cycle for ``subject_type`` is published (app/assessments): from then
+    on the rated officers (units) may read their own answers of that period."""
+    try:
+        from ..assessments.models import AssessmentCycle
+        from ..vocab import ASSESSMENT_CYCLE_PUBLISHED
+    except ImportError:
+        return []
+    return db.session.scalars(select(AssessmentCycle.period).where(
+        AssessmentCycle.subject == subject_type, AssessmentCycle.status.in_(ASSESSMENT_CYCLE_PUBLISHED))
+        .order_by(AssessmentCycle.period.desc())).all()
 
 
 def target_names(targets):

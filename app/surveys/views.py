@@ -179,7 +179,7 @@ class SurveyResultView(BaseView):
     route_base = "/surveys/results"
     class_permission_name = "SurveyResult"
     base_permissions = ["can_read"]
-    method_permission_name = {"list": "read", "export": "read"}
+    method_permission_name = {"list": "read", "export": "read", "mine": "read"}
     default_view = "list"
 
     def _period(self):
@@ -200,6 +200,15 @@ class SurveyResultView(BaseView):
                                     dimensions=SURVEY_DIMENSIONS, targets=SURVEY_TARGETS,
                                     definition=stats.RATES["satisfaction"].definition,
                                     sees_all=bool(scope.role_names(user) & SEES_ALL_ROLES))
+
+    @expose("/mine")
+    @has_access
+    def mine(self):
+        """The rated party's own ratings, period by period once the assessments have published it."""
+        user = scope.current_user()
+        if scope.role_names(user) & SEES_ALL_ROLES:
+            return redirect(url_for("SurveyView.list"))
+        return self.render_template("surveys/mine.html", groups=results.own_answers(user), targets=SURVEY_TARGETS)
 
     @expose("/export.xlsx")
     @has_access
