@@ -382,6 +382,13 @@ def _has_unstarted(step):
     return None if any(it.id not in have for it in step.doc.scope_items) else "委托事项均已有办理环节。"
 
 
+def _has_other_officer(step):
+    if step.params.get("officer") not in (None, ""):
+        return None
+    others = [o for o in _serving_officers(step.doc.enterprise_id) if o.id != step.doc.officer_id]
+    return None if others else "该企业没有其他在岗的服务官，请先调整包联关系。"
+
+
 # --- handlers -------------------------------------------------------------------------------------------
 
 def _schedule(step):
@@ -714,7 +721,8 @@ ACTIONS = workflow.table(
            handler=_terminate, style="danger"),
     action("cancel", "取消", {"enterprise", "officer", "office"}, BEFORE_WORK, "cancelled", ("reason",),
            handler=_cancel, style="danger"),
-    action("reassign", "改派服务官", {"office"}, PROXY_OPEN, None, ("officer",), handler=_reassign, style="default"),
+    action("reassign", "改派服务官", {"office"}, PROXY_OPEN, None, ("officer",), handler=_reassign,
+           check=_has_other_officer, style="default"),
 )
 ACTION_FIELDS = {  # the parameters each action takes; anything else is refused (422)
     "schedule": ("appointment_at", "mode", "place", "urgent", "urgent_reason"), "receive": ("received",),
