@@ -407,7 +407,7 @@ def funnel(ctx):
 
 # --- 7. officer × week visit heatmap -------------------------------------------------------------
 
-HEATMAP_WEEKS, HEATMAP_OFFICERS = 8, 40
+HEATMAP_WEEKS, HEATMAP_OFFICERS = 8, 25
 
 
 def heatmap(ctx):
