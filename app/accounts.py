@@ -129,6 +129,26 @@ def _free_email(address):
     return None
 
 
+NAME_PART = 64  # FAB 5.3: ab_user.first_name and last_name are VARCHAR(64) each
+
+
+def display_names(name, username, enterprise_id=None, first_name=None, last_name=None):
+    """(first_name, last_name) of a new login. The portal shows a login as first_name + last_name, and
+    the Chinese screens label them 姓 and 名 (app/translations): a person's surname comes first. An
+    enterprise's login is the enterprise (issue 9): its full name, not cut short — split over the two
+    columns (FAB requires both, 64 characters each), so it reads whole wherever it is shown."""
+    if enterprise_id and not (first_name or last_name):
+        ent = db.session.get(Enterprise, enterprise_id)
+        if ent is not None and ent.name:
+            full = ent.name[:2 * NAME_PART]
+            cut = max(1, min(NAME_PART, (len(full) + 1) // 2))
+            return full[:cut], full[cut:]
+    display = (name or username or "").strip()
+    first = first_name or display[:1]
+    last = last_name if last_name is not None else ("" if first_name else display[1:])
+    return first[:NAME_PART], (last or "")[:NAME_PART]
+
+
 def create_login(username, role, password, name=None, officer_id=None, department_id=None, enterprise_id=None, *,
                  officer=None, email=None, first_name=None, last_name=None, must_change_password=False,
                  hash_method=None, checked=False, commit=True):
@@ -147,10 +167,8 @@ def create_login(username, role, password, name=None, officer_id=None, departmen
         _check(username, password, role.name, (email or "").strip() or None, officer, department_id, enterprise_id,
                names=[n for n in (name, first_name, last_name, getattr(officer, "name", None)) if n])
         email = mail_address(email) or _free_email(getattr(officer, "email", None))
-    display = name or username
     user = sm.user_model()
-    user.first_name = (first_name or display[:1])[:64]
-    user.last_name = (last_name or display[1:] or display)[:64]
+    user.first_name, user.last_name = display_names(name, username, enterprise_id, first_name, last_name)
     user.username = username
     user.email = mail_address(email) or placeholder_email(username)
     user.active = True

@@ -229,7 +229,7 @@ def _seed_logins(password, chiefs, departments, enterprises):
         user = login(f"dept{i:02d}", DEPARTMENT, f"责任单位 {dept.name}", dept.name, "联络员", department_id=dept.id)
         _get_or_create(DepartmentUser, {"user_id": user.id}, department_id=dept.id)
     for i, ent in enumerate(enterprises, start=1):
-        user = login(f"ent{i:02d}", ENTERPRISE, f"企业 {ent.name}", ent.name[:10], "联系人", enterprise_id=ent.id)
+        user = login(f"ent{i:02d}", ENTERPRISE, f"企业 {ent.name}", None, None, enterprise_id=ent.id)  # shown as the enterprise
         _get_or_create(EnterpriseUser, {"user_id": user.id}, enterprise_id=ent.id)
     db.session.flush()
     return logins

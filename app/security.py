@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from .models import AccountState, LoginFailure, LoginSession, utcnow
 from .passwords import password_complexity  # noqa: F401  (FAB's validator; app.accounts and app.demo import it here)
+from .user_views import CSOUserDBModelView
 
 
 def client_address():
@@ -40,6 +41,8 @@ class CSOSecurityManager(SecurityManager):
     FAB's ``FAB_ROLES`` built-in roles check), ``reset_password`` (the one path of every password
     change). On upgrade diff those against FAB's ``security/sqla/manager.py`` and
     ``security/manager.py`` and re-run tests/test_security.py and tests/test_sessions.py."""
+
+    userdbmodelview = CSOUserDBModelView  # the user list and profile in Chinese (app/user_views.py)
 
     def _state(self, user, create=False):
         user_id = getattr(user, "id", user)

@@ -390,3 +390,85 @@ def test_duty_record_periods_in_chinese(ctx, client):
     assert re.search(r"\d{4}年第\d+周（\d+月\d+日—\d+月\d+日）", page)
     body = page[page.index("<tbody"):] if "<tbody" in page else page
     assert not re.search(r">\s*\d{4}-W\d{2}\s*<", body)
+
+
+# --- item 7: names and master data ------------------------------------------------------------------
+
+CELL = r'\s*<span[^>]*>\s*{}\s*</span>\s*</td>'  # a FAB show page's value cell
+
+
+def _cli(*args):
+    return current_app.test_cli_runner().invoke(args=["cso", *args])
+
+
+def test_enterprise_login_is_named_after_the_enterprise_whole(ctx, client):
+    from app.models import Enterprise
+    long_name = "焦作市示范区恒达精密机械装备制造与新材料应用技术研究开发有限责任公司第二分公司（筹）" * 2  # 92 chars
+    ent = Enterprise(name=long_name[:100], subdistrict="文昌街道", is_key=True)
+    db.session.add(ent)
+    db.session.commit()
+    result = _cli("create-login", "entlong", "--role", "Enterprise", "--password", "Ent-Login-2026x",
+                  "--enterprise", str(ent.id), "--keep-password")
+    assert result.exit_code == 0, result.output
+    user = _u("entlong")
+    assert user.first_name + user.last_name == ent.name  # not cut to ten characters, no 联系人
+    # the history names the enterprise too
+    login(client, "entlong", "Ent-Login-2026x")
+    client.post("/ledger/new", data={"enterprise": str(ent.id), "description": "名称很长的企业反映的问题"})
+    issue = db.session.scalar(select(Issue).where(Issue.description == "名称很长的企业反映的问题"))
+    page = _html(client.get(f"/ledger/{issue.id}"))
+    history = page[page.index('id="cso-history"'):]
+    assert ent.name in history
+    # the demo's enterprise logins too
+    demo = _u("ent01")
+    assert demo.first_name + demo.last_name == db.session.get(Enterprise, enterprise_of_login("ent01")).name
+
+
+def test_person_names_surname_first_and_labelled_so(ctx, client):
+    result = _cli("create-login", "wangwei", "--role", "Office", "--password", "Wang-Login-2026x", "--name", "王伟",
+                  "--keep-password")
+    assert result.exit_code == 0, result.output
+    user = _u("wangwei")
+    assert (user.first_name, user.last_name) == ("王", "伟")
+    login(client, "wangwei", "Wang-Login-2026x")
+    page = _html(client.get("/users/userinfo/"))
+    assert re.search(r"<th[^>]*>\s*姓\s*</th>\s*<td>" + CELL.format("王"), page)  # 姓 is the surname
+    assert re.search(r"<th[^>]*>\s*名\s*</th>\s*<td>" + CELL.format("伟"), page)
+    assert re.search(r"显示名称\s*</th>\s*<td>" + CELL.format("王伟"), page)
+
+
+def test_profile_and_user_list_in_chinese(ctx, client):
+    login(client, "officer01")
+    page = _html(client.get("/users/userinfo/"))
+    assert "True" not in page and "[Officer]" not in page and "Officer]" not in page
+    assert re.search(r"是否启用\s*</th>\s*<td>" + CELL.format("是"), page)
+    assert re.search(r"角色\s*</th>\s*<td>" + CELL.format("首席服务官"), page)
+    login(client, "admin")
+    page = _html(client.get("/users/list/"))
+    body = page[page.index("<tbody"):] if "<tbody" in page else page
+    assert "True" not in body and "[Office]" not in body and "None" not in body
+    assert "首席服务官办公室" in body and "显示名称" in page
+
+
+def test_department_sees_the_enterprises_contact_on_its_problem(ctx, client):
+    from app.models import Enterprise
+    from world import department_of_login
+    issue = _accepted_issue()
+    ledger.transition(_u("office"), issue.id, "assign", {"department": department_of_login("dept01")})
+    db.session.commit()
+    ent = db.session.get(Enterprise, issue.enterprise_id)
+    assert ent.contact and ent.phone
+    login(client, "dept01")
+    page = _html(client.get(f"/ledger/{issue.id}"))
+    row = page[page.index('id="cso-issue-contact"'):]
+    row = row[:row.index("</tr>")]
+    assert ent.contact in row and ent.phone in row
+
+
+def test_roster_import_opens_liaison_logins_only_when_asked(ctx, client):
+    from app.roster import DEFAULT_LOGINS, LOGIN_CHOICES
+    assert DEFAULT_LOGINS == "chief" and "具体分包人" in LOGIN_CHOICES["chief"]
+    login(client, "office")
+    page = _html(client.get("/import/assignments/"))
+    select_html = re.search(r'<select name="logins"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.search(r'<option value="chief" selected>', select_html)  # the default the office sees

@@ -150,7 +150,7 @@ def test_messy_xlsx_dry_run_then_commit_through_the_cli(web, ctx, tmp_path):
     db.session.expire_all()
     assert [count(Enterprise), count(Officer), count(Assignment)] == before  # a dry run writes nothing
 
-    done = cli(web, path, "--credentials", tmp_path / "logins.xlsx")
+    done = cli(web, path, "--credentials", tmp_path / "logins.xlsx", "--logins", "all")  # liaisons too: asked for
     assert done.exit_code == 0, done.output
     assert "新增企业6家、服务官9人、包联关系14条" in done.stdout and "新开通账号9个" in done.stdout
     db.session.expire_all()
@@ -387,7 +387,8 @@ def test_synonyms_one_row_header_and_people_sharing_cells(ctx):
             ["小计", "4家"],
             ["说明：本表每月更新。"],
             [5, "焦作市癸九号测试机械有限公司", "文昌街道", "何癸"]]  # after the footnote: not imported
-    result = import_roster(simple_xlsx(rows, merges=[(0, 2, 0, 7)]), "synonyms.xlsx", None, dry_run=True)
+    result = import_roster(simple_xlsx(rows, merges=[(0, 2, 0, 7)]), "synonyms.xlsx", None, dry_run=True,
+                           logins="all")  # liaisons too: asked for (the default opens chiefs' logins only)
     report = result.report
     assert report["ok"], report["errors"]
     assert report["created"] == {"enterprise": 4, "officer": 8, "assignment": 11}
@@ -406,7 +407,7 @@ def test_numbers_as_phones_and_full_width_text(ctx):
     rows = [["企业名称", "首席服务官", "联系电话", "具体分包人", "联系电话"],
             ["焦作市子一号测试机械有限公司", "严　子", 14711000001.0, "Ｌｉ Ｍｉｎｇ", 3563650],
             ["焦作市子二号测试机械有限公司（二期）", "严子", 14711000001, "钱子", "１４７１１０００００２"]]
-    result = import_roster(simple_xlsx(rows), "numbers.xlsx", None, dry_run=False)
+    result = import_roster(simple_xlsx(rows), "numbers.xlsx", None, dry_run=False, logins="all")  # liaisons too
     assert result.ok, result.report["errors"]
     db.session.expire_all()
     assert officer("严子", "14711000001") is not None
@@ -649,7 +650,7 @@ def test_new_officers_get_no_placeholder_email_and_the_preview_names_who_lacks_o
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "缺少电子邮箱或工作单位的服务官（1）" in html
     assert re.search(r"车亥（%s）.*无电子邮箱、无工作单位" % phone(33, 2), html, re.S)
-    report = run_import(data, "亥.xlsx", None, dry_run=False)
+    report = run_import(data, "亥.xlsx", None, dry_run=False, logins="all")  # liaisons too: asked for
     assert report["ok"], report["errors"]
     assert report["incomplete"] == [{"row": 2, "name": "车亥", "phone": phone(33, 2), "new": True,
                                      "missing": ["email", "unit"]}]

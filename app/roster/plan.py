@@ -20,9 +20,10 @@ from ..validation import position, title_without_unit
 from .parse import ROLE_ORDER
 
 RANKS = {"chief": "县级", "liaison": "科级"}
-# who gets a login when the import creates an officer: chiefs only, everyone new, or nobody
-LOGIN_CHOICES = {"all": "所有新服务官", "chief": "仅首席服务官", "none": "不开通"}
-DEFAULT_LOGINS = "all"
+# who gets a login when the import creates an officer: chiefs only, everyone new, or nobody. Liaison
+# staff (具体分包人) get logins only when the office says so (issue 9): the default is chiefs only.
+LOGIN_CHOICES = {"chief": "仅首席服务官（具体分包人不开通）", "all": "所有新服务官（含具体分包人）", "none": "不开通"}
+DEFAULT_LOGINS = "chief"
 
 PLACE_PREFIXES = ("中国", "河南省", "河南", "焦作市", "焦作", "城乡一体化示范区", "示范区", "解放区", "山阳区",
                   "中站区", "马村区", "修武县", "博爱县", "武陟县", "温县", "沁阳市", "孟州市")

@@ -417,7 +417,7 @@ def register_cli(group):
     @click.option("--credentials", "credentials_path", type=click.Path(dir_okay=False),
                   help="新开通账号及初始密码写入此文件（.xlsx或.csv）；不给则打印出来")
     @click.option("--logins", type=click.Choice(sorted(LOGIN_CHOICES)), default=DEFAULT_LOGINS, show_default=True,
-                  help="为哪些新服务官开通登录账号：all 全部，chief 仅首席服务官，none 不开通")
+                  help="为哪些新服务官开通登录账号：chief 仅首席服务官（默认），all 全部（含具体分包人），none 不开通")
     @with_appcontext
     def import_assignments_cmd(file, dry_run, as_json, credentials_path, logins):
         """导入《首席服务官及具体分包人情况表》（.xlsx/.xls/.csv）。有错误时不写入任何数据，退出码为1。"""
