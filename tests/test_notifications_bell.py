@@ -106,3 +106,9 @@ def test_every_role_has_a_bell(ctx, client):
         assert client.get("/notifications/").status_code == 200, username
         headers = api_token(client, username)
         assert client.get("/api/v1/notification/", headers=headers).status_code == 200, username
+
+
+def test_the_mail_preference_page_says_when_mail_arrives(ctx, client):
+    login(client, "dept01")
+    page = client.get("/settings/mail/", follow_redirects=True).get_data(as_text=True)
+    assert "每日汇总" in page and "上午10:00前" in page and "消息" in page
