@@ -591,13 +591,19 @@ def test_office_keeps_the_library_through_the_forms(ctx, client):
                                                                  ("size", "small")]
     page = web.get(f"/policies/items/{item.id}").get_data(as_text=True)
     assert "专精特新、规上工业" in page or "规上工业、专精特新" in page
+    assert client.put(f"/api/v1/policy_item/{item.id}", headers=api_token(client, "office"),
+                      json={"industries": ["航空航天"]}).status_code == 200  # a 行业 no enterprise has
+    db.session.expire_all()
+    item = db.session.get(PolicyItem, item.id)
+    form = web.get(f"/policies/items/{item.id}/edit").get_data(as_text=True)
+    assert 'value="航空航天" checked' in form  # offered and kept on the edit form
     resp = web.post(f"/policies/items/{item.id}/edit", data={
         "name": "表单事项", "benefit": "奖励", "cash_mode": "instant", "department": department_of_login("dept02"),
         "categories": ["规上工业"], "cash_days": "10", "version": item.version}, follow_redirects=True)
     assert "实质性变更" in resp.get_data(as_text=True)
     db.session.expire_all()
     item = db.session.get(PolicyItem, item.id)
-    assert item.revision == 2 and [(c.kind, c.value) for c in item.criteria] == [("category", "规上工业")]
+    assert item.revision == 3 and [(c.kind, c.value) for c in item.criteria] == [("category", "规上工业")]
     # a department adds items of its own unit only, and cannot touch the office's policy
     dept = login(client, "dept01")
     assert dept.get(f"/policies/{policy.id}/edit").status_code in (403, 404)

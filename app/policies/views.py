@@ -56,6 +56,12 @@ def _subdistricts():
     return sorted({s for s in db.session.scalars(select(Enterprise.subdistrict).distinct()) if s})
 
 
+def _with(options, chosen):
+    """The choices plus what the item already names (an imported 行业 no enterprise has yet stays on edit)."""
+    extra = [v for v in (chosen if isinstance(chosen, (list, tuple)) else []) if v not in options]
+    return list(options) + extra
+
+
 def _form_values(form):
     values = {k: v for k, v in form.items() if k not in ("csrf_token", idempotency.FORM_FIELD)}
     for key in ("industries", "categories", "subdistricts", "sizes"):
@@ -158,8 +164,10 @@ class PolicyView(BaseView):
         units = rules.unit_ids(user)
         depts = _departments() if rules.is_office(user) else [d for d in _departments() if d.id in units]
         return self.render_template("policies/item_form.html", policy=policy, item=item, values=values, error=error,
-                                    cash_modes=CASH_MODES, departments=depts, industries=_industries(),
-                                    categories=ENTERPRISE_CATEGORIES, subdistricts=_subdistricts(),
+                                    cash_modes=CASH_MODES, departments=depts,
+                                    industries=_with(_industries(), values.get("industries")),
+                                    categories=ENTERPRISE_CATEGORIES,
+                                    subdistricts=_with(_subdistricts(), values.get("subdistricts")),
                                     sizes=ENTERPRISE_SIZES, token=idempotency.new_token() if item is None else None)
 
     @expose("/<int:pk>/items/new", methods=["GET", "POST"])
