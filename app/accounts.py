@@ -130,17 +130,19 @@ def _free_email(address):
 
 
 NAME_PART = 64  # FAB 5.3: ab_user.first_name and last_name are VARCHAR(64) each
+SHOWN_NAME = 100  # what a history keeps of an actor's name (events' actor_name, files' created_by_name)
 
 
 def display_names(name, username, enterprise_id=None, first_name=None, last_name=None):
     """(first_name, last_name) of a new login. The portal shows a login as first_name + last_name, and
     the Chinese screens label them 姓 and 名 (app/translations): a person's surname comes first. An
     enterprise's login is the enterprise (issue 9): its full name, not cut short — split over the two
-    columns (FAB requires both, 64 characters each), so it reads whole wherever it is shown."""
+    columns (FAB requires both, 64 characters each; 100 in all, what a history keeps), so it reads
+    whole wherever it is shown."""
     if enterprise_id and not (first_name or last_name):
         ent = db.session.get(Enterprise, enterprise_id)
         if ent is not None and ent.name:
-            full = ent.name[:2 * NAME_PART]
+            full = ent.name[:SHOWN_NAME]
             cut = max(1, min(NAME_PART, (len(full) + 1) // 2))
             return full[:cut], full[cut:]
     display = (name or username or "").strip()

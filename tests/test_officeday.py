@@ -472,3 +472,47 @@ def test_roster_import_opens_liaison_logins_only_when_asked(ctx, client):
     page = _html(client.get("/import/assignments/"))
     select_html = re.search(r'<select name="logins"[^>]*>(.*?)</select>', page, re.S).group(1)
     assert re.search(r'<option value="chief" selected>', select_html)  # the default the office sees
+
+
+def test_migration_renames_old_enterprise_logins_and_their_history(tmp_path):
+    """An installation whose enterprise logins were made by the old rule (ten characters + 联系人):
+    migration 0021 gives them the enterprise's name, in the problem histories too."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = tmp_path / "old.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "FLASK_APP": "app",
+           "CSO_INSTANCE_DIR": str(tmp_path / "inst")}
+    flask = lambda *a: subprocess.run([sys.executable, "-m", "flask", *a], cwd=root, env=env,  # noqa: E731
+                                      capture_output=True, text=True, timeout=300)
+    assert flask("db", "upgrade", "0020").returncode == 0
+    name = "焦作市恒达精密机械有限公司"
+    con = sqlite3.connect(path)
+    con.executescript(f"""
+        INSERT INTO enterprise (id, name, is_key, created_at) VALUES (1, '{name}', 1, '2026-11-01 00:00:00');
+        INSERT INTO enterprise (id, name, is_key, created_at) VALUES (2, '焦作市另一家企业有限公司', 1, '2026-11-01 00:00:00');
+        INSERT INTO ab_user (id, first_name, last_name, username, email, active)
+            VALUES (1, '{name[:10]}', '联系人', 'ent01', 'e1@x.invalid', 1);
+        INSERT INTO ab_user (id, first_name, last_name, username, email, active)
+            VALUES (2, '李', '经理', 'ent02', 'e2@x.invalid', 1);
+        INSERT INTO enterprise_user (user_id, enterprise_id) VALUES (1, 1);
+        INSERT INTO enterprise_user (user_id, enterprise_id) VALUES (2, 2);
+        INSERT INTO issue (id, number, year, seq, enterprise_id, source, level, title, description, status,
+                           received_on, rework_count, version, created_at, updated_at)
+            VALUES (1, '2026-0001', 2026, 1, 1, 'direct', 'ordinary', 't', 'd', 'new', '2026-11-30', 0, 1,
+                    '2026-11-30 01:00:00', '2026-11-30 01:00:00');
+        INSERT INTO issue_event (issue_id, at, actor_id, actor_name, action, internal)
+            VALUES (1, '2026-11-30 01:00:00', 1, '{name[:10]}联系人', 'create', 0);
+    """)
+    con.commit()
+    con.close()
+    result = flask("db", "upgrade")
+    assert result.returncode == 0, result.stderr[-2000:]
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT first_name || last_name FROM ab_user WHERE id = 1").fetchone()[0] == name
+    assert con.execute("SELECT first_name || last_name FROM ab_user WHERE id = 2").fetchone()[0] == "李经理"
+    assert con.execute("SELECT actor_name FROM issue_event WHERE issue_id = 1").fetchone()[0] == name
+    con.close()
