@@ -329,6 +329,47 @@ def test_suggestions_show_and_nothing_happens_by_itself(ctx, client, tokens):
     assert db.session.scalar(select(func.count()).select_from(RecallCase)) == cases_before  # never automatic
 
 
+def test_assessment_and_survey_triggers(ctx, client, tokens, monkeypatch):
+    """The three triggers fed by assessments and surveys, from the sources' own answers (the grades, the
+    satisfaction rate and the verified bad reviews of the last quarter)."""
+    from types import SimpleNamespace
+
+    from app import stats
+    from app.assessments import query
+    from app.surveys import metrics
+
+    o2, o3, o4, o5 = (officer(n).id for n in ("officer02", "officer03", "officer04", "officer05"))
+    grades = {o2: [("2026Q2", "不合格"), ("2026Q3", "不合格")], o3: [("2026Q2", "不合格"), ("2026Q3", "合格")],
+              o4: [("2025", "不合格"), ("2026Q3", "不合格")]}  # an annual grade is not a quarter
+    monkeypatch.setattr(query, "officer_grades", lambda oid: grades.get(oid, []))
+    quarters = []
+
+    def satisfaction(kind, ids, period):
+        quarters.append(period.key)
+        return {o4: SimpleNamespace(rate=stats.rate("satisfaction", 16, 20)),  # 80 %: under 85 %
+                o3: SimpleNamespace(rate=stats.rate("satisfaction", 17, 20)),  # 85 %: not under
+                o5: SimpleNamespace(rate=stats.rate("satisfaction", 1, 2))}  # too few answers: no value
+    monkeypatch.setattr(metrics, "satisfaction", satisfaction)
+    monkeypatch.setattr(metrics, "bad_reviews", lambda kind, ids, period, verified_only=True:
+                        {o5: [11, 12], o3: [13]} if verified_only else {})
+    login(client, "office")
+    html = client.get("/recall/").get_data(as_text=True)
+
+    def triggers_of(oid):
+        if f'data-officer="{oid}"' not in html:
+            return set()
+        row = html[html.index(f'data-officer="{oid}"'):]
+        import re
+
+        return set(re.findall(r'data-trigger="(\w+)"', row[:row.index("</tr>")]))
+
+    assert "two_fail" in triggers_of(o2)
+    assert not triggers_of(o3) & {"two_fail", "satisfaction", "bad_reviews"}
+    assert "satisfaction" in triggers_of(o4) and "two_fail" not in triggers_of(o4)
+    assert "bad_reviews" in triggers_of(o5) and "satisfaction" not in triggers_of(o5)
+    assert quarters == [stats.period("quarter", clock.today()).previous().key]  # the last full quarter
+
+
 def test_enterprise_request_is_a_trigger_and_a_basis(ctx, client, tokens):
     a = chief_assignment("officer03")
     ent_name = ent_login(a.enterprise_id)
