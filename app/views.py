@@ -46,6 +46,19 @@ class ScopeFilter(BaseFilter):
 SCOPED = [["id", ScopeFilter, None]]
 
 
+class WriteScopeFilter(ScopeFilter):
+    """The pick-lists of add and edit forms: only rows the user may act on (``scope.restrict(write=True)``:
+    no read-only access such as a recalled officer's transition period, app/recall)."""
+
+    name = "可操作范围"
+
+    def apply(self, query, value):
+        return scope.restrict(self.model, query, scope.current_user(), write=True)
+
+
+WRITE_SCOPED = [["id", WriteScopeFilter, None]]
+
+
 class RegionFilter(BaseFilter):
     """所属街道 of a list whose rows hang off an enterprise (``enterprise_id``) or an officer
     (``officer_id``: the officer serves an enterprise there now) — the ``?region=`` of a list."""
@@ -105,8 +118,9 @@ class CSOModelView(ModelView):
 
     def __init__(self, **kwargs):
         rel = {name: SCOPED for name in getattr(self, "scoped_relations", ())}
-        self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
-        self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
+        writable = {name: WRITE_SCOPED for name in getattr(self, "scoped_relations", ())}
+        self.add_form_query_rel_fields = {**writable, **(self.add_form_query_rel_fields or {})}
+        self.edit_form_query_rel_fields = {**writable, **(self.edit_form_query_rel_fields or {})}
         self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
         if self.add_form is not None:  # every create form carries a fresh token (app.idempotency)

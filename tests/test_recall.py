@@ -273,6 +273,12 @@ def test_outgoing_officer_reads_but_cannot_write_then_loses_access(ctx, client, 
     assert not db.session.scalar(select(Attachment.id).where(Attachment.owner_kind == "issue",
                                                              Attachment.owner_id == issue_id))
     assert resp.status_code in (302, 403)
+    form = client.get("/visitview/add").get_data(as_text=True)  # the visit form offers only what they serve
+    from app.models import Enterprise
+
+    others = [db.session.get(Enterprise, e).name for e in db.session.scalars(select(Assignment.enterprise_id).where(
+        Assignment.officer_id == officer("officer06").id, Assignment.is_current))]
+    assert db.session.get(Enterprise, ent).name not in form and all(name in form for name in others)
     # the incoming officer acts
     status, _ = post(client, f"/api/v1/issue/{issue_id}/transition", tokens["officer11"],
                      {"action": "resolve", "result": "已协调供电公司"})
