@@ -312,3 +312,27 @@ def test_own_ratings_readable_only_after_the_assessments_publish_the_period(worl
     page = client.get("/surveys/results/mine").get_data(as_text=True)
     table = page.split(f'id="cso-mine-department-{key}"', 1)[1].split("</table>", 1)[0]
     assert table.count("<tr class=") == other
+
+
+def test_each_step_puts_the_case_on_the_next_desk(ctx, client):
+    """Opening tells the office and the rated unit; verify → the unit (rectify), rectify → the office
+    (call back), appeal → the director (decide)."""
+    from app.notifications.models import Notification
+
+    case = _case_about_dept01()
+    url = f"/surveys/bad_reviews/{case.id}"
+
+    def told(username, words):
+        titles = db.session.scalars(select(Notification.title).where(
+            Notification.user_id == user(username).id, Notification.url == url)).all()
+        return any(words in t for t in titles)
+
+    assert told("office", "待核实") and told("dept01", "申诉")
+    post = lambda who, body: client.post(f"/api/v1/bad_review/{case.id}/transition",  # noqa: E731
+                                         headers=api_token(client, who), json=body)
+    assert post("office", {"action": "verify", "version": 1, "verification": "属实"}).status_code == 200
+    assert told("dept01", "待整改")
+    assert post("dept01", {"action": "rectify", "version": 2, "rectification": "已整改"}).status_code == 200
+    assert told("director", "待回访") or told("office", "待回访")
+    assert post("dept01", {"action": "appeal", "version": 3, "reason": "误评"}).status_code == 200
+    assert told("director", "申诉待复核")

@@ -365,7 +365,10 @@ def confirm_from_survey(issue, value, note):
     before = issue.status
     _confirm(step)
     _after(step, ACTIONS["confirm"])
-    event(issue, None, "confirm", before, note=note, changes=step.changes)
+    ev = event(issue, None, "confirm", before, note=note, changes=step.changes)
+    if getattr(WORKFLOW, "notify", None):  # the hand-over messages of a confirm (rework: the lead unit)
+        db.session.flush()
+        WORKFLOW.tell(step, ACTIONS["confirm"], ev)
     return True
 
 

@@ -117,8 +117,37 @@ ACTIONS = table(
            check=_not_appellant),
 )
 
+def _rated_users(case):
+    from ..models import DepartmentUser
+
+    if case.target_type == "officer":
+        return db.session.scalars(select(Officer.user_id).where(Officer.id == case.target_id)).all()
+    return db.session.scalars(select(DepartmentUser.user_id).where(DepartmentUser.department_id == case.target_id)).all()
+
+
+def _staff(*roles):
+    from ..reminders import users_with_role
+
+    return [u.id for u in users_with_role(*roles)]
+
+
+def handover(step, act):
+    """Who gets the case on their desk after each action (app.notifications through the kit)."""
+    case = step.doc
+    url = f"/surveys/bad_reviews/{case.id}"
+    if act.name in ("verify", "callback_failed"):
+        return [(_rated_users(case), f"差评件#{case.id}待整改（{case.due_on}前）", url)]
+    if act.name == "rectify":
+        return [(_staff(*OFFICE_STAFF_ROLES), f"差评件#{case.id}已报告整改，待回访企业", url)]
+    if act.name == "appeal":
+        return [(_staff(DIRECTOR), f"差评件#{case.id}申诉待复核（{subject_name(case)}）", url)]
+    if act.name in ("uphold", "reject_appeal"):
+        return [(_rated_users(case), f"差评件#{case.id}申诉复核：{'成立，已剔除' if act.name == 'uphold' else '不成立'}", url)]
+    return []
+
+
 WORKFLOW = Workflow(kind="bad_review", model=BadReview, label="差评件", actions=ACTIONS, role_kinds=role_kinds,
-                    event_model=BadReviewEvent, event_owner="bad_review", param_labels=PARAM_LABELS)
+                    event_model=BadReviewEvent, event_owner="bad_review", param_labels=PARAM_LABELS, notify=handover)
 
 
 def open_cases(response):
@@ -160,21 +189,14 @@ def _issue_of(req, target_type, target_id):
 def _tell(cases):
     """The office (to verify) and the rated party (it may appeal within 3 working days)."""
     from .. import notifications
-    from ..models import DepartmentUser
-    from ..reminders import users_with_role
 
-    office = [u.id for u in users_with_role(*OFFICE_STAFF_ROLES)]
+    office = _staff(*OFFICE_STAFF_ROLES)
     for case in cases:
         url = f"/surveys/bad_reviews/{case.id}"
         notifications.notify(office, f"新差评件待核实：{subject_name(case)}", url, kind="bad_review",
                              key=f"bad_review:{case.id}:open")
-        if case.target_type == "officer":
-            rated = db.session.scalars(select(Officer.user_id).where(Officer.id == case.target_id)).all()
-        else:
-            rated = db.session.scalars(select(DepartmentUser.user_id).where(
-                DepartmentUser.department_id == case.target_id)).all()
-        notifications.notify(rated, "收到一件差评，请整改（可在3个工作日内申诉）", url, kind="bad_review",
-                             key=f"bad_review:{case.id}:rated")
+        notifications.notify(_rated_users(case), f"收到一件差评（可在{case.appeal_due}前申诉）", url,
+                             kind="bad_review", key=f"bad_review:{case.id}:rated")
 
 
 def subject_name(case):

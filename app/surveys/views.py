@@ -10,6 +10,7 @@ from ..exports.workbook import content_disposition
 from ..extensions import db
 from ..models import Department, Enterprise, Officer
 from ..querystring import QueryError
+from ..validation import valid_id
 from ..vocab import (
     BAD_REVIEW_STATUSES, ENTERPRISE, INSPECTION_METHODS, INSPECTION_RATINGS, MENU_ASSESSMENT, OFFICE_ROLES, SEES_ALL_ROLES,
     SURVEY_CHANNELS, SURVEY_DIMENSIONS, SURVEY_KINDS, SURVEY_LEVELS, SURVEY_REQUEST_STATUSES, SURVEY_TARGETS,
@@ -241,7 +242,7 @@ class SurveyTemplateView(BaseView):
     @expose("/<int:pk>")
     @has_access
     def show(self, pk):
-        tpl = db.session.get(SurveyTemplate, pk)
+        tpl = db.session.get(SurveyTemplate, pk) if valid_id(pk) else None
         if tpl is None:
             abort(404)
         locked = rules.locked(tpl)
