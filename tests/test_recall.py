@@ -214,6 +214,22 @@ def test_the_sweep_applies_due_cases(ctx, client, tokens):
     assert summary is not None
 
 
+def test_lists_confirmed_late_take_effect_when_applied(ctx, client, tokens, runner_env):
+    a = chief_assignment("officer04")
+    planned = clock.today() + timedelta(days=1)
+    pk = start_case(client, tokens, "officer04", "officer11", planned)
+    sign_all(client, tokens, pk, "officer04", "officer11")
+    actual = planned + timedelta(days=3)
+    assert "已执行" in runner_env.invoke(args=["cso", "recall-apply", "--today", actual.isoformat()]).output
+    db.session.expire_all()
+    case = db.session.get(RecallCase, pk)
+    assert case.effective_on == actual and planned.isoformat() in case.events[-1].note
+    assert db.session.get(Assignment, a.id).end_date == actual - timedelta(days=1)
+    new = db.session.scalar(select(Assignment).where(Assignment.officer_id == officer("officer11").id,
+                                                     Assignment.enterprise_id == a.enterprise_id, Assignment.is_current))
+    assert new.start_date == actual  # never backdated: the new officer's duties start when they take over
+
+
 @pytest.fixture()
 def runner_env(app):
     return app.test_cli_runner()

@@ -352,7 +352,11 @@ def _save(user, item, is_add):
 def apply_case(case, user, today=None):
     """Everything the effective date changes, in the caller's transaction; returns the history note."""
     today = today or clock.today()
-    effective = case.effective_on
+    planned, effective = case.effective_on, max(case.effective_on, today)
+    late = ""
+    if effective != planned:  # the lists were confirmed after the planned date: the change happens now
+        case.effective_on = effective
+        late = f"（原定{planned.isoformat()}，交接清单确认后于{effective.isoformat()}生效）"
     reason = f"{case.reason_label}（{case.number}）"
     ended = started = moved = omitted = 0
     case.applied_at = clock.utcnow()
@@ -404,7 +408,7 @@ def apply_case(case, user, today=None):
                         note=f"{effective.isoformat()}起由{incoming.name}接任")
     db.session.flush()
     return (f"执行调整：结束包联{ended}项，新建包联{started}项，移交在办问题{moved}个"
-            + (f"，其中{omitted}个未列入清单（已记为漏交）" if omitted else "") + f"；生效日期{effective.isoformat()}")
+            + (f"，其中{omitted}个未列入清单（已记为漏交）" if omitted else "") + f"；生效日期{effective.isoformat()}{late}")
 
 
 def _reassign_elsewhere(handover, old_officer_id, new_officer_id, user):
