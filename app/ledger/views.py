@@ -88,7 +88,7 @@ class LedgerView(BaseView):
         order = args.get("order") or "due_on"
         return self.render_template(
             "cso/ledger_list.html", items=items, count=count, args=args, page=number, pages=pages, link=link,
-            page_size=size, page_sizes=[n for n in listing.PAGE_SIZES if n <= current_app.config["CSO_MAX_PAGE_SIZE"]],
+            page_size=size, page_sizes=sorted({n for n in (*listing.PAGE_SIZES, size) if n <= current_app.config["CSO_MAX_PAGE_SIZE"]}),
             order=order, order_labels=listing.ORDER_LABELS, internal=internal, levels=ISSUE_LEVELS,
             sort_link=lambda column: (f"-{column}" if order == column else column),
             is_enterprise=not internal,
@@ -185,7 +185,8 @@ class LedgerView(BaseView):
 
 
 ACTION_LABELS = {name: a.label for name, a in ledger.ACTIONS.items()} | {"create": "登记", "edit": "修改", "recompute": "重算时限",
-                                                                   "handover": "工作交接"}
+                                                                   "handover": "工作交接"} | {
+    "meeting_topic": "列入会商议题", "meeting_decision": "会商议定"}  # written by app/meetings (issue 9: no English)
 
 
 def visit_issues(visit_id):
