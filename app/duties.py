@@ -6,7 +6,8 @@ Every entry point (screens, CLI, beat) calls these functions with an explicit ``
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, insert, select
+from sqlalchemy.orm import load_only
 
 from . import clock, db, masterdata, scope, stats, workdays
 from .models import (
@@ -113,6 +114,62 @@ def draft_facts(officer, start, end):
     return "\n".join(lines)
 
 
+def draft_facts_many(officer_ids, start, end):
+    """{officer id: :func:`draft_facts` text} for many officers at once — six queries whatever their
+    number (the sweep drafts every chief officer's reports at the start of a period; issue 11)."""
+    if not officer_ids:
+        return {}
+    ids = list(officer_ids)
+    pairs = select(Assignment.officer_id, Assignment.enterprise_id).where(
+        Assignment.officer_id.in_(ids), Assignment.is_current).distinct().subquery()
+    ents = {}
+    for oid, ent_id, name in db.session.execute(select(pairs.c.officer_id, Enterprise.id, Enterprise.name).join(
+            Enterprise, Enterprise.id == pairs.c.enterprise_id).order_by(Enterprise.name, Enterprise.id)):
+        ents.setdefault(oid, []).append((ent_id, name))
+    visits = {}
+    for v in db.session.scalars(select(Visit).where(Visit.officer_id.in_(ids), Visit.visit_date.between(start, end))
+                                .order_by(Visit.visit_date, Visit.id)):
+        visits.setdefault(v.officer_id, []).append(v)
+    filed = {}
+    for oid, number, title in db.session.execute(select(pairs.c.officer_id, Issue.number, Issue.title).join(
+            Issue, Issue.enterprise_id == pairs.c.enterprise_id).where(Issue.received_on.between(start, end))
+            .order_by(Issue.id)):
+        filed.setdefault(oid, []).append(f"{number}{title}")
+
+    def counted(query):
+        return dict(db.session.execute(query.group_by(pairs.c.officer_id)).all())
+
+    closed = counted(select(pairs.c.officer_id, func.count(Issue.id)).join(
+        Issue, Issue.enterprise_id == pairs.c.enterprise_id).where(
+        Issue.status == "closed", stats.happened_between(Issue.closed_at, start, end)))
+    open_ = counted(select(pairs.c.officer_id, func.count(Issue.id)).join(
+        Issue, Issue.enterprise_id == pairs.c.enterprise_id).where(Issue.status.in_(OPEN_STATUSES)))
+    progress = counted(select(pairs.c.officer_id, func.count(IssueEvent.id)).join(
+        Issue, Issue.enterprise_id == pairs.c.enterprise_id).join(IssueEvent, IssueEvent.issue_id == Issue.id).where(
+        IssueEvent.action == "progress", stats.happened_between(IssueEvent.at, start, end)))
+    out = {}
+    for oid in ids:
+        lines = [f"一、走访服务情况（{start:%Y-%m-%d}至{end:%Y-%m-%d}）"]
+        by_ent = {}
+        for v in visits.get(oid, ()):
+            by_ent.setdefault(v.enterprise_id, []).append(v)
+        for ent_id, name in ents.get(oid, ()):
+            items = by_ent.get(ent_id, [])
+            if items:
+                detail = "；".join(f"{v.visit_date:%m月%d日}{v.mode_label}：{v.summary}" for v in items)
+                lines.append(f"  {name}：走访{len(items)}次。{detail}")
+            else:
+                lines.append(f"  {name}：本期未走访。")
+        policies = [v for v in visits.get(oid, ()) if v.topics and "政策宣传" in v.topics]
+        lines.append(f"二、政策宣传：{len(policies)}次。")
+        f = filed.get(oid, []) if ents.get(oid) else []
+        lines.append(f"三、收集企业问题{len(f)}个" + ("：" + "；".join(f) if f else "。"))
+        lines.append(f"四、问题办理：本期销号{closed.get(oid, 0)}个，办理进展反馈{progress.get(oid, 0)}次，"
+                     f"尚未办结{open_.get(oid, 0)}个。")
+        out[oid] = "\n".join(lines)
+    return out
+
+
 def compose(facts, notes):
     """A report's text: the facts, then the officer's own text under its heading."""
     notes = (notes or "").strip("\n")
@@ -189,33 +246,51 @@ def ensure_reports(today=None):
     officer) is not created: nobody is recorded for a duty the portal never asked for."""
     today = today or clock.today()
     policy = get_policy()
-    made = 0
-    for officer in active_officers():
-        for kind, (start, end, due) in (("weekly", weekly_period(today, policy)),
-                                        ("monthly", monthly_period(today, policy))):
-            if due < today:
-                continue
-            exists_ = db.session.scalar(select(Report.id).where(
-                Report.officer_id == officer.id, Report.kind == kind, Report.period_start == start))
-            if exists_:
-                continue
-            facts = draft_facts(officer, start, end)
-            db.session.add(Report(officer_id=officer.id, kind=kind, period_start=start, period_end=end,
-                                  due_on=due, status="draft", content=compose(facts, ""), facts=facts, notes="",
-                                  created_at=clock.utcnow()))
-            made += 1
+    periods = [(kind, p) for kind, p in (("weekly", weekly_period(today, policy)), ("monthly", monthly_period(today, policy)))
+               if p[2] >= today]
+    if not periods:
+        return 0
+    officers = [o.id for o in active_officers()]
+    todo = {}  # kind → (period, {officer id: facts}) — one query for who already has it, six for the facts
+    for kind, (start, end, due) in periods:
+        have = set(db.session.scalars(select(Report.officer_id).where(Report.kind == kind, Report.period_start == start)))
+        todo[kind] = ((start, end, due), draft_facts_many([o for o in officers if o not in have], start, end))
+    rows = []
+    for officer_id in officers:  # officer by officer, weekly before monthly: the ids come out as before
+        for kind, ((start, end, due), facts) in todo.items():
+            if officer_id in facts:
+                rows.append({"officer_id": officer_id, "kind": kind, "period_start": start, "period_end": end,
+                             "due_on": due, "status": "draft", "content": compose(facts[officer_id], ""),
+                             "facts": facts[officer_id], "notes": "", "created_at": clock.utcnow()})
     db.session.flush()
-    return made
+    if rows:
+        db.session.execute(insert(Report), rows)  # one executemany
+    return len(rows)
 
 
-def _record(officer_id, kind, period, enterprise_id=None, report_id=None, note=None):
+def _record(officer_id, kind, period, enterprise_id=None, report_id=None, note=None, keys=None):
+    """A duty record once per key; ``keys``: the keys already there, read in bulk by the caller (and
+    added to), else one look-up."""
     key = f"{kind}:{officer_id}:{period}:{enterprise_id or '-'}"
-    if db.session.scalar(select(DutyRecord.id).where(DutyRecord.key == key)):
+    if keys is not None:
+        if key in keys:
+            return None
+        keys.add(key)
+    elif db.session.scalar(select(DutyRecord.id).where(DutyRecord.key == key)):
         return None
     rec = DutyRecord(key=key, officer_id=officer_id, kind=kind, period=period, enterprise_id=enterprise_id,
                      report_id=report_id, note=note, created_at=clock.utcnow())
-    db.session.add(rec)
-    return rec
+    if keys is None:
+        db.session.add(rec)
+    return rec  # with ``keys`` the caller inserts it (with the others, one executemany)
+
+
+_RECORD_COLUMNS = ("key", "officer_id", "kind", "period", "enterprise_id", "report_id", "note", "created_at")
+
+
+def _insert_records(records):
+    if records:
+        db.session.execute(insert(DutyRecord), [{c: getattr(r, c) for c in _RECORD_COLUMNS} for r in records])
 
 
 def _own_report(user, report_id):
@@ -267,26 +342,34 @@ def record_lapses(today=None):
     week's enterprises nobody visited. Idempotent; returns the new records."""
     today = today or clock.today()
     policy = get_policy()
+    last_week = clock.week_start(today) - timedelta(days=7)
+    drafts = db.session.scalars(select(Report).options(load_only(
+        Report.id, Report.officer_id, Report.kind, Report.period_start, Report.due_on)).where(
+        Report.status == "draft", Report.due_on < today).order_by(Report.id)).all()
+    late = select(Report.id).where(Report.status == "draft", Report.due_on < today)
+    periods = {period_key(r) for r in drafts} | {week_key(last_week)}
+    keys = set(db.session.scalars(select(DutyRecord.key).where(DutyRecord.period.in_(sorted(periods)))))
+    urged = dict(db.session.execute(select(Reminder.item_id, func.min(Reminder.created_at)).where(
+        Reminder.item_type == "report", Reminder.tier == "late", Reminder.item_id.in_(late)).group_by(Reminder.item_id)).all())
     new = []
-    for report in db.session.scalars(select(Report).where(Report.status == "draft", Report.due_on < today)):
+    for report in drafts:
         rec = _record(report.officer_id, "missing_report", period_key(report), report_id=report.id,
-                      note=f"{report.kind_label}（{report.period_start:%Y-%m-%d}起）逾期未报")
+                      note=f"{report.kind_label}（{report.period_start:%Y-%m-%d}起）逾期未报", keys=keys)
         if rec:
             new.append(rec)
-        urged_on = db.session.scalar(select(func.min(Reminder.created_at)).where(
-            Reminder.item_type == "report", Reminder.item_id == report.id, Reminder.tier == "late"))
+        urged_on = urged.get(report.id)
         if urged_on and workdays.workdays_between(clock.local(urged_on).date(), today) >= policy.urge_grace_days:
             rec = _record(report.officer_id, "urged_missing", period_key(report), report_id=report.id,
-                          note=f"{clock.local(urged_on):%Y-%m-%d}催报后仍未报送")
+                          note=f"{clock.local(urged_on):%Y-%m-%d}催报后仍未报送", keys=keys)
             if rec:
                 new.append(rec)
-    last_week = clock.week_start(today) - timedelta(days=7)
-    new += _missed_visits(last_week, last_week + timedelta(days=6))
+    new += _missed_visits(last_week, last_week + timedelta(days=6), keys)
     db.session.flush()
+    _insert_records(new)  # one executemany (the records are returned as written, without their ids)
     return new
 
 
-def _missed_visits(start, end):
+def _missed_visits(start, end, keys=None):
     """Enterprises with an active chief and no visit by any of their officers in [start, end]."""
     chiefs = db.session.execute(select(Assignment.enterprise_id, Assignment.officer_id).where(
         Assignment.role == "chief", Assignment.start_date <= start, Assignment.is_current)).all()
@@ -295,7 +378,7 @@ def _missed_visits(start, end):
     for enterprise_id, officer_id in chiefs:
         if enterprise_id not in visited:
             rec = _record(officer_id, "missed_visit", week_key(start), enterprise_id=enterprise_id,
-                          note=f"{start:%Y-%m-%d}至{end:%Y-%m-%d}未走访")
+                          note=f"{start:%Y-%m-%d}至{end:%Y-%m-%d}未走访", keys=keys)
             if rec:
                 out.append(rec)
     return out

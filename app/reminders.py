@@ -6,16 +6,18 @@ hand. It creates the current draft reports, records lapses, writes reminders (a 
 key per reminder: a second sweep at the same moment writes nothing) and groups them into
 messages that respect quiet hours. Sending is separate (``mail.deliver_due``), so a crash between
 the two loses nothing: the messages wait in the table."""
+from datetime import timedelta
 from html import escape
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 
 from . import clock, db, duties, stats, workdays
-from .ledger.deadlines import tier
+from .ledger.deadlines import tier_bounds
 from .vocab import BEFORE_TRANSFER, LEADER, OFFICE_STAFF_ROLES, OPEN_STATUSES, TIERS, WITH_DEPARTMENT
-from .mail import digest_send_time, new_message, next_send_time, short_subject, to_utc_naive
+from .mail import NO_ADDRESS, digest_send_time, new_message, next_send_time, short_subject, to_utc_naive
 from .models import (
     AccountState, DepartmentUser, DutyRecord, Issue, OutboundMessage, Reminder, Report, User,
 )
@@ -32,7 +34,11 @@ KIND_TITLES = {
 
 
 def users_with_role(*roles):
-    return [u for u in db.session.scalars(select(User).where(User.active.is_(True))) if {r.name for r in u.roles} & set(roles)]
+    """Active logins holding any of ``roles``, by id — one query (the roles as an EXISTS, no lazy loads)."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    return db.session.scalars(select(User).where(User.active.is_(True), User.roles.any(Role.name.in_(roles)))
+                              .order_by(User.id)).all()
 
 
 def department_users(department_id):
@@ -40,94 +46,161 @@ def department_users(department_id):
         DepartmentUser.department_id == department_id, User.active.is_(True))).all()
 
 
+def department_users_map():
+    """{department id: [its active logins]} — every department's users in one query (the sweep's
+    recipients of a department's problems and notices)."""
+    out = {}
+    for dept_id, user in db.session.execute(select(DepartmentUser.department_id, User).join(
+            User, DepartmentUser.user_id == User.id).where(User.active.is_(True)).order_by(User.id)):
+        out.setdefault(dept_id, []).append(user)
+    return out
+
+
 def _link(path):
     return current_app.config["PORTAL_BASE_URL"].rstrip("/") + path
 
 
+# --- what is due (set-based, issue 11: a constant number of statements whatever the data size) --------
+# Each rule is one query (the problems: one per tier) that selects only what is due; recipients come
+# from maps read once per sweep. A candidate is (recipient user id, dedupe key, kind, item type, item id,
+# tier, period, text, link). The row-by-row logic this replaced is kept in bench/legacy_sweep.py, and
+# tests/test_scale_sweep.py checks that both make the same reminders and messages.
+
 def candidates(now):
-    """Everything worth a reminder at ``now``: (user, key, kind, item_type, item_id, tier, period, text, link)."""
+    """Everything worth a reminder at ``now``: (user id, key, kind, item_type, item_id, tier, period, text, link)."""
     today = now.date()
     policy = get_policy()
-    office = users_with_role(*OFFICE_STAFF_ROLES)
-    out = [*_unvisited(today, policy), *_reports(today, policy), *_issues(today, policy, office),
-           *_urged(office), *_summaries(today), *_ladder(today, office)]
+    office = [u.id for u in users_with_role(*OFFICE_STAFF_ROLES)]
+    depts = department_users_map()
+    out = [*_unvisited(today, policy), *_reports(today, policy), *_issues(today, policy, office, depts),
+           *_urged(office), *_summaries(today), *_ladder(today, office, depts)]
     return [c for c in out if c[0] is not None]
 
 
 def _unvisited(today, policy):
-    """Officers: an enterprise with no visit yet this week (from the set weekday on)."""
+    """Officers: an enterprise with no visit yet this week (from the set weekday on) — one query."""
+    from .models import Assignment, Enterprise, Officer, Visit
+
     if today.isoweekday() < policy.visit_remind_weekday:
         return
     week = duties.week_key(today)
-    for ent, user_ids in duties.unvisited_this_week(today):
-        for uid in user_ids:
-            yield (db.session.get(User, uid), f"visit:{ent.id}:{week}:{uid}", "visit", "enterprise", ent.id,
-                   "unvisited", week, f"{ent.name}：本周（{week}）尚未走访，每周至少走访一次。",
-                   _link(f"/enterpriseview/show/{ent.id}"))
+    start, end = clock.week_range(today)
+    visited = exists().where(Visit.enterprise_id == Enterprise.id, Visit.visit_date.between(start, end))
+    rows = db.session.execute(select(Enterprise.id, Enterprise.name, Officer.user_id).distinct().join(
+        Assignment, and_(Assignment.enterprise_id == Enterprise.id, Assignment.is_current)).join(
+        Officer, Officer.id == Assignment.officer_id).where(Officer.user_id.is_not(None), ~visited)
+        .order_by(Enterprise.id, Officer.user_id))
+    for ent_id, ent_name, uid in rows:
+        yield (uid, f"visit:{ent_id}:{week}:{uid}", "visit", "enterprise", ent_id, "unvisited", week,
+               f"{ent_name}：本周（{week}）尚未走访，每周至少走访一次。", _link(f"/enterpriseview/show/{ent_id}"))
 
 
 def _reports(today, policy):
-    """Officers: reports due within N working days, or late."""
-    for report in db.session.scalars(select(Report).where(Report.status == "draft")):
-        user = report.officer.user
-        if user is None:
-            continue
+    """Officers: reports due within N working days, or late — one query (report, officer's login)."""
+    from .models import Officer
+
+    last = workdays.add_workdays(today, policy.report_remind_days + 1) - timedelta(days=1)
+    rows = db.session.execute(select(Report, Officer.user_id).join(Officer, Officer.id == Report.officer_id)
+                              .options(load_only(Report.id, Report.kind, Report.period_start, Report.due_on))
+                              .where(Report.status == "draft", Officer.user_id.is_not(None), Report.due_on <= last)
+                              .order_by(Report.id))
+    for report, uid in rows:
         period = duties.period_key(report)
         if report.due_on < today:
-            yield (user, f"report:{report.id}:late", "report_late", "report", report.id, "late", period,
+            yield (uid, f"report:{report.id}:late", "report_late", "report", report.id, "late", period,
                    f"{report.kind_label}（{period}）应于{report.due_on:%Y-%m-%d}前报送，已逾期，请尽快报送。",
                    _link(f"/reports/{report.id}"))
         elif workdays.workdays_between(today, report.due_on) <= policy.report_remind_days:
-            yield (user, f"report:{report.id}:due_soon", "report_due", "report", report.id, "due_soon", period,
+            yield (uid, f"report:{report.id}:due_soon", "report_due", "report", report.id, "due_soon", period,
                    f"{report.kind_label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", _link(f"/reports/{report.id}"))
 
 
-def _issues(today, policy, office):
+def _due_issue_ids(today, policy):
+    """The open problems some tier applies to today, as a subquery (the dedupe keys are read for these)."""
+    return select(Issue.id).where(Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None),
+                                  Issue.due_on <= tier_bounds("approaching", today, policy)[1])
+
+
+def _issues(today, policy, office, depts):
     """Departments: their problems approaching or past the deadline; the office: its own step
-    (before transfer) and seriously overdue ones."""
-    for issue in db.session.scalars(select(Issue).where(Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None))):
-        level = tier(issue.due_on, today, policy)
-        if level is None:
-            continue
-        text = f"{issue.number} {issue.enterprise.name}：{issue.title}（时限{issue.due_on:%Y-%m-%d}，{TIERS[level]}）"
-        link = _link(f"/ledger/{issue.id}")
-        period = issue.due_on.isoformat()
-        kind = f"issue_{level}"
-        recipients = []
-        if issue.lead_department_id and issue.status in WITH_DEPARTMENT:
-            recipients += department_users(issue.lead_department_id)
-        if level == "serious" or issue.status in BEFORE_TRANSFER:
-            recipients += office
-        for user in recipients:
-            yield (user, f"issue:{issue.id}:{level}:{period}:{user.id}", kind, "issue", issue.id, level, period, text, link)
+    (before transfer) and seriously overdue ones — one query per tier."""
+    from .models import Enterprise
+
+    for level, bounds in (("serious", "serious"), ("overdue", "overdue_only"), ("approaching", "approaching")):
+        low, high = tier_bounds(bounds, today, policy)
+        query = select(Issue.id, Issue.number, Issue.title, Issue.due_on, Issue.status, Issue.lead_department_id,
+                       Enterprise.name).join(Enterprise, Enterprise.id == Issue.enterprise_id).where(
+            Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None), Issue.due_on <= high)
+        if low is not None:
+            query = query.where(Issue.due_on >= low)
+        for iid, number, title, due_on, status, lead, ent_name in db.session.execute(query.order_by(Issue.id)):
+            text = f"{number} {ent_name}：{title}（时限{due_on:%Y-%m-%d}，{TIERS[level]}）"
+            link = _link(f"/ledger/{iid}")
+            period = due_on.isoformat()
+            recipients = []
+            if lead and status in WITH_DEPARTMENT:
+                recipients += [u.id for u in depts.get(lead, ())]
+            if level == "serious" or status in BEFORE_TRANSFER:
+                recipients += office
+            for uid in recipients:
+                yield (uid, f"issue:{iid}:{level}:{period}:{uid}", f"issue_{level}", "issue", iid, level, period,
+                       text, link)
 
 
 def _urged(office):
-    """The office: officers who ignore an urge (催而不报)."""
-    for rec in db.session.scalars(select(DutyRecord).where(DutyRecord.kind == "urged_missing")):
-        for user in office:
-            yield (user, f"urged:{rec.id}:{user.id}", "urged_missing", "duty", rec.id, "urged", rec.period,
-                   f"{rec.officer.name}：{rec.note or ''}", _link("/dutyrecordview/list/"))
+    """The office: officers who ignore an urge (催而不报) — one query."""
+    from .models import Officer
+
+    rows = db.session.execute(select(DutyRecord.id, DutyRecord.period, DutyRecord.note, Officer.name).join(
+        Officer, Officer.id == DutyRecord.officer_id).where(DutyRecord.kind == "urged_missing").order_by(DutyRecord.id))
+    for rec_id, period, note, name in rows:
+        for uid in office:
+            yield (uid, f"urged:{rec_id}:{uid}", "urged_missing", "duty", rec_id, "urged", period,
+                   f"{name}：{note or ''}", _link("/dutyrecordview/list/"))
 
 
-def _ladder(today, office):
+def _daily_leaders():
+    """Active leaders whose mail mode is the daily summary — one query."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    return db.session.scalars(select(User).join(AccountState, AccountState.user_id == User.id).where(
+        AccountState.mail_mode == "daily", User.active.is_(True), User.roles.any(Role.name == LEADER))
+        .order_by(User.id)).all()
+
+
+def _ladder(today, office, depts):
     """The urging ladder's reminders: the unit (blue), the office (督办单, 通报批评 drafts, "overdue with
     explanation") and leaders who asked for the daily summary (督办单 are copied to them)."""
     from .accountability import ladder
 
-    leaders = [u for u in users_with_role(LEADER) if (s := db.session.get(AccountState, u.id)) and s.mail_mode == "daily"]
-    return ladder.candidates(today, _link, department_users, office, leaders)
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(office)))} if office else {}
+    for c in ladder.candidates(today, _link, lambda d: depts.get(d, []), [users[i] for i in office if i in users],
+                               _daily_leaders()):
+        yield (c[0].id, *c[1:])
 
 
 def _summaries(today):
-    """Leaders who asked for it: a daily summary."""
-    for user in users_with_role(LEADER):
-        state = db.session.get(AccountState, user.id)
-        if state is None or state.mail_mode != "daily":
-            continue
-        overdue = stats.open_count(Issue.due_on < today)
-        yield (user, f"summary:{today.isoformat()}:{user.id}", "summary", "summary", None, "daily", today.isoformat(),
-               f"{today:%Y-%m-%d}：未办结问题{stats.open_count()}个，其中超期{overdue}个。", _link("/ledger/?open=1"))
+    """Leaders who asked for it: a daily summary (the two counts read once)."""
+    leaders = _daily_leaders()
+    if not leaders:
+        return
+    overdue, total = stats.open_count(Issue.due_on < today), stats.open_count()
+    for user in leaders:
+        yield (user.id, f"summary:{today.isoformat()}:{user.id}", "summary", "summary", None, "daily",
+               today.isoformat(), f"{today:%Y-%m-%d}：未办结问题{total}个，其中超期{overdue}个。", _link("/ledger/?open=1"))
+
+
+def existing_keys(today, policy):
+    """The dedupe keys already written that today's candidates could repeat — bounded to the items that
+    are due now (this week's visits, draft reports, the problems some tier applies to, today's
+    summary, the duty records and the ladder's papers), never the whole reminder table. One query."""
+    week = duties.week_key(today)
+    return set(db.session.scalars(select(Reminder.dedupe_key).where(or_(
+        and_(Reminder.item_type == "issue", Reminder.item_id.in_(_due_issue_ids(today, policy))),
+        and_(Reminder.item_type == "report", Reminder.item_id.in_(select(Report.id).where(Report.status == "draft"))),
+        and_(Reminder.item_type == "enterprise", Reminder.period == week),
+        and_(Reminder.item_type == "summary", Reminder.period == today.isoformat()),
+        Reminder.item_type.in_(("duty", "notice", "urge", "criticism"))))))
 
 
 def _render(user, reminders):
@@ -177,42 +250,107 @@ def sweep(now=None):
 
         escalated["recall_applied"] = len(recall_rules.apply_due(today)[0])
         db.session.commit()
-        policy = get_policy()
-        existing = set(db.session.scalars(select(Reminder.dedupe_key)))
-        by_user = {}
-        for c in candidates(now):
-            if c[1] not in existing:
-                by_user.setdefault(c[0].id, (c[0], []))[1].append(c)
-                existing.add(c[1])
-        orphans = {}  # lines with no message yet: hand-overs told during this sweep, or left by a crash
-        for r in db.session.scalars(select(Reminder).where(Reminder.message_id.is_(None)).order_by(Reminder.id)):
-            orphans.setdefault(r.recipient_id, []).append(r)
-        for uid in orphans:
-            if uid not in by_user and (recipient := db.session.get(User, uid)) is not None:
-                by_user[uid] = (recipient, [])
-        reminders = messages = 0
-        for user, items in by_user.values():
-            try:
-                with db.session.begin_nested():  # a concurrent sweep that got there first wins, quietly
-                    rows = [Reminder(dedupe_key=key, recipient_id=user.id, kind=kind, item_type=itype, item_id=iid,
-                                     tier=level, period=period, text=text[:500], link=link, created_at=clock.utcnow())
-                            for _, key, kind, itype, iid, level, period, text, link in items]
-                    db.session.add_all(rows)
-                    db.session.flush()
-                    message = _message_for(user, now, policy)
-                    for r in rows + orphans.get(user.id, []):
-                        r.message = message
-                    db.session.flush()
-                    everything = db.session.scalars(select(Reminder).where(Reminder.message_id == message.id)
-                                                    .order_by(Reminder.id)).all()
-                    message.subject, message.body_text, message.body_html = _render(user, everything)
-            except IntegrityError:
-                continue
-            reminders += len(rows) + len(orphans.get(user.id, []))
-            messages += 1
+        reminders, messages = write(now, candidates(now))
         db.session.commit()
     return {"now": now.isoformat(timespec="minutes"), "drafted_reports": drafts,
             "duty_records": len(records), "reminders": reminders, "messages": messages, **surveyed, **escalated}
+
+
+def write(now, cands):
+    """Write the new reminders of ``cands`` and their messages, set-based: the dedupe keys that could
+    repeat (one query, :func:`existing_keys`), the lines still without a message, the recipients, their
+    mail modes and pending digests in one query each, then one INSERT … RETURNING of the new messages
+    (subject and body rendered before), one executemany INSERT of the reminders with their final
+    message ids, and one executemany UPDATE each for the digests added to and the lines attached.
+    Returns (reminders attached, messages written or added to)."""
+    policy = get_policy()
+    today = now.date()
+    existing = existing_keys(today, policy)
+    by_user = {}
+    for c in cands:
+        if c[1] not in existing:
+            by_user.setdefault(c[0], []).append(c)
+            existing.add(c[1])
+    for _attempt in range(2):
+        try:
+            with db.session.begin_nested():  # a concurrent sweep that got there first: drop its keys, retry once
+                return _write(now, policy, by_user)
+        except IntegrityError:
+            keys = [c[1] for items in by_user.values() for c in items]
+            taken = set()
+            for i in range(0, len(keys), 500):
+                taken |= set(db.session.scalars(select(Reminder.dedupe_key).where(Reminder.dedupe_key.in_(keys[i:i + 500]))))
+            by_user = {uid: kept for uid, items in by_user.items() if (kept := [c for c in items if c[1] not in taken])}
+    return 0, 0
+
+
+class _Line:
+    __slots__ = ("id", "kind", "text", "link")
+
+    def __init__(self, id, kind, text, link):
+        self.id, self.kind, self.text, self.link = id, kind, text, link
+
+
+def _write(now, policy, by_user):
+    from .accounts import mail_address
+
+    orphans = {}  # lines with no message yet: hand-overs told during this sweep, or left by a crash
+    for row in db.session.execute(select(Reminder.id, Reminder.recipient_id, Reminder.kind, Reminder.text, Reminder.link)
+                                  .where(Reminder.message_id.is_(None)).order_by(Reminder.id)):
+        orphans.setdefault(row.recipient_id, []).append(_Line(row.id, row.kind, row.text, row.link))
+    ids = sorted(set(by_user) | set(orphans))
+    if not ids:
+        return 0, 0
+    users = {u.id: u for u in db.session.execute(select(User.id, User.username, User.first_name, User.last_name,
+                                                         User.email).where(User.id.in_(ids)))}
+    ids = [i for i in ids if i in users]
+    daily = set(db.session.scalars(select(AccountState.user_id).where(AccountState.mail_mode == "daily",
+                                                                       AccountState.user_id.in_(ids))))
+    moment = to_utc_naive(now)
+    pending = {}  # a daily recipient's pending digest (the newest) is added to
+    if daily:
+        for mid, uid in db.session.execute(select(OutboundMessage.id, OutboundMessage.recipient_id).where(
+                OutboundMessage.recipient_id.in_(sorted(daily)), OutboundMessage.status == "pending",
+                OutboundMessage.not_before > moment).order_by(OutboundMessage.id)):
+            pending[uid] = mid
+    attached = {}
+    if pending:
+        for row in db.session.execute(select(Reminder.id, Reminder.message_id, Reminder.kind, Reminder.text, Reminder.link)
+                                      .where(Reminder.message_id.in_(sorted(pending.values()))).order_by(Reminder.id)):
+            attached.setdefault(row.message_id, []).append(_Line(row.id, row.kind, row.text, row.link))
+    stamp = clock.utcnow()
+    send_now = to_utc_naive(next_send_time(now, policy))
+    send_digest = to_utc_naive(digest_send_time(now, policy)) if daily else None
+    new_rows, new_lines, digests = [], {}, []
+    for uid in ids:
+        user = users[uid]
+        lines = sorted(attached.get(pending.get(uid), []) + orphans.get(uid, []), key=lambda r: r.id)
+        lines += [_Line(None, c[2], c[7][:500], c[8]) for c in by_user.get(uid, ())]
+        subject, body_text, body_html = _render(user, lines)
+        if uid in pending:
+            digests.append({"id": pending[uid], "subject": subject, "body_text": body_text, "body_html": body_html})
+            continue
+        address = mail_address(user.email)
+        new_rows.append({"recipient_id": uid, "to_addr": address or "", "subject": subject, "body_text": body_text,
+                         "body_html": body_html, "created_at": stamp, "attempts": 0,
+                         "not_before": send_digest if uid in daily else send_now,
+                         "status": "pending" if address else "no_address", "last_error": None if address else NO_ADDRESS})
+    message_of = dict(pending)
+    if new_rows:
+        for mid, uid in db.session.execute(insert(OutboundMessage).returning(
+                OutboundMessage.id, OutboundMessage.recipient_id), new_rows):
+            message_of[uid] = mid
+    if digests:
+        db.session.execute(update(OutboundMessage), digests)
+    reminder_rows = [{"dedupe_key": c[1], "recipient_id": uid, "kind": c[2], "item_type": c[3], "item_id": c[4],
+                      "tier": c[5], "period": c[6], "text": c[7][:500], "link": c[8], "created_at": stamp,
+                      "message_id": message_of[uid]} for uid in ids for c in by_user.get(uid, ())]
+    if reminder_rows:
+        db.session.execute(insert(Reminder), reminder_rows)
+    lone = [{"id": r.id, "message_id": message_of[uid]} for uid in ids for r in orphans.get(uid, ())]
+    if lone:
+        db.session.execute(update(Reminder), lone)
+    return len(reminder_rows) + len(lone), len(ids)
 
 
 def _message_for(user, now, policy):

@@ -1,0 +1,119 @@
+"""Issue 11 item 1: the set-based sweep makes the same reminders and messages as the row-by-row one
+it replaced (kept in bench/legacy_sweep.py), on a generated province at several moments — a first
+run, a repeat at the same moment, a new day, a night (quiet hours), a weekend — and its statement
+count does not grow with the data."""
+import re
+import sys
+from datetime import datetime, timedelta
+
+import pytest
+
+from app import clock, db, reminders
+from app.models import OutboundMessage, Reminder
+from bench import legacy_sweep
+from bench.province import counting, generate_into
+
+
+def _restore():
+    sys.modules["conftest"]._restore()  # back to this module's generated province (a layered fixture)
+
+
+@pytest.fixture(scope="module")
+def province(app):
+    with app.app_context():
+        gen = generate_into(db.engine, 0.004, seed=11)
+        db.session.remove()
+        return gen
+
+
+def _moments(today):
+    monday = today - timedelta(days=today.weekday())
+    at = lambda day, h, m=0: datetime(day.year, day.month, day.day, h, m)  # noqa: E731
+    friday = monday + timedelta(days=4)
+    return [at(monday + timedelta(days=2), 10), at(monday + timedelta(days=2), 10), at(monday + timedelta(days=2), 10, 15),
+            at(friday, 22, 30), at(friday + timedelta(days=1), 9), at(monday + timedelta(days=7), 8, 45),
+            at(monday + timedelta(days=7), 11)]
+
+
+def _state():
+    """What the sweeps wrote, without ids: each reminder with its message's content; each message."""
+    messages = {m.id: (m.recipient_id, m.to_addr, m.status, m.not_before, m.subject, frozenset(m.body_text.split("\n")),
+                       _parts(m.body_html))
+                for m in db.session.scalars(select_all(OutboundMessage))}
+    rows = {(r.dedupe_key, r.recipient_id, r.kind, r.item_type, r.item_id, r.tier, r.period, r.text, r.link,
+             messages.get(r.message_id)) for r in db.session.scalars(select_all(Reminder))}
+    return rows, sorted(messages.values(), key=repr)
+
+
+def _parts(html):
+    """The lines of a mail's HTML as a set (the order of the groups follows the order things were found)."""
+    return frozenset(re.split(r"(?=<h3>|<li>|</ul>)", html))
+
+
+def select_all(model):
+    from sqlalchemy import select
+
+    return select(model)
+
+
+def _as_ids(cands):
+    return {(c[0] if isinstance(c[0], int) else c[0].id, *c[1:]) for c in cands}
+
+
+def _run(sweep, moments):
+    out = []
+    for moment in moments:
+        aware = moment.replace(tzinfo=clock.tz())
+        sweep(moment)
+        db.session.remove()
+        with clock.at(aware):
+            old, new = _as_ids(legacy_sweep.candidates(aware)), _as_ids(reminders.candidates(aware))
+        if old != new:
+            pytest.fail(repr((moment, sorted(old - new)[:3], sorted(new - old)[:3], len(old), len(new))))
+        out.append(_state())
+        db.session.remove()
+    return out
+
+
+def test_same_reminders_and_messages_as_the_row_by_row_sweep(app, province):
+    moments = _moments(province.today)
+    with app.app_context():
+        before = _state()
+        old = _run(legacy_sweep.sweep, moments)
+    _restore()
+    with app.app_context():
+        assert _state() == before
+        new = _run(reminders.sweep, moments)
+    assert len(old[0][0]) > 100  # the province gives the sweep plenty to say
+    kinds = {r[2] for r in old[-1][0]}
+    assert {"issue_overdue", "issue_serious", "issue_approaching"} <= kinds
+    for moment, (old_rows, old_msgs), (new_rows, new_msgs) in zip(moments, old, new):
+        if new_rows != old_rows:
+            a, b = sorted(old_rows - new_rows, key=repr)[:1], sorted(new_rows - old_rows, key=repr)[:1]
+            pytest.fail(repr((moment, a[0][:9], [x for x in a[0][9] if x not in b[0][9]], [x for x in b[0][9] if x not in a[0][9]])))
+        assert new_msgs == old_msgs, moment
+
+
+def test_a_repeat_run_writes_nothing_and_the_statements_stay_few(app, province):
+    moment = _moments(province.today)[0]
+    with app.app_context():
+        first = reminders.sweep(moment)
+        db.session.remove()
+        with counting(db.engine) as again:
+            repeat = reminders.sweep(moment)
+        assert first["reminders"] > 100 and repeat["reminders"] == 0 and repeat["messages"] == 0
+        assert again.count < 120, again.sql
+
+
+def test_report_drafts_in_bulk_read_as_one_by_one(app, province):
+    from app import duties
+    from app.settings import get_policy
+
+    with app.app_context():
+        officers = duties.active_officers()
+        assert len(officers) > 5
+        for start, end, _due in (duties.weekly_period(province.today, get_policy()),
+                                 (province.today - timedelta(days=90), province.today, None)):
+            many = duties.draft_facts_many([o.id for o in officers], start, end)
+            assert many == {o.id: duties.draft_facts(o, start, end) for o in officers}
+        assert any("走访" in text and "次。" in text for text in many.values())
