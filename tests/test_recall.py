@@ -349,6 +349,13 @@ def test_suggestions_show_and_nothing_happens_by_itself(ctx, client, tokens):
     assert 'data-trigger="no_visits"' in row
     assert f'data-officer="{officer("officer12").id}"' not in html  # the demo case is under way
     assert db.session.scalar(select(func.count()).select_from(RecallCase)) == cases_before  # never automatic
+    # starting a case from the suggestion takes the trigger as evidence
+    page = client.get(f"/recall/new?officer={o.id}").get_data(as_text=True)
+    assert 'id="cso-triggered"' in page
+    a = chief_assignment("officer04")
+    client.post("/recall/new", data={"officer": o.id, "reason": "underperform", "assignments": a.id, "with_triggers": "1"})
+    case = db.session.scalar(select(RecallCase).where(RecallCase.officer_id == o.id))
+    assert case is not None and [e.kind for e in case.evidence] == ["visit_gap"] and "4周" in case.evidence[0].text
 
 
 def test_assessment_and_survey_triggers(ctx, client, tokens, monkeypatch):

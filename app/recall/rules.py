@@ -144,7 +144,7 @@ def _replacement_errors(case):
 # --- creating ------------------------------------------------------------------------------------
 
 def create_case(user, officer, reason, replacement=None, effective_on=None, reason_text=None, assignments=None,
-                request=None):
+                request=None, evidence=()):
     """A draft case (numbered now: gapless, 示范区企服调〔2026〕1号). The caller commits."""
     if not may_prepare(user):
         raise RecallError(403, "只有首席服务官办公室可以发起服务官调整。")
@@ -178,6 +178,9 @@ def create_case(user, officer, reason, replacement=None, effective_on=None, reas
     if req is not None:
         req.status, req.case_id, req.answered_at = "taken", case.id, now
         case.evidence.append(RecallEvidence(kind="request", ref_id=req.id, text=f"{req.enterprise.name}申请更换服务官：{req.reason}"[:500]))
+    for kind, text in evidence or ():  # e.g. the triggers that suggested the recall (app.recall.triggers)
+        if kind in RECALL_EVIDENCE_KINDS and text:
+            case.evidence.append(RecallEvidence(kind=kind, text=str(text)[:500]))
     WORKFLOW.record(case, user, "create", None, note=f"发起调整：{officer.name}（{case.reason_label}）")
     db.session.flush()
     return case

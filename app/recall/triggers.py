@@ -108,6 +108,17 @@ def suggestions(today=None):
     return [{"officer": o, "reasons": reasons[o.id]} for o in officers if reasons[o.id]]
 
 
+EVIDENCE_OF = {"no_visits": "visit_gap", "two_fail": "assessment", "satisfaction": "survey",
+               "bad_reviews": "bad_review"}  # a trigger → the kind of evidence it is (requests link themselves)
+
+
+def evidence_for(officer_id, today=None):
+    """[(evidence kind, text)] of the triggers that hold for this officer now (for a new case)."""
+    found = next((s for s in suggestions(today) if s["officer"].id == int(officer_id)), None)
+    return [(EVIDENCE_OF[kind], f"{TRIGGER_LABELS[kind]}：{text}") for kind, text in (found or {}).get("reasons", [])
+            if kind in EVIDENCE_OF]
+
+
 # --- the service period ---------------------------------------------------------------------------
 
 def term_end(assignment, terms=None, years=None):

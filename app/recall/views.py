@@ -114,7 +114,9 @@ class RecallView(BaseView):
                 case = idempotency.once("RecallCase", lambda: rules.create_case(
                     user, values.get("officer"), values.get("reason"), replacement=values.get("replacement"),
                     effective_on=values.get("effective_on"), reason_text=values.get("reason_text"),
-                    assignments=request.form.getlist("assignments"), request=values.get("request")))
+                    assignments=request.form.getlist("assignments"), request=values.get("request"),
+                    evidence=triggers.evidence_for(values["officer"]) if values.get("with_triggers") == "1"
+                    and str(values.get("officer", "")).isdigit() else ()))
                 rules.WORKFLOW.commit()
                 flash(f"已发起调整 {case.number}，请登记依据和组织部意见后提交审批。", "success")
                 return redirect(url_for("RecallView.show", pk=case.id))
@@ -126,6 +128,7 @@ class RecallView(BaseView):
         return self.render_template(
             "cso/recall_new.html", values=values, error=error, field=field, officers=officers, chosen=chosen,
             assignments=rules.current_assignments(chosen.id) if chosen else [], reasons=RECALL_REASONS,
+            triggered=triggers.evidence_for(chosen.id) if chosen else [],
             token=idempotency.new_token())
 
     @expose("/<int:pk>")
