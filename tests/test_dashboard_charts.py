@@ -220,3 +220,31 @@ def test_statements_per_chart_do_not_grow_with_the_data(client, ctx):
         db.session.commit()
         after = measure()
     assert after == before, {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+
+
+def test_the_pack_holds_every_chart_of_the_page_in_the_viewers_scope(client, ctx):
+    import io
+    import zipfile
+
+    import openpyxl
+
+    from app.dashboard import charts
+
+    for user in ("office", "dept01"):
+        login(client, user)
+        resp = client.get("/dashboard/pack.xlsx?period=year")
+        assert resp.status_code == 200 and "filename*=UTF-8''" in resp.headers["Content-Disposition"]
+        book = openpyxl.load_workbook(io.BytesIO(resp.data))
+        assert book.sheetnames == [f"{n}.{charts.CHART_TITLES[k]}" for n, k in enumerate(charts.CHARTS, start=1)]
+        headers = api_token(client, user)
+        for sheet, name in zip(book.sheetnames, charts.CHARTS):
+            body = _chart(client, headers, name, period="year")
+            ws = book[sheet]
+            assert ws["A1"].value == body["title"]
+            assert [c.value for c in ws[5]][:len(body["table"]["columns"])] == body["table"]["columns"]
+            assert [ws.cell(6 + i, 1).value for i in range(len(body["table"]["rows"]))] == [r[0] for r in body["table"]["rows"]]
+        natives = [n for n in zipfile.ZipFile(io.BytesIO(resp.data)).namelist() if n.startswith("xl/charts/chart")]
+        assert len(natives) >= 5  # trend, league, ageing, categories, funnel … drawn natively
+        login(client, user)
+    login(client, "ent01")
+    assert client.get("/dashboard/pack.xlsx").status_code in (302, 403)

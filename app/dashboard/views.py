@@ -41,19 +41,19 @@ def public(result):
 
 # --- the workbook ----------------------------------------------------------------------------------
 
-def _native_chart(wb, ws, result, first, last):
+def _native_chart(wb, ws, result, first, last, sheet="数据"):
     spec = result.get("excel")
     if not spec or last < first:
         return
     chart = wb.add_chart({"type": spec["type"], **({"subtype": "stacked"} if spec.get("stacked") else {})})
     columns = result["table"]["columns"]
     for col in spec["series"]:
-        chart.add_series({"name": ["数据", first - 1, col], "categories": ["数据", first, 0, last, 0],
-                          "values": ["数据", first, col, last, col]})
+        chart.add_series({"name": [sheet, first - 1, col], "categories": [sheet, first, 0, last, 0],
+                          "values": [sheet, first, col, last, col]})
     for col in spec.get("line", ()):
         line = wb.add_chart({"type": "line"})
-        line.add_series({"name": ["数据", first - 1, col], "categories": ["数据", first, 0, last, 0],
-                         "values": ["数据", first, col, last, col]})
+        line.add_series({"name": [sheet, first - 1, col], "categories": [sheet, first, 0, last, 0],
+                         "values": [sheet, first, col, last, col]})
         chart.combine(line)
     chart.set_title({"name": result["title"], "name_font": {"name": workbook.BODY_FONT}})
     chart.set_legend({"position": "bottom", "font": {"name": workbook.BODY_FONT}})
@@ -61,12 +61,9 @@ def _native_chart(wb, ws, result, first, last):
     ws.insert_chart(first - 1, len(columns) + 1, chart)
 
 
-def xlsx(result):
-    """The chart's table as a sheet 数据 (title, period, as-of, definition) with its native chart."""
-    out = io.BytesIO()
-    wb = workbook.open_workbook(out, streaming=False, title=result["title"])
-    styles = workbook.Styles(wb)
-    ws = wb.add_worksheet("数据")
+def _sheet(wb, styles, result, sheet):
+    """One chart on a sheet: title, period, as-of, definition, its table, its native chart."""
+    ws = wb.add_worksheet(sheet)
     columns, rows = result["table"]["columns"], result["table"]["rows"]
     workbook.setup_sheet(ws, repeat_rows=4)
     last = max(1, len(columns) - 1)
@@ -82,7 +79,27 @@ def xlsx(result):
     for r, row in enumerate(rows, start=5):
         for col, value in enumerate(row):
             workbook.write_cell(ws, r, col, value, styles.number if col else styles.text, styles.quoted)
-    _native_chart(wb, ws, result, 5, 4 + len(rows))
+    _native_chart(wb, ws, result, 5, 4 + len(rows), sheet)
+    return ws
+
+
+def xlsx(result):
+    """The chart's table as a sheet 数据 (title, period, as-of, definition) with its native chart."""
+    out = io.BytesIO()
+    wb = workbook.open_workbook(out, streaming=False, title=result["title"])
+    _sheet(wb, workbook.Styles(wb), result, "数据")
+    wb.close()
+    out.seek(0)
+    return out
+
+
+def pack(results, period_label):
+    """本期通报图表: every chart of the page in one workbook, a sheet each (for a leading-group meeting)."""
+    out = io.BytesIO()
+    wb = workbook.open_workbook(out, streaming=False, title=f"本期通报图表（{period_label}）")
+    styles = workbook.Styles(wb)
+    for n, (name, result) in enumerate(results.items(), start=1):
+        _sheet(wb, styles, result, f"{n}.{charts.CHART_TITLES.get(name, name)}"[:31])
     wb.close()
     out.seek(0)
     return out
@@ -94,7 +111,7 @@ class DashboardView(BaseView):
     route_base = "/dashboard"
     class_permission_name = PERMISSION_NAME
     base_permissions = ["can_read"]
-    method_permission_name = {"index": "read", "export": "read"}
+    method_permission_name = {"index": "read", "export": "read", "pack": "read"}
     default_view = "index"
 
     @expose("/")
@@ -112,6 +129,24 @@ class DashboardView(BaseView):
             "cso/dashboard.html", results=results, order=PAGE_ORDER, args=args, query=query,
             kinds=stats.PERIOD_KINDS, period=results["kpi"]["period"], min_sample=stats.min_sample(),
             district=bool(scope.role_names(user) & SEES_ALL_ROLES))
+
+    @expose("/pack.xlsx")
+    @has_access
+    def pack(self):
+        """本期通报图表: all charts of the page (same filters) in one workbook."""
+        user, args = scope.current_user(), _filters()
+        try:
+            results = {name: chart_data(name, user, args) for name in PAGE_ORDER}
+        except QueryError as exc:
+            flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
+            return redirect(url_for("DashboardView.index"))
+        label = results["kpi"]["period"]
+        filename = f"本期通报图表（{label}）.xlsx"
+        response = send_file(pack(results, label), mimetype=workbook.XLSX_MIMETYPE, as_attachment=True,
+                             download_name="dashboard-pack.xlsx", max_age=0, etag=False, conditional=False)
+        response.headers["Content-Disposition"] = workbook.content_disposition(filename, "dashboard-pack.xlsx")
+        response.headers["Cache-Control"] = "no-store, private"
+        return response
 
     @expose("/<string:name>.xlsx")
     @has_access
