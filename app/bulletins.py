@@ -7,15 +7,17 @@ import io
 from html import escape
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, distinct, func, select
 
 from . import clock, db, duties, scope, stats
+from .ledger.deadlines import tier_bounds
+from .settings import get_policy
 from .validation import valid_id
 from .vocab import LEADER, OFFICE_ROLES, OPEN_STATUSES, WITH_DEPARTMENT
 from .exports.workbook import open_workbook, setup_sheet, text_formats, write_cell, write_text
 from .mail import new_message, next_send_time, short_subject, to_utc_naive
 from .models import (
-    DUTY_KINDS, ISSUE_STATUSES, Assignment, Bulletin, Department, DutyRecord, Issue, IssueCategory,
+    DUTY_KINDS, ISSUE_STATUSES, Assignment, Bulletin, Department, DutyRecord, Enterprise, Issue, IssueCategory,
     Officer, Visit,
 )
 
@@ -52,34 +54,85 @@ def _period(kind, day):
     return stats.period("month", day.replace(day=1) - timedelta(days=1))
 
 
-def _issue_rows(query):
-    return [[i.number, i.enterprise.name, i.title, ISSUE_STATUSES[i.status],
-             i.lead_department.name if i.lead_department else ""] for i in db.session.scalars(query.order_by(Issue.id))]
+TOP = 20  # a list section names at most this many problems, with a link to the whole list (issue 11)
+
+
+def _issue_rows(query, limit=TOP):
+    """[number, enterprise, title, status, lead department] of the first ``limit`` problems — one query
+    (the names joined, no lazy loads)."""
+    query = query.add_columns(Enterprise.name, Department.name).outerjoin(
+        Enterprise, Enterprise.id == Issue.enterprise_id).outerjoin(Department, Department.id == Issue.lead_department_id)
+    return [[number, ent or "", title, ISSUE_STATUSES[status], dept or ""] for number, title, status, ent, dept
+            in db.session.execute(query.limit(limit))]
+
+
+def _issues(*where):
+    return select(Issue.number, Issue.title, Issue.status).where(*where)
+
+
+def _count(*where):
+    return db.session.scalar(select(func.count()).select_from(Issue).where(*where))
+
+
+def _by(label, *where, outer=False):
+    """[[name, n]] of the problems matching ``where`` counted by lead department, category or the
+    enterprise's chief officer (``label``), largest first — one grouped query."""
+    if label == "department":
+        query = select(Department.name, func.count()).select_from(Issue).join(Department, Department.id == Issue.lead_department_id)
+    elif label == "category":
+        query = select(IssueCategory.name, func.count()).select_from(Issue).outerjoin(IssueCategory)
+    else:
+        query = select(Officer.name, func.count()).select_from(Issue).join(Assignment, and_(
+            Assignment.enterprise_id == Issue.enterprise_id, Assignment.role == "chief", Assignment.is_current)).join(
+            Officer, Officer.id == Assignment.officer_id)
+    rows = db.session.execute(query.where(*where).group_by(query.selected_columns[0]).order_by(func.count().desc(),
+                                                                                             query.selected_columns[0]))
+    return [[name or "未分类", n] for name, n in rows]
 
 
 def snapshot(kind, p):
-    """The figures of a bulletin for period ``p`` (local days; rates from app.stats)."""
+    """The figures of a bulletin for period ``p`` (local days; rates from app.stats): counts by
+    department, officer and category, and by name only the problems that need a leader's attention —
+    the seriously overdue first (the top :data:`TOP`, with ``links`` to the whole filtered list) —
+    never every open problem. A constant number of statements whatever the size of the ledger."""
     start, end = p.start, p.end
     today = clock.today()
-    data = {"new": _issue_rows(select(Issue).where(p.covers(Issue.received_on))),
-            "closed": _issue_rows(select(Issue).where(Issue.status == "closed", p.has(Issue.closed_at))),
+    policy = get_policy()
+    open_ = Issue.status.in_(OPEN_STATUSES)
+    overdue = (open_, Issue.due_on < today)
+    serious = (open_, Issue.due_on <= tier_bounds("serious", today, policy)[1])
+    received, closed = p.covers(Issue.received_on), (Issue.status == "closed", p.has(Issue.closed_at))
+    data = {"new": _issue_rows(_issues(received).order_by(Issue.id.desc())),
+            "closed": _issue_rows(_issues(*closed).order_by(Issue.id.desc())),
+            "serious": _issue_rows(_issues(*serious).order_by(Issue.due_on, Issue.id)),
             "open_count": stats.open_count()}
-    data["in_progress"] = _issue_rows(select(Issue).where(Issue.status.in_(WITH_DEPARTMENT)))
-    data["overdue_by_department"] = [[name, n] for name, n in db.session.execute(
-        select(Department.name, func.count()).join(Issue, Issue.lead_department_id == Department.id).where(
-            Issue.status.in_(OPEN_STATUSES), Issue.due_on < today).group_by(Department.name)
-        .order_by(func.count().desc()))]
-    coverage = []
-    visited = set(db.session.scalars(select(Visit.enterprise_id).where(p.covers(Visit.visit_date))))
-    for officer in db.session.scalars(select(Officer).join(Assignment).where(
-            Assignment.role == "chief", Assignment.is_current).distinct().order_by(Officer.name)):
-        ents = [e.id for e in duties.enterprises_of(officer.id)]
-        coverage.append([officer.name, sum(1 for e in ents if e in visited), len(ents)])
-    data["visit_coverage"] = coverage
+    data["totals"] = {"new": _count(received), "closed": _count(*closed), "serious": _count(*serious)}
+    data["links"] = {"new": f"/ledger/?received_from={start.isoformat()}&received_to={end.isoformat()}",
+                     "serious": "/ledger/?tier=serious", "overdue_by_department": "/ledger/?tier=overdue",
+                     "in_progress_by_department": "/ledger/?status=assigned,in_progress"}
+    data["new_by_category"] = _by("category", received)
+    data["in_progress_by_department"] = _by("department", Issue.status.in_(WITH_DEPARTMENT))
+    data["overdue_by_department"] = _by("department", *overdue)
+    data["overdue_by_officer"] = _by("officer", *overdue)
+    data["overdue_by_category"] = _by("category", *overdue)
+    visited = select(Visit.enterprise_id).where(p.covers(Visit.visit_date))
+    chiefs = select(Assignment.officer_id).where(Assignment.role == "chief", Assignment.is_current)
+    data["visit_coverage"] = [[name, seen, total] for _, name, seen, total in db.session.execute(
+        select(Officer.id, Officer.name,
+               func.count(distinct(case((Assignment.enterprise_id.in_(visited), Assignment.enterprise_id)))),
+               func.count(distinct(Assignment.enterprise_id))).join(Assignment, Assignment.officer_id == Officer.id)
+        .where(Assignment.is_current, Officer.id.in_(chiefs)).group_by(Officer.id, Officer.name).order_by(Officer.name, Officer.id))]
+    coverage = data["visit_coverage"]
     # lapses about this period are recorded after its due day: look a week past its end
-    data["duty_records"] = [[r.officer.name, DUTY_KINDS.get(r.kind, r.kind), r.note or ""] for r in db.session.scalars(
-        select(DutyRecord).where(stats.happened_between(DutyRecord.created_at, start, end + timedelta(days=7)),
-                                 DutyRecord.kind.in_(stats.LAPSE_KINDS)).order_by(DutyRecord.id))]
+    lapses = (stats.happened_between(DutyRecord.created_at, start, end + timedelta(days=7)),
+              DutyRecord.kind.in_(stats.LAPSE_KINDS))
+    data["duty_records"] = [[name, DUTY_KINDS.get(k, k), note or ""] for name, k, note in db.session.execute(
+        select(Officer.name, DutyRecord.kind, DutyRecord.note).join(Officer, Officer.id == DutyRecord.officer_id)
+        .where(*lapses).order_by(DutyRecord.id).limit(TOP))]
+    data["duty_by_kind"] = [[DUTY_KINDS.get(k, k), n] for k, n in db.session.execute(
+        select(DutyRecord.kind, func.count()).where(*lapses).group_by(DutyRecord.kind).order_by(DutyRecord.kind))]
+    data["totals"]["duty_records"] = sum(n for _, n in data["duty_by_kind"])
+    data["links"]["duty_records"] = "/dutyrecordview/list/"
     rates = [stats.visit_coverage(sum(v for _, v, _ in coverage), sum(n for _, _, n in coverage))]
     from .accountability.rules import published_between
 
@@ -100,6 +153,11 @@ def snapshot(kind, p):
     rates.append(stats.report_timeliness(p, today)[0])
     data["rates"] = [r.as_dict() for r in rates]
     return data
+
+
+def total(bulletin, key):
+    """How many rows a section stands for (a list section keeps only the top :data:`TOP`)."""
+    return (bulletin.data.get("totals") or {}).get(key, len(bulletin.data.get(key) or ()))
 
 
 def generate(kind, day=None):
@@ -124,10 +182,16 @@ def generate(kind, day=None):
 
 
 SECTIONS = [
+    ("serious", "需要领导关注：严重超期的问题", ["问题编号", "企业名称", "问题", "状态", "牵头单位"]),
     ("new", "本期新增问题", ["问题编号", "企业名称", "问题", "状态", "牵头单位"]),
-    ("in_progress", "正在办理的问题", ["问题编号", "企业名称", "问题", "状态", "牵头单位"]),
+    ("new_by_category", "本期新增问题（按类别）", ["类别", "数量"]),
+    ("in_progress", "正在办理的问题", ["问题编号", "企业名称", "问题", "状态", "牵头单位"]),  # drafts before issue 11
+    ("in_progress_by_department", "正在办理的问题（按牵头单位）", ["牵头单位", "数量"]),
     ("closed", "本期销号问题", ["问题编号", "企业名称", "问题", "状态", "牵头单位"]),
     ("overdue_by_department", "超期问题（按牵头单位）", ["牵头单位", "超期数"]),
+    ("overdue_by_officer", "超期问题（按首席服务官）", ["首席服务官", "超期数"]),
+    ("overdue_by_category", "超期问题（按类别）", ["类别", "超期数"]),
+    ("duty_by_kind", "迟报、漏报、催而不报（按类型）", ["类型", "数量"]),
     ("visit_coverage", "走访覆盖（按首席服务官）", ["首席服务官", "已走访企业", "包联企业"]),
     ("duty_records", "迟报、漏报、催而不报", ["服务官", "类型", "说明"]),
     ("criticisms", "通报批评", ["被通报单位或服务官", "事由", "通报"]),
@@ -155,8 +219,12 @@ def workbook(bulletin):
     for key, label, headers in SECTIONS:
         if key not in bulletin.data:
             continue
-        ws.write_string(row, 0, f"{label}（{len(bulletin.data[key])}）", title_fmt)
+        ws.write_string(row, 0, f"{label}（{total(bulletin, key)}）", title_fmt)
         row += 1
+        if total(bulletin, key) > len(bulletin.data[key]):
+            link = (bulletin.data.get("links") or {}).get(key, "")
+            write_text(ws, row, 0, f"以下列出前{len(bulletin.data[key])}项；完整清单见平台 {link}", plain, plain_quoted)
+            row += 1
         for c, h in enumerate(headers):
             ws.write_string(row, c, h, head)
         row += 1

@@ -29,11 +29,14 @@ class Statements:
     executemany counts once, as the database sees one statement prepared and run for many rows."""
 
     def __init__(self):
-        self.count, self.sql = 0, []
+        self.count, self.sql, self.max_params, self.widest = 0, [], 0, ""
 
     def __call__(self, conn, cursor, statement, parameters, context, executemany):
         self.count += 1
         self.sql.append(" ".join(statement.split())[:160])
+        if not executemany and parameters is not None:  # the most values one statement binds
+            if len(parameters) > self.max_params:
+                self.max_params, self.widest = len(parameters), " ".join(statement.split())
 
 
 @contextmanager

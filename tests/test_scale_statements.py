@@ -3,8 +3,9 @@ province four times the size — set-based, not a query per item."""
 import sys
 from datetime import datetime, timedelta
 
-from app import db, reminders
+from app import bulletins, db, reminders
 from bench.province import counting, generate_into
+from conftest import login
 
 
 def _sweep_counts(app, scale):
@@ -19,12 +20,32 @@ def _sweep_counts(app, scale):
                 summary = reminders.sweep(at)
             db.session.remove()
             out.append((c.count, summary["reminders"], summary["drafted_reports"]))
+        for kind, day in (("weekly", gen.today), ("monthly", gen.today)):
+            with counting(db.engine) as c:
+                data = bulletins.snapshot(kind, bulletins._period(kind, day))
+            out.append((c.count, data["totals"]["serious"], len(data["serious"])))
+            db.session.remove()
+        client = app.test_client()
+        for name in ("office", "leader", "director", "dept01", "officer01"):
+            login(client, name)
+            client.get("/")
+            with counting(db.engine) as c:
+                assert client.get("/").status_code == 200
+            out.append((c.count, c.max_params, name, c.widest[:1500]))
+            db.session.remove()
     sys.modules["conftest"]._restore()
     return out
 
 
-def test_the_sweep_sends_as_many_statements_at_four_times_the_size(app):
+def test_sweep_bulletins_and_home_pages_send_as_many_statements_at_four_times_the_size(app):
     small, large = _sweep_counts(app, 0.002), _sweep_counts(app, 0.008)
+
     assert large[0][1] > 2 * small[0][1] > 0  # four times the province: many more reminders …
     assert large[2][2] >= small[2][2] > 0  # the new week: every chief officer's report drafts
     assert [n for n, *_ in large] == [n for n, *_ in small], (small, large)  # … for the same statements
+    # the bulletins: many more seriously overdue problems, never more than the top 20 by name
+    assert large[3][1] > small[3][1] and large[3][1] > large[3][2] == bulletins.TOP
+    # the home pages bind no list of enterprise ids (80 enterprises here, dozens of them dept01's): no
+    # statement carries more values than a listed page of 20 problems' ids (a selectin load) and a few more
+    wide = [page for page in large[5:] if page[1] > 25]
+    assert not wide, "\n".join(map(str, wide))
