@@ -201,3 +201,40 @@ def serialize_event(ev):
         "action": ev.action, "from_status": ev.from_status, "to_status": ev.to_status,
         "note": ev.note, "changes": ev.changes or {},
     }
+
+
+# --- filters over large tables: a type-ahead instead of a drop-down (issue 11) ----------------------
+
+SELECT_MAX = 200  # a drop-down holds at most this many choices; past it the screen offers a type-ahead
+TYPEAHEAD_LIMIT = 20
+TYPEAHEAD = ("officer", "enterprise")
+
+
+def officer_choices(user, limit=None, ids=None):
+    """(id, name) rows of the active officers ``user`` may see (``ids``: only these); None when there
+    are more than ``limit`` (the caller offers a type-ahead instead of loading them all)."""
+    from ..models import Officer
+
+    query = scope.restrict(Officer, select(Officer.id, Officer.name), user).where(Officer.active.is_(True))
+    if ids is not None:
+        query = query.where(Officer.id.in_(ids))
+    if limit is not None:
+        rows = db.session.execute(query.limit(limit + 1)).all()
+        return None if len(rows) > limit else rows
+    return db.session.execute(query).all()
+
+
+def typeahead(user, field, q):
+    """[{id, name}] of at most :data:`TYPEAHEAD_LIMIT` officers or enterprises ``user`` may see whose name
+    holds ``q`` (its first 50 characters; LIKE wildcards taken literally), shortest names first."""
+    from ..models import Officer
+
+    model = Officer if field == "officer" else Enterprise
+    needle = str(q or "").strip()[:50]
+    query = scope.restrict(model, select(model.id, model.name), user)
+    if model is Officer:
+        query = query.where(Officer.active.is_(True))
+    if needle:
+        query = query.where(model.name.contains(needle, autoescape=True))
+    rows = db.session.execute(query.order_by(func.length(model.name), model.name, model.id).limit(TYPEAHEAD_LIMIT))
+    return [{"id": i, "name": name} for i, name in rows]

@@ -4,7 +4,7 @@ the issue page with its history and one button per action the viewer may take no
 All of them go through app.ledger.listing (filters, scope) and the ledger's workflow (every change)."""
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
@@ -40,7 +40,8 @@ class LedgerView(BaseView):
     route_base = "/ledger"
     class_permission_name = "Issue"
     base_permissions = ["can_read", "can_write"]
-    method_permission_name = {"list": "read", "show": "read", "add": "write", "act": "write", "edit": "write"}
+    method_permission_name = {"list": "read", "show": "read", "add": "write", "act": "write", "edit": "write",
+                              "choices": "read"}
     default_view = "list"
 
     def _user(self):
@@ -49,13 +50,34 @@ class LedgerView(BaseView):
     def _choices(self, user):
         by_name = lambda rows: pinyin_order.sort_rows(rows, key=lambda r: r.name)  # noqa: E731  (pinyin, issue 9)
         depts = by_name(db.session.scalars(select(Department)).all())
-        officers = by_name(db.session.execute(scope.restrict(Officer, select(Officer.id, Officer.name), user).where(
-            Officer.active.is_(True))).all())  # id and name only: thousands at province size
-        regions = pinyin_order.sort_rows({r for r in db.session.scalars(scope.restrict(
+        officers = listing.officer_choices(user, limit=listing.SELECT_MAX)
+        if officers is None:  # more than a drop-down can hold (province size): a type-ahead field (issue 11)
+            chosen = request.args.get("officer", "")
+            picked = listing.officer_choices(user, ids=[int(chosen)]) if chosen.isdigit() else []
+            return {"departments": depts, "officers": [], "officer_typeahead": True,
+                    "officer_name": picked[0].name if picked else "", "regions": self._regions(user),
+                    "categories": self._categories()}
+        return {"departments": depts, "officers": by_name(officers), "regions": self._regions(user),
+                "categories": self._categories()}
+
+    @staticmethod
+    def _regions(user):
+        return pinyin_order.sort_rows({r for r in db.session.scalars(scope.restrict(
             Enterprise, select(Enterprise.subdistrict), user).distinct()) if r})
-        cats = db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
+
+    @staticmethod
+    def _categories():
+        return db.session.scalars(select(IssueCategory).where(IssueCategory.active.is_(True))
                                   .order_by(IssueCategory.sort)).all()
-        return {"departments": depts, "officers": officers, "regions": regions, "categories": cats}
+
+    @expose("/choices/<field>")
+    @has_access
+    def choices(self, field):
+        """The type-ahead of a filter over a large table (officers, enterprises): JSON [{id, name}] of at
+        most 20 rows the user may see whose name holds ``q`` (issue 11)."""
+        if field not in listing.TYPEAHEAD:
+            return jsonify({"message": "没有这个筛选项。"}), 404
+        return jsonify({"items": listing.typeahead(self._user(), field, request.args.get("q", ""))})
 
     @expose("/")
     @has_access
