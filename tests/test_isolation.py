@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 import conftest
 from app import db
 from app.models import Enterprise, Issue, Visit
+from app.policies.models import PolicyDelivery
 from app.validation import credit_check_char
 from conftest import DB_URL, api_token
 from world import officer_of
@@ -24,7 +25,8 @@ def test_every_kind_of_write_is_put_back(ctx, client):
         "name": "焦作市隔离测试有限公司", "credit_code": body + credit_check_char(body)})
     assert created.status_code == 201 and created.get_json()["id"] == next_id
     unreferenced = select(Visit.id).where(Visit.officer_id == officer_of("officer03").id, Visit.id.not_in(
-        select(Issue.visit_id).where(Issue.visit_id.is_not(None)))).order_by(Visit.id.desc()).limit(1)
+        select(Issue.visit_id).where(Issue.visit_id.is_not(None))), Visit.id.not_in(
+        select(PolicyDelivery.visit_id).where(PolicyDelivery.visit_id.is_not(None)))).order_by(Visit.id.desc()).limit(1)
     db.session.delete(db.session.get(Visit, db.session.scalar(unreferenced)))
     db.session.commit()
     script = ("import sys; from sqlalchemy import create_engine, text; e = create_engine(sys.argv[1]);\n"
