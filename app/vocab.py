@@ -174,7 +174,9 @@ PROXY_LIMIT_KINDS = {"working": "工作日", "calendar": "自然日"}
 
 JOB_STATES = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 JOB_ACTIVE = ("queued", "running")  # still to finish (a redelivered task may run these)
-JOB_KINDS = {"export": "导出", "import": "导入", "bulletin": "生成通报", "assessment": "考核计算"}
+JOB_KINDS = {"export": "导出", "import": "导入", "bulletin": "生成通报", "assessment": "考核计算",
+             "survey": "发出季度测评"}
+JOB_UNITS = {"export": "行", "import": "行", "bulletin": "份", "assessment": "个考核项", "survey": "家企业"}  # of done/total
 MENU_JOBS = "我的后台任务"  # in the user's own menu (navbar), not a category
 
 # --- assessments (考核评价: schemes, cycles, appeals, the ladder; app/assessments) --------------------

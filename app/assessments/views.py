@@ -204,6 +204,14 @@ class CycleView(BaseView):
     @has_access
     def act(self, pk):
         user = scope.current_user()
+        if request.form.get("action") == "compute":  # 计算 runs as a background job (issue 14 item 5)
+            from ..jobs import kinds as job_kinds
+
+            job = web.run(cycles.WORKFLOW, lambda: job_kinds.assessment_as_job(user, pk, request.form.get("version")),
+                          "已转入后台计算，完成后会通知您。")
+            if job is not None:
+                return redirect(url_for("JobView.show", pk=job.id))
+            return redirect(url_for("CycleView.show", pk=pk))
         web.post_action(cycles.WORKFLOW, user, pk)
         back = request.form.get("next") or ""
         if back.startswith("/assessments/sheet/"):

@@ -40,11 +40,12 @@ class Context:
     region: str | None = None
     today: date = field(default_factory=clock.today)
     as_of: datetime = field(default_factory=clock.utcnow)
+    filters: dict = field(default_factory=dict)  # industry, ent_category, level (the ledger list's names)
 
     def args(self, **extra):
-        """The ledger list's filters for a number: the region plus ``extra``."""
+        """The ledger list's filters for a number: the page's filters (街道, 行业, 企业类别, 层级) plus ``extra``."""
         args = {"region": self.region} if self.region else {}
-        return {**args, **{k: v for k, v in extra.items() if v is not None}}
+        return {**args, **self.filters, **{k: v for k, v in extra.items() if v is not None}}
 
     def ids(self, **extra):
         """SELECT of the ids of the problems the ledger list shows for these filters."""
@@ -86,7 +87,37 @@ def context(user, args, today=None):
     region = str(args.get("region") or "").strip() or None
     if region and len(region) > MAX_REGION:
         raise QueryError("region", f"街道/乡镇名称不超过{MAX_REGION}个字。")
-    return Context(user, p, region, today)
+    return Context(user, p, region, today, filters=clean_filters(args))
+
+
+FILTER_NAMES = {"industry": "行业", "ent_category": "企业类别", "level": "问题层级"}  # query args = the ledger list's
+
+
+def filter_choices():
+    """The values each filter accepts: the industries and categories on the enterprise roster, the levels."""
+    from ..models import ISSUE_LEVELS, Enterprise
+
+    def distinct(column):
+        return sorted(v for v in db.session.scalars(select(column).where(column.is_not(None)).distinct()) if v)
+
+    return {"industry": distinct(Enterprise.industry), "ent_category": distinct(Enterprise.category),
+            "level": dict(ISSUE_LEVELS)}
+
+
+def clean_filters(args):
+    """industry / ent_category / level from the query (one value each); an unknown value is a QueryError
+    naming what is accepted (Chinese)."""
+    wanted = {k: str(args.get(k) or "").strip() for k in FILTER_NAMES}
+    wanted = {k: v for k, v in wanted.items() if v}
+    if not wanted:
+        return {}
+    choices = filter_choices()
+    for key, value in wanted.items():
+        allowed = choices[key]
+        if value not in allowed:
+            shown = "、".join(f"{k}（{v}）" for k, v in allowed.items()) if isinstance(allowed, dict) else "、".join(allowed[:20])
+            raise QueryError(key, f"{FILTER_NAMES[key]}“{value[:50]}”不存在，可选：{shown or '（无）'}。")
+    return wanted
 
 
 def _base(ctx, title, definition, option, columns, rows, links, excel, clicks=None):

@@ -24,7 +24,7 @@ PAGE_ORDER = ("kpi", "trend", "league", "ageing", "categories", "funnel", "heatm
 
 
 def _filters():
-    return {k: v for k, v in request.args.items() if k in ("period", "region") and v}
+    return {k: v for k, v in request.args.items() if k in ("period", "region", *charts.FILTER_NAMES) and v}
 
 
 def chart_data(name, user, args):
@@ -128,6 +128,7 @@ class DashboardView(BaseView):
         return self.render_template(
             "cso/dashboard.html", results=results, order=PAGE_ORDER, args=args, query=query,
             kinds=stats.PERIOD_KINDS, period=results["kpi"]["period"], min_sample=stats.min_sample(),
+            choices=charts.filter_choices(),
             district=bool(scope.role_names(user) & SEES_ALL_ROLES))
 
     @expose("/pack.xlsx")
@@ -184,7 +185,9 @@ class DashboardApi(BaseApi):
         get:
           description: >-
             Charts kpi, trend, league, ageing, categories, funnel, heatmap, units, radar. Query arguments period (2026-11, 2026Q4,
-            2026-W48, 2026, or week/month/quarter/year for the current one) and region (街道).
+            2026-W48, 2026, or week/month/quarter/year for the current one), region (街道), industry (行业), ent_category
+            (企业类别) and level (问题层级: ordinary, major) — the ledger list's names, carried into every click-through
+            link; an unknown value is a 400 with a Chinese message.
           parameters:
           - in: path
             name: name

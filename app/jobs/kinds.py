@@ -156,3 +156,120 @@ def export_as_job(kind, user, args):
             return job
     title = f"导出{exports.FILE_NAMES[kind][0]}（{size:,}行）"
     return rules.start(user, "export", params, title, total=size)
+
+
+# --- assessment computation (考核计算) and the quarterly survey mailing (季度测评) ------------------------
+
+def _active_jobs(kind):
+    from sqlalchemy import select as _select
+
+    from ..vocab import JOB_ACTIVE
+    from .models import Job
+
+    return db.session.scalars(_select(Job).where(Job.kind == kind, Job.state.in_(JOB_ACTIVE))).all()
+
+
+def _already_running(user, kind, key, value, busy):
+    """The user's own running job for the same thing (a double click returns it), or 409 when
+    another user's job is computing it now."""
+    for job in _active_jobs(kind):
+        if (job.params or {}).get(key) == value:
+            if job.owner_id == user.id:
+                return job
+            raise JobError(409, busy)
+    return None
+
+
+def assessment_as_job(user, cycle_id, version=None):
+    """The office's 计算 on the cycle page: checked now as the action would be (404 unseen, 403 not the
+    office, 409 wrong state or stale version), then computed by the task ``cso.job``. Raises
+    WorkflowError (JobError is one)."""
+    from ..assessments import cycles
+    from ..workflow.actions import Step
+    from . import rules
+
+    wf = cycles.WORKFLOW
+    cycle = wf.load(user, cycle_id, version)
+    refused = wf.refusal(wf.actions["compute"], Step(user, cycle, {}, wf.role_kinds(user, cycle)))
+    if refused:
+        raise JobError(*refused)
+    job = _already_running(user, "assessment", "cycle", cycle.id, "该考核周期正在由他人计算，请稍后刷新查看。")
+    if job is not None:
+        return job
+    from ..assessments.listing import period_label
+
+    title = f"计算考核得分：{period_label(cycle.period)}{cycles.ASSESSMENT_SUBJECTS.get(cycle.subject, '')}"
+    return rules.start(user, "assessment", {"cycle": cycle.id}, title, total=len(cycle.scheme.items) or None)
+
+
+@runner("assessment")
+def run_assessment(job, owner, progress):
+    """``assessments.compute`` as the owner (the compute action: same checks, same event), one item at a
+    time counted; the result is the cycle's page."""
+    from ..assessments import cycles
+    from ..workflow import WorkflowError
+
+    def tick(done, total):
+        progress.total, progress.done = total, done
+
+    try:
+        cycle = cycles.load(owner, (job.params or {}).get("cycle"))
+        cycles.compute(cycle, tick, owner)
+        cycles.WORKFLOW.commit()
+    except JobError:
+        raise
+    except WorkflowError as exc:
+        db.session.rollback()
+        raise JobError(exc.status, exc.message) from None
+    n = len(cycle.assessments)
+    return Outcome(summary={"cycle": cycle.id, "subjects": n, "message": f"已计算 {n} 个考核对象的得分。",
+                            "endpoint": "CycleView.show", "endpoint_args": {"pk": cycle.id}})
+
+
+def survey_as_job(user, period_text):
+    """The office's 发出季度测评 on the survey list: the period checked now (422 in Chinese, 403 not the
+    office), the requests written by the task ``cso.job`` one enterprise at a time."""
+    from .. import scope, stats
+    from ..surveys.rules import SurveyError
+    from ..vocab import OFFICE_ROLES
+    from . import rules
+
+    try:
+        p = stats.parse_period(period_text)
+    except (TypeError, ValueError) as exc:
+        raise SurveyError(422, str(exc) if isinstance(exc, ValueError) else "请填写季度，如 2026Q4。", "period") from None
+    if p.kind != "quarter":
+        raise SurveyError(422, "季度测评的期间应为季度，如 2026Q4。", "period")
+    if not scope.role_names(user) & OFFICE_ROLES:
+        raise SurveyError(403, "只有首席服务官办公室可以发起季度测评。")
+    job = _already_running(user, "survey", "period", p.key, f"{p.label}满意度测评正在由他人发出，请稍后刷新查看。")
+    if job is not None:
+        return job
+    return rules.start(user, "survey", {"period": p.key}, f"发出{p.label}企业满意度测评")
+
+
+@runner("survey")
+def run_survey(job, owner, progress):
+    """``surveys.rules.create_quarterly`` as the owner (idempotent per enterprise and quarter: a
+    redelivered task writes nothing twice), counted per served enterprise."""
+    from .. import stats
+    from ..surveys import rules as survey_rules
+    from ..workflow import WorkflowError
+
+    try:
+        p = stats.parse_period((job.params or {}).get("period"))
+    except (TypeError, ValueError):
+        raise JobError(422, "季度应写作如 2026Q4。") from None
+
+    def tick(done, total):
+        progress.total, progress.done = total, done
+
+    try:
+        created, skipped = survey_rules.create_quarterly(p, owner, progress=tick)
+        survey_rules.commit()
+    except WorkflowError as exc:
+        db.session.rollback()
+        raise JobError(exc.status, exc.message) from None
+    return Outcome(summary={"period": p.key, "created": len(created), "skipped": skipped,
+                            "message": f"{p.label}满意度测评：新发出 {len(created)} 份，已有或无评价对象 {skipped} 家。",
+                            "endpoint": "SurveyView.list", "endpoint_args": {"kind": "quarterly", "period": p.key}})

@@ -31,7 +31,7 @@ from sqlalchemy import select, update
 
 from .. import clock, db
 from ..validation import valid_id
-from ..vocab import JOB_ACTIVE, JOB_KINDS, JOB_STATES
+from ..vocab import JOB_ACTIVE, JOB_KINDS, JOB_STATES, JOB_UNITS
 from ..workflow.errors import WorkflowError
 from .models import Job
 
@@ -98,6 +98,8 @@ def result_url(job):
     found = job.result or {}
     if found.get("bulletin"):
         return url_for("BulletinsView.show", pk=found["bulletin"])
+    if found.get("endpoint"):  # a page of the portal (the cycle computed, the requests sent)
+        return url_for(found["endpoint"], **(found.get("endpoint_args") or {}))
     return found.get("url")
 
 
@@ -113,6 +115,7 @@ def serialize(job):
     """The answer of ``GET /api/v1/job/<id>`` (and the page's poll)."""
     return {"id": job.id, "state": job.state, "state_label": JOB_STATES.get(job.state, job.state),
             "kind": job.kind, "title": job.title, "done": job.done, "total": job.total,
+            "unit": JOB_UNITS.get(job.kind, "行"),
             "percent": percent(job), "reason": job.reason, "result_url": result_url(job),
             "created_at": clock.local_text(job.created_at),
             "finished_at": clock.local_text(job.finished_at) if job.finished_at else None,

@@ -53,7 +53,8 @@ FilterError = QueryError  # the ledger list's bad filter: the one query-argument
 FILTER_LABELS = {"status": "状态", "tier": "时限", "enterprise": "企业", "department": "单位", "officer": "服务官",
                  "category": "类别", "region": "街道/乡镇", "source": "来源", "level": "层级",
                  "received_from": "反映日期起", "received_to": "反映日期止", "q": "关键词", "open": "仅未办结",
-                 "queue": "待办类别", "pending": "延期待批"}
+                 "queue": "待办类别", "pending": "延期待批",
+                 "industry": "行业", "ent_category": "企业类别"}  # the enterprise's (the dashboard's filters, issue 14)
 
 
 MAX_PAGE = 1_000_000
@@ -72,7 +73,7 @@ def _choices(value, field, allowed):
 
 
 FILTERS = ("status", "tier", "enterprise", "department", "officer", "category", "region", "source",
-           "level", "received_from", "received_to", "q", "open", "queue", "pending")
+           "level", "received_from", "received_to", "q", "open", "queue", "pending", "industry", "ent_category")
 
 
 def build_query(user, args, today=None):
@@ -115,6 +116,10 @@ def build_query(user, args, today=None):
         conds.append(Issue.region.in_([v.strip() for v in str(args["region"]).split(",") if v.strip()]))
     if args.get("source"):
         conds.append(Issue.source.in_(_choices(args["source"], "source", ISSUE_SOURCES)))
+    for name, column in (("industry", Enterprise.industry), ("ent_category", Enterprise.category)):
+        if args.get(name):  # the enterprise's industry / category (free text on the roster), comma-separated
+            values = [v.strip() for v in str(args[name]).split(",") if v.strip()]
+            conds.append(Issue.enterprise_id.in_(select(Enterprise.id).where(column.in_(values))))
     if args.get("level"):
         conds.append(Issue.level.in_(_choices(args["level"], "level", ISSUE_LEVELS)))
     if args.get("received_from"):

@@ -23,8 +23,8 @@
     document.getElementById("cso-job-finished").textContent = d.finished_at || "—";
     var count = document.getElementById("cso-job-count");
     if (d.total) {
-      count.textContent = (d.state === "running" && d.done >= d.total ? "正在生成文件…… " : "") +
-        "已处理 " + fmt(d.done) + " / " + fmt(d.total) + " 行";
+      count.textContent = (d.state === "running" && d.done >= d.total ? (d.kind === "export" ? "正在生成文件…… " : "正在收尾…… ") : "") +
+        "已处理 " + fmt(d.done) + " / " + fmt(d.total) + " " + (d.unit || "行");
     } else if (d.state === "queued" || d.state === "running") {
       count.textContent = d.state === "queued" ? "排队中，等待后台开始……" : "正在准备……";
     }

@@ -236,9 +236,10 @@ def quarterly_targets(enterprise_id, period):
     return {"officer": sorted(_current_officers(enterprise_id)), "department": sorted(departments)}
 
 
-def create_quarterly(period, user=None, only=None):
+def create_quarterly(period, user=None, only=None, progress=None):
     """One quarterly request per served enterprise (an active assignment) for ``period`` (a quarter);
-    idempotent (key ``quarterly:<enterprise>:<period>``). Returns (created, skipped)."""
+    idempotent (key ``quarterly:<enterprise>:<period>``). Returns (created, skipped).
+    ``progress(done, total)`` after each enterprise (the background job of the office's button)."""
     if period.kind != "quarter":
         raise SurveyError(422, "季度测评的期间应为季度，如 2026Q4。", "period")
     if user is not None and not scope.role_names(user) & OFFICE_ROLES:
@@ -247,9 +248,10 @@ def create_quarterly(period, user=None, only=None):
     served = db.session.scalars(select(Assignment.enterprise_id).where(Assignment.is_current).distinct()).all()
     tpl = active_template("quarterly")
     created, skipped = [], 0
-    for ent_id in sorted(served):
-        if only is not None and ent_id not in only:
-            continue
+    todo = [e for e in sorted(served) if only is None or e in only]
+    for n, ent_id in enumerate(todo):
+        if progress is not None:
+            progress(n, len(todo))
         key = f"quarterly:{ent_id}:{period.key}"
         if db.session.scalar(select(exists().where(SurveyRequest.key == key))):
             skipped += 1
@@ -266,6 +268,8 @@ def create_quarterly(period, user=None, only=None):
         db.session.flush()
         _notify_enterprise(req, f"{period.label}企业满意度测评")
         created.append(req)
+    if progress is not None:
+        progress(len(todo), len(todo))
     return created, skipped
 
 

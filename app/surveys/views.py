@@ -126,19 +126,16 @@ class SurveyView(BaseView):
     @has_access
     def quarter(self):
         user = scope.current_user()
+        from ..jobs import kinds as job_kinds  # the mailing runs as a background job (issue 14 item 5)
+
         try:
-            period = stats.parse_period(request.form.get("period"))
-        except ValueError as exc:
-            flash(str(exc), "danger")
-            return redirect(url_for("SurveyView.list"))
-        try:
-            created, skipped = rules.create_quarterly(period, user)
-            rules.commit()
+            job = job_kinds.survey_as_job(user, request.form.get("period"))
         except WorkflowError as exc:
+            db.session.rollback()
             _fail(exc)
             return redirect(url_for("SurveyView.list"))
-        flash(f"{period.label}满意度测评：新发出 {len(created)} 份，已有或无评价对象 {skipped} 家。", "success")
-        return redirect(url_for("SurveyView.list", kind="quarterly", period=period.key))
+        flash(f"已转入后台发出：{job.title}，完成后会通知您。", "info")
+        return redirect(url_for("JobView.show", pk=job.id))
 
 
 def _answer_labels(req):

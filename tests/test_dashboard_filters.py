@@ -1,0 +1,75 @@
+"""The dashboard's filters industry (行业), ent_category (企业类别) and level (问题层级) — issue 14 item 2:
+the same names on the page, in ``GET /api/v1/dashboard/<chart>`` and in the ledger list behind a number;
+numbers computed here with plain SQL; an unknown value is a Chinese 400 (API) or a flash (page)."""
+import re
+from urllib.parse import parse_qs, urlparse
+
+from sqlalchemy import text
+
+from conftest import api_token, login
+
+OPEN = "('new','accepted','assigned','in_progress')"
+
+
+def _one(sql, **params):
+    from app import db
+
+    return db.session.execute(text(sql), params).scalar()
+
+
+def _kpi(client, headers, **args):
+    resp = client.get("/api/v1/dashboard/kpi", headers=headers, query_string={"period": "year", **args})
+    assert resp.status_code == 200, resp.get_json()
+    return {t["name"]: t for t in resp.get_json()["tiles"]}
+
+
+def _listed(client, url):
+    page = client.get(url).get_data(as_text=True)
+    found = re.search(r"共\s*(?:<[^>]+>)?\s*([\d,]+)\s*(?:</[^>]+>)?\s*(?:件|条)", page)
+    assert found, url
+    return int(found.group(1).replace(",", ""))
+
+
+def test_industry_category_and_level_filter_every_number_and_its_list(client, ctx):
+    industry = _one("SELECT e.industry FROM issue i JOIN enterprise e ON e.id = i.enterprise_id "
+                    f"WHERE i.status IN {OPEN} AND e.industry IS NOT NULL GROUP BY e.industry ORDER BY count(*) DESC LIMIT 1")
+    category = _one("SELECT e.category FROM issue i JOIN enterprise e ON e.id = i.enterprise_id "
+                    f"WHERE i.status IN {OPEN} AND e.category IS NOT NULL GROUP BY e.category ORDER BY count(*) DESC LIMIT 1")
+    assert industry and category
+    headers = api_token(client, "office")
+    everything = _kpi(client, headers)["未办结问题"]["value"]
+    login(client, "office")
+    cases = (
+        ({"industry": industry}, f"e.industry = '{industry}'"),
+        ({"ent_category": category}, f"e.category = '{category}'"),
+        ({"level": "major"}, "i.level = 'major'"),
+        ({"industry": industry, "level": "ordinary"}, f"e.industry = '{industry}' AND i.level = 'ordinary'"),
+    )
+    for args, where in cases:
+        expected = _one(f"SELECT count(*) FROM issue i JOIN enterprise e ON e.id = i.enterprise_id "
+                        f"WHERE i.status IN {OPEN} AND {where}")
+        tile = _kpi(client, headers, **args)["未办结问题"]
+        assert tile["value"] == expected, args
+        query = parse_qs(urlparse(tile["url"]).query)
+        assert all(query.get(k) == [v] for k, v in args.items()), tile["url"]  # the link carries the filters
+        assert _listed(client, tile["url"]) == expected, tile["url"]  # and lands on that many problems
+    assert _kpi(client, headers, level="major")["未办结问题"]["value"] < everything
+    # another chart takes the same arguments: the ageing table's links carry them too
+    body = client.get("/api/v1/dashboard/ageing", headers=headers, query_string={"industry": industry}).get_json()
+    links = [u for row in body["table"]["links"] for u in row if u]
+    assert links and all(parse_qs(urlparse(u).query).get("industry") == [industry] for u in links)
+
+
+def test_unknown_filter_values_answer_in_chinese(client, ctx):
+    headers = api_token(client, "office")
+    for chart in ("kpi", "league", "heatmap"):
+        for args, words in (({"industry": "不存在的行业"}, "行业“不存在的行业”不存在"),
+                            ({"ent_category": "X类"}, "企业类别“X类”不存在"),
+                            ({"level": "huge"}, "问题层级“huge”不存在，可选：ordinary（一般问题）、major（重大复杂问题）")):
+            resp = client.get(f"/api/v1/dashboard/{chart}", headers=headers, query_string=args)
+            assert resp.status_code == 400 and words in str(resp.get_json()), (chart, args, resp.get_json())
+    login(client, "office")
+    page = client.get("/dashboard/?level=huge", follow_redirects=True).get_data(as_text=True)
+    assert "问题层级“huge”不存在" in page
+    page = client.get("/dashboard/?level=major").get_data(as_text=True)
+    assert 'name="industry"' in page and 'name="ent_category"' in page and '<option value="major" selected' in page
