@@ -342,7 +342,7 @@ class Issue(Model):
     assigned_at = Column(DateTime)
     acknowledged_at = Column(DateTime)
     first_feedback_at = Column(DateTime)
-    resolved_at = Column(DateTime)
+    resolved_at = Column(DateTime, index=True)  # the dashboard's periods (migration 0022)
     closed_at = Column(DateTime)
     resolution = Column(Text)
     satisfaction = Column(String(20))

@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from flask import url_for
-from sqlalchemy import case, func, select, true, union_all
+from sqlalchemy import and_, case, func, or_, select, true, union, union_all
 
 from .. import clock, db, scope, stats
 from ..ledger.listing import build_query
@@ -247,11 +247,32 @@ def _departments(ctx):
     return dict(db.session.execute(query).all())
 
 
-def _by_department(ctx, ids):
-    pairs = _addressed()
-    rows = db.session.execute(select(pairs.c.dept, func.count(func.distinct(pairs.c.issue_id))).where(
-        pairs.c.issue_id.in_(ids)).group_by(pairs.c.dept)).all()
-    return dict(rows)
+def _addressed_where(criterion, *columns):
+    """Like :func:`_addressed`, only for the problems meeting ``criterion`` (a condition on issue), each
+    (problem, department) once, with ``columns`` of the problem: each branch is filtered on issue first
+    (its indexes), instead of the pairs of all problems filtered afterwards."""
+    lead = select(Issue.id.label("issue_id"), Issue.lead_department_id.label("dept"), *columns).where(
+        Issue.lead_department_id.is_not(None), criterion)
+    co = (select(issue_codepartment.c.issue_id.label("issue_id"), issue_codepartment.c.department_id.label("dept"),
+                 *columns).select_from(issue_codepartment.join(Issue, Issue.id == issue_codepartment.c.issue_id))
+          .where(criterion))
+    return union(lead, co).subquery()
+
+
+def _by_department(ctx, criterion):
+    """{department id: problems (lead or co) meeting ``criterion``}."""
+    pairs = _addressed_where(criterion)
+    return dict(db.session.execute(select(pairs.c.dept, func.count()).group_by(pairs.c.dept)).all())
+
+
+def _by_department_tiers(ctx, tiers):
+    """{key: {department id: count}} for several tier filters of the ledger in one scan."""
+    crits = {key: ctx.where(tier=flt) for key, flt in tiers}
+    flags = [case((c, 1), else_=0).label(f"f_{key}") for key, c in crits.items()]
+    pairs = _addressed_where(or_(*crits.values()), *flags)
+    rows = db.session.execute(select(pairs.c.dept, *(func.sum(pairs.c[f"f_{key}"]) for key in crits))
+                              .group_by(pairs.c.dept)).all()
+    return {key: {row[0]: int(row[i + 1] or 0) for row in rows if row[i + 1]} for i, key in enumerate(crits)}
 
 
 def _band(percent):
@@ -262,10 +283,8 @@ def _band(percent):
 
 def _on_time_by_department(ctx, names, period):
     """{department id: 按期办结率 over the problems (lead or co) it resolved in ``period``}."""
-    pairs = _addressed()
-    resolved = db.session.execute(
-        select(pairs.c.dept, Issue.resolved_at, Issue.resolve_due).join(Issue, Issue.id == pairs.c.issue_id)
-        .where(period.has(Issue.resolved_at), ctx.where())).all()
+    pairs = _addressed_where(and_(period.has(Issue.resolved_at), ctx.where()), Issue.resolved_at, Issue.resolve_due)
+    resolved = db.session.execute(select(pairs.c.dept, pairs.c.resolved_at, pairs.c.resolve_due)).all()
     per = {d: [] for d in names}
     for dept, resolved_at, due in resolved:
         if dept in per:
@@ -301,7 +320,7 @@ def league(ctx):
     """按期办结率 per department over the problems resolved in the period (hidden under the minimum
     sample), with the overdue count now."""
     names = _departments(ctx)
-    overdue = _by_department(ctx, ctx.ids(tier="overdue"))
+    overdue = _by_department(ctx, ctx.where(tier="overdue"))
     per, per_prev = _on_time_by_department(ctx, names, ctx.period), _on_time_by_department(ctx, names, ctx.period.previous())
     items = [(name, dept, per[dept], overdue.get(dept, 0)) for dept, name in names.items()]
     items.sort(key=lambda it: (it[2].percent is None, -(it[2].percent or 0), it[3], it[0]))
@@ -341,7 +360,7 @@ AGEING = (("approaching", "approaching"), ("overdue", "overdue_only"), ("serious
 def ageing(ctx):
     """临期 / 超期 / 严重超期 open problems per department (lead or co), now."""
     names = _departments(ctx)
-    counts = {key: _by_department(ctx, ctx.ids(tier=flt)) for key, flt in AGEING}
+    counts = _by_department_tiers(ctx, AGEING)
     depts = [d for d in names if any(counts[key].get(d) for key, _ in AGEING)]
     depts.sort(key=lambda d: (-sum(counts[k].get(d, 0) for k, _ in AGEING), names[d]))
     rows = [[names[d], *(counts[k].get(d, 0) for k, _ in AGEING)] for d in depts]
