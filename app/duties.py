@@ -85,7 +85,7 @@ def draft_facts(officer, start, end):
     ents = enterprises_of(officer.id)
     ids = [e.id for e in ents]
     visits = db.session.scalars(select(Visit).where(
-        Visit.officer_id == officer.id, Visit.visit_date.between(start, end)).order_by(Visit.visit_date)).all()
+        Visit.officer_id == officer.id, Visit.visit_date.between(start, end)).order_by(Visit.visit_date, Visit.id)).all()
     by_ent = {}
     for v in visits:
         by_ent.setdefault(v.enterprise_id, []).append(v)

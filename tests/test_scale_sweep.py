@@ -40,8 +40,9 @@ def _state():
     messages = {m.id: (m.recipient_id, m.to_addr, m.status, m.not_before, m.subject, frozenset(m.body_text.split("\n")),
                        _parts(m.body_html))
                 for m in db.session.scalars(select_all(OutboundMessage))}
-    rows = {(r.dedupe_key, r.recipient_id, r.kind, r.item_type, r.item_id, r.tier, r.period, r.text, r.link,
-             messages.get(r.message_id)) for r in db.session.scalars(select_all(Reminder))}
+    # a hand-over line's item is its notification, whose id PostgreSQL's sequence does not give back
+    rows = {(r.dedupe_key, r.recipient_id, r.kind, r.item_type, None if r.item_type == "notification" else r.item_id,
+             r.tier, r.period, r.text, r.link, messages.get(r.message_id)) for r in db.session.scalars(select_all(Reminder))}
     return rows, sorted(messages.values(), key=repr)
 
 
