@@ -107,7 +107,7 @@ def test_home_page_coverage_uses_the_one_rate(ctx, client):
 
     login(client, "office")
     html = client.get("/").get_data(as_text=True)
-    m = re.search(r'id="cso-coverage">(\d+)/(\d+)</b>（周走访覆盖率 <span title="([^"]+)">([^<]+)</span>', html)
+    m = re.search(r'id="cso-coverage"><a [^>]*>(\d+)/(\d+)</a></b>（周走访覆盖率 <span title="([^"]+)">([^<]+)</span>', html)
     assert m, html[:2000]
     visited, total = int(m.group(1)), int(m.group(2))
     assert m.group(3) == stats.RATES["visit_coverage"].definition

@@ -6,7 +6,6 @@ Rates are ``app.stats`` rates (definitions, minimum sample); lapses come from ``
 (DutyRecord) and ``app.accountability`` (Lapse, Criticism, Urge); satisfaction and inspection from
 ``app.surveys.metrics``; policy promotion from ``app.policies.metrics`` when it exists. A source
 that is not there scores "无数据" (the item is left out and the total rescaled, see scoring)."""
-import importlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -317,19 +316,11 @@ def receipt_lapses(subject_type, ids, p, today):
 
 # --- other features' metrics (surveys, policies) --------------------------------------------------
 
-def _optional(module):
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 @metric("satisfaction", "企业满意率", ("officer", "department"), "rate",
-        "企业评价（服务态度、工作效率、政策落实、问题解决）中满意（非常满意、满意、基本满意）的比例，按答卷计（app/surveys）。")
+        stats.RATES["satisfaction"].definition)
 def satisfaction(subject_type, ids, p, today):
-    mod = _optional("app.surveys.metrics")
-    if mod is None or not hasattr(mod, "satisfaction"):
-        return {}
+    from ..surveys import metrics as mod  # imported late: the surveys read this package's cycles
+
     out = {}
     for sid, s in (mod.satisfaction(subject_type, ids, p) or {}).items():
         r = s.rate
@@ -342,9 +333,8 @@ def satisfaction(subject_type, ids, p, today):
 @metric("inspection", "督查评价", ("officer", "department"), "score",
         "办公室电话询问、走访企业等督查记录的四项评分折算为百分制的平均分（app/surveys）。")
 def inspection(subject_type, ids, p, today):
-    mod = _optional("app.surveys.metrics")
-    if mod is None or not hasattr(mod, "inspection"):
-        return {}
+    from ..surveys import metrics as mod
+
     out = {}
     for sid, (score, n, evidence) in (mod.inspection(subject_type, ids, p) or {}).items():
         ev = [e if isinstance(e, dict) else _ev("inspection", e, f"督查记录#{e}") for e in (evidence or [])]
@@ -356,9 +346,8 @@ def inspection(subject_type, ids, p, today):
 
 
 @metric("policy_reach", "惠企政策宣传到位率", ("officer",), "rate",
-        "期末有效的惠企事项与包联企业中符合条件的组合里已送达的比例（app/policies）。尚无政策库时为“无数据”。")
+        stats.RATES["policy_reach"].definition)
 def policy_reach(subject_type, ids, p, today):
-    mod = _optional("app.policies.metrics")
-    if mod is None or not hasattr(mod, "reach"):
-        return {}
+    from ..policies import metrics as mod
+
     return {sid: _rate_value(r, []) for sid, r in (mod.reach(ids, p) or {}).items()}

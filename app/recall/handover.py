@@ -64,15 +64,11 @@ def role_kinds(user, handover):
 # --- what is open for an enterprise -----------------------------------------------------------------
 
 def _lazy_items(module, enterprise_id, officer_id):
-    """Open items of another package (``app.<module>.handover.open_items``), [] when it is not installed."""
+    """Open items of another package (``app.<module>.handover.open_items``, imported late: those
+    packages' handover modules read this one's tables)."""
     import importlib
 
-    try:
-        found = importlib.import_module(f"app.{module}.handover")
-    except ImportError:
-        return []
-    fn = getattr(found, "open_items", None)
-    return list(fn([enterprise_id], officer_id)) if fn else []
+    return list(importlib.import_module(f"app.{module}.handover").open_items([enterprise_id], officer_id))
 
 
 def open_items(enterprise, officer_id):
@@ -413,7 +409,7 @@ def apply_case(case, user, today=None):
 
 def _reassign_elsewhere(handover, old_officer_id, new_officer_id, user):
     """Open 代办 cases move through ``app.proxy.rules.reassign`` (their own history records it); policy
-    applications are the enterprise's and stay. Nothing happens when the 代办 package is not installed."""
+    applications are the enterprise's and stay."""
     items = _lazy_items("proxy", handover.enterprise_id, old_officer_id)
     if not items:
         return 0

@@ -9,14 +9,13 @@ Suggested recalls (:func:`suggestions`), per officer in post without a case unde
 * ``satisfaction`` — satisfaction under 85 % in the last quarter (``app.surveys.metrics.satisfaction``);
 * ``bad_reviews`` — two or more verified bad reviews in the last quarter (``app.surveys.metrics.bad_reviews``).
 
-The last three come from packages built alongside; when one is not installed its trigger is listed
-in :func:`unavailable` and the page says so.
+The last three read the assessments' and the surveys' published figures (imported late: both read
+this package's tables).
 
 The service period (:func:`term_queue`): an assignment's term ends on its ``ServiceTerm`` or, when the
 office set none, ``term_years`` after its start; terms ending within ``term_notice_days`` (or past)
 are queued: extend (a new end date) or end (a recall case with reason 服务期满).
 """
-import importlib
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -36,25 +35,6 @@ BAD_REVIEWS = 2
 FAIL_GRADES = ("不合格", "fail", "unqualified")
 TRIGGER_LABELS = {"no_visits": "连续4周无走访记录", "request": "企业申请更换", "two_fail": "连续两个季度考核不合格",
                   "satisfaction": "满意率低于85%", "bad_reviews": "多次经核实的差评"}
-
-
-def _optional(module, name):
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def unavailable():
-    """Triggers whose source package is not installed yet (the page names them)."""
-    missing = []
-    if _optional("app.assessments.query", "officer_grades") is None:
-        missing.append(TRIGGER_LABELS["two_fail"])
-    if _optional("app.surveys.metrics", "satisfaction") is None:
-        missing.append(TRIGGER_LABELS["satisfaction"])
-    if _optional("app.surveys.metrics", "bad_reviews") is None:
-        missing.append(TRIGGER_LABELS["bad_reviews"])
-    return missing
 
 
 def officers_in_post():
@@ -88,23 +68,20 @@ def suggestions(today=None):
                                                               RecallRequest.officer_id.in_(ids)).order_by(RecallRequest.id)):
         reasons[req.officer_id].append(("request", f"{req.enterprise.name}申请更换：{req.reason}"))
     quarter = stats.period("quarter", today).previous()
-    grades = _optional("app.assessments.query", "officer_grades")
-    if grades is not None:
-        for oid in ids:
-            latest = [(key, g) for key, g in grades(oid) or [] if "Q" in str(key)][-2:]  # quarters, oldest first
-            if len(latest) == 2 and all(str(g) in FAIL_GRADES for _, g in latest):
-                reasons[oid].append(("two_fail", f"{latest[0][0]}、{latest[1][0]}季度考核均为不合格"))
-    satisfaction = _optional("app.surveys.metrics", "satisfaction")
-    if satisfaction is not None:
-        for oid, sat in (satisfaction("officer", ids, quarter) or {}).items():
-            rate = getattr(sat, "rate", None)
-            if rate is not None and rate.value is not None and rate.value < SATISFACTION_FLOOR and oid in reasons:
-                reasons[oid].append(("satisfaction", f"{quarter.label}满意率{rate.text}"))
-    bad = _optional("app.surveys.metrics", "bad_reviews")
-    if bad is not None:
-        for oid, cases in (bad("officer", ids, quarter, verified_only=True) or {}).items():
-            if len(cases or []) >= BAD_REVIEWS and oid in reasons:
-                reasons[oid].append(("bad_reviews", f"{quarter.label}经核实差评{len(cases)}次"))
+    from ..assessments.query import officer_grades
+    from ..surveys.metrics import bad_reviews, satisfaction
+
+    for oid in ids:
+        latest = [(key, g) for key, g in officer_grades(oid) or [] if "Q" in str(key)][-2:]  # quarters, oldest first
+        if len(latest) == 2 and all(str(g) in FAIL_GRADES for _, g in latest):
+            reasons[oid].append(("two_fail", f"{latest[0][0]}、{latest[1][0]}季度考核均为不合格"))
+    for oid, sat in (satisfaction("officer", ids, quarter) or {}).items():
+        rate = sat.rate
+        if rate.value is not None and rate.value < SATISFACTION_FLOOR and oid in reasons:
+            reasons[oid].append(("satisfaction", f"{quarter.label}满意率{rate.text}"))
+    for oid, cases in (bad_reviews("officer", ids, quarter, verified_only=True) or {}).items():
+        if len(cases or []) >= BAD_REVIEWS and oid in reasons:
+            reasons[oid].append(("bad_reviews", f"{quarter.label}经核实差评{len(cases)}次"))
     return [{"officer": o, "reasons": reasons[o.id]} for o in officers if reasons[o.id]]
 
 

@@ -59,7 +59,7 @@ class RecallView(BaseView):
         office = rules.may_prepare(user)
         return self.render_template(
             "cso/recall_list.html", rows=rows, count=count, args=args, statuses=RECALL_STATUSES, office=office,
-            suggestions=triggers.suggestions() if office else [], unavailable=triggers.unavailable() if office else [],
+            suggestions=triggers.suggestions() if office else [],
             labels=triggers.TRIGGER_LABELS, terms=triggers.term_queue() if office else [],
             requests=db.session.scalars(select(RecallRequest).where(RecallRequest.status == "open")
                                         .order_by(RecallRequest.id)).all() if office else [],

@@ -376,11 +376,9 @@ def raw_answers_visible(user, request):
 def published_periods(subject_type):
     """Period keys whose assessment cycle for ``subject_type`` is published (app/assessments): from then
     on the rated officers (units) may read their own answers of that period."""
-    try:
-        from ..assessments.models import AssessmentCycle
-        from ..vocab import ASSESSMENT_CYCLE_PUBLISHED
-    except ImportError:
-        return []
+    from ..assessments.models import AssessmentCycle
+    from ..vocab import ASSESSMENT_CYCLE_PUBLISHED
+
     return db.session.scalars(select(AssessmentCycle.period).where(
         AssessmentCycle.subject == subject_type, AssessmentCycle.status.in_(ASSESSMENT_CYCLE_PUBLISHED))
         .order_by(AssessmentCycle.period.desc())).all()
