@@ -74,7 +74,7 @@ def issue(step, action):
         return [(unit_ids(doc.lead_department_id), f"{head} 已转办贵单位（牵头），请签收办理{due}：{what}", url),
                 (unit_ids(*[d.id for d in doc.co_departments]), f"{head} 已转办贵单位（配合），请配合办理：{what}", url)]
     if name == "resolve":
-        return [(enterprise_ids(doc.enterprise_id), f"{head} 已办结，请确认办理结果并评价：{doc.title}", url)]
+        return [(enterprise_ids(doc.enterprise_id), f"{head} 已办结，请确认办理结果（满意度评价另行发送）：{doc.title}", url)]
     if name == "confirm":
         if doc.status == "resolved":  # satisfied: the office closes it out
             return [(office_ids(), f"{head} 已确认办理结果，待销号：{what}", url)]
