@@ -73,3 +73,41 @@ def test_unknown_filter_values_answer_in_chinese(client, ctx):
     assert "问题层级“huge”不存在" in page
     page = client.get("/dashboard/?level=major").get_data(as_text=True)
     assert 'name="industry"' in page and 'name="ent_category"' in page and '<option value="major" selected' in page
+
+
+def test_the_page_loads_each_chart_from_its_endpoint(client, ctx):
+    """The page counts nothing: one card per chart pointing at GET /api/v1/dashboard/<chart> with the
+    page's filters, which answers the logged-in browser (session) in the viewer's scope."""
+    from sqlalchemy import event
+
+    from app import db
+    from app.dashboard.views import PAGE_ORDER
+
+    login(client, "office")
+    seen = []
+    listener = lambda *a: seen.append(a[2])  # noqa: E731
+    with client.application.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        client.get("/dashboard/?level=major")
+        seen.clear()
+        html = client.get("/dashboard/?level=major&region=x").get_data(as_text=True)
+        lazy = len(seen)
+        seen.clear()
+        client.get("/dashboard/?level=major&region=x&render=server")
+        server = len(seen)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert lazy <= 15 and server > 4 * lazy, (lazy, server)  # login, menu, the filter choices only
+    loads = re.findall(r'data-cso-load="([^"]+)"', html)
+    assert [u.split("?")[0] for u in loads] == [f"/api/v1/dashboard/{n}" for n in PAGE_ORDER]
+    assert all(parse_qs(urlparse(u.replace("&amp;", "&")).query) == {"level": ["major"], "region": ["x"]} for u in loads)
+    assert "data-cso-option" not in html and "dashboard.js" in html and "render=server" in html
+    body = client.get(loads[0].replace("&amp;", "&")).get_json()  # the session, no token
+    assert body["tiles"] and body["as_of"]
+    login(client, "ent01")
+    assert client.get("/api/v1/dashboard/kpi").status_code in (401, 403)
+    anonymous = client.application.test_client()
+    resp = anonymous.get("/api/v1/dashboard/kpi")
+    assert resp.status_code in (401, 403) and "tiles" not in (resp.get_json() or {})

@@ -79,6 +79,7 @@ def test_compute_on_the_cycle_page_runs_as_a_job(ctx, client, queued):
     assert ev.action == "compute" and ev.actor.username == "office"
     status = client.get(f"/jobs/{job_id}/status").get_json()
     assert status["state"] == "done" and status["result_url"] == f"/assessments/cycles/{cid}"
+    assert status["message"] == f"已计算 {len(_cycle().assessments)} 个考核对象的得分。"
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "查看结果" in page and f"已计算 {len(_cycle().assessments)} 个考核对象的得分" in page
     assert rules.run(job_id, queued[0][1])["skipped"] == "done"  # a redelivered task does nothing

@@ -117,18 +117,24 @@ class DashboardView(BaseView):
     @expose("/")
     @has_access
     def index(self):
+        """The page: the filters and one card per chart, each loaded by app/static/dashboard.js from
+        ``GET /api/v1/dashboard/<chart>`` (the page itself counts nothing). ``?render=server`` draws every
+        chart into the page instead (no JavaScript; the <noscript> link)."""
         user = scope.current_user()
         args = _filters()
+        server = request.args.get("render") == "server"
         try:
-            results = {name: chart_data(name, user, args) for name in PAGE_ORDER}
+            ctx = charts.context(user, args)  # the filters checked here too: a bad one is a flash
+            results = {name: chart_data(name, user, args) for name in PAGE_ORDER} if server else None
         except QueryError as exc:
             flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
             return redirect(url_for("DashboardView.index"))
         query = ("?" + urlencode(args)) if args else ""
         return self.render_template(
             "cso/dashboard.html", results=results, order=PAGE_ORDER, args=args, query=query,
-            kinds=stats.PERIOD_KINDS, period=results["kpi"]["period"], min_sample=stats.min_sample(),
-            choices=charts.filter_choices(),
+            kinds=stats.PERIOD_KINDS, period=ctx.period.label, min_sample=stats.min_sample(),
+            choices=charts.filter_choices(), titles=charts.CHART_TITLES,
+            server_url=url_for("DashboardView.index", **args, render="server"),
             district=bool(scope.role_names(user) & SEES_ALL_ROLES))
 
     @expose("/pack.xlsx")
@@ -177,7 +183,7 @@ class DashboardApi(BaseApi):
     openapi_spec_tag = "Dashboard"
 
     @api_expose("/<string:name>", methods=["GET"])
-    @protect()
+    @protect(allow_browser_login=True)  # the page loads its charts from here with the session
     @safe
     def chart(self, name):
         """One chart of the leaders' dashboard.

@@ -116,6 +116,7 @@ def serialize(job):
     return {"id": job.id, "state": job.state, "state_label": JOB_STATES.get(job.state, job.state),
             "kind": job.kind, "title": job.title, "done": job.done, "total": job.total,
             "unit": JOB_UNITS.get(job.kind, "行"),
+            "message": (job.result or {}).get("message") if job.state == "done" else None,
             "percent": percent(job), "reason": job.reason, "result_url": result_url(job),
             "created_at": clock.local_text(job.created_at),
             "finished_at": clock.local_text(job.finished_at) if job.finished_at else None,

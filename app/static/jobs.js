@@ -28,6 +28,11 @@
     } else if (d.state === "queued" || d.state === "running") {
       count.textContent = d.state === "queued" ? "排队中，等待后台开始……" : "正在准备……";
     }
+    var message = document.getElementById("cso-job-message");
+    if (message) {
+      message.textContent = d.message || "";
+      message.classList.toggle("hidden", !d.message);
+    }
     var reason = document.getElementById("cso-job-reason");
     reason.textContent = d.reason || "";
     show("cso-job-reason", d.state === "failed");
