@@ -3,7 +3,7 @@ server, the same 403/404/409/422 contract as /api/v1/issue/<id>/transition)."""
 import io
 
 from flask import current_app, request, send_file
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from .. import idempotency, scope
 from ..exports.workbook import XLSX_MIMETYPE, content_disposition
@@ -11,6 +11,7 @@ from ..extensions import db
 from ..files import rules as files
 from ..files.views import download
 from ..workflow import WorkflowError, web
+from ..workflow.api import WorkflowHistoryApi, transition_spec
 from . import decisions, documents, listing, rules
 
 MEETING_ACTIONS = "|".join(rules.ACTIONS)
@@ -34,15 +35,7 @@ def docx_response(data, name):
     return response
 
 
-class _Api(BaseApi):
-    def _fail(self, exc):
-        db.session.rollback()
-        if isinstance(exc, (WorkflowError, files.FileError)):
-            return self.response(exc.status, **exc.as_dict())
-        if isinstance(exc, listing.QueryError):
-            return self.response(400, **exc.as_api())
-        raise exc
-
+class _Api(WorkflowHistoryApi):  # transition, history and _fail from the kit
     def _max(self):
         return current_app.config["FAB_API_MAX_PAGE_SIZE"]
 
@@ -54,6 +47,22 @@ class MeetingApi(_Api):
     method_permission_name = {"get_list": "read", "get": "read", "history": "read", "document": "read",
                               "notice": "read", "register_xlsx": "read", "post": "write", "transition": "write"}
     openapi_spec_tag = "Meeting"
+    workflow = rules.WORKFLOW
+    history_of = rules.history
+    event_json = listing.serialize_event
+    openapi_spec_methods = {"transition": transition_spec(
+        """{"action": …, "version": n, …params}. Main line: notify; hold (held_at); submit_minutes; sign (the
+        convener); return (reason; the convener); publish; cancel (reason; from draft/notified); correct
+        (drafts a 更正纪要 linked to a published meeting). While draft/notified/held: edit (title, place,
+        planned_at, overview, distribution); designate (convener; the director); add_topic (issue, background,
+        coordination, proposal, waiver_reason — a director-level topic needs a published consultation decision
+        on the problem or a waiver by the director); remove_topic (topic); add_participant (one of department,
+        officer, enterprise — enterprises only 列席 —; attendance present|attending|leave|absent; person);
+        set_attendance (participant, attendance); remove_participant (participant); add_decision (text,
+        department, co_departments [ids], due_on (default 20 days after the meeting), feedback_cycle
+        once|weekly|monthly, topic or issue); remove_decision (decision).""",
+        "the updated meeting",
+        conflict="wrong status (e.g. published minutes are locked), unmet precondition or stale version")}
 
     def _show(self, meeting, status=200):
         user = scope.current_user()
@@ -125,60 +134,6 @@ class MeetingApi(_Api):
             return self._fail(exc)
         return self._show(meeting, 201)
 
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """Apply an action of the meeting.
-        ---
-        post:
-          description: >-
-            {"action": …, "version": n, …params}. Main line: notify; hold (held_at); submit_minutes; sign
-            (the convener); return (reason; the convener); publish; cancel (reason; from draft/notified); correct
-            (drafts a 更正纪要 linked to a published meeting). While draft/notified/held: edit (title, place,
-            planned_at, overview, distribution); designate (convener; the director); add_topic (issue, background,
-            coordination, proposal, waiver_reason — a director-level topic needs a published consultation decision
-            on the problem or a waiver by the director); remove_topic (topic); add_participant (one of department,
-            officer, enterprise — enterprises only 列席 —; attendance present|attending|leave|absent; person);
-            set_attendance (participant, attendance); remove_participant (participant); add_decision (text,
-            department, co_departments [ids], due_on (default 20 days after the meeting), feedback_cycle
-            once|weekly|monthly, topic or issue); remove_decision (decision).
-          responses:
-            200:
-              description: the updated meeting
-            403:
-              description: role not allowed
-            404:
-              description: out of scope
-            409:
-              description: wrong status (e.g. published minutes are locked), unmet precondition or stale version
-            422:
-              description: missing or invalid parameters
-        """
-        try:
-            meeting = web.transition_request(rules.WORKFLOW, scope.current_user(), pk)
-            rules.WORKFLOW.commit()
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self._show(meeting)
-
-    @expose("/<int:pk>/history", methods=["GET"])
-    @protect()
-    @safe
-    def history(self, pk):
-        """The meeting's events, oldest first.
-        ---
-        get:
-          responses:
-            200:
-              description: events
-        """
-        try:
-            events = rules.history(scope.current_user(), pk)
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self.response(200, result=[listing.serialize_event(e) for e in events])
-
     @expose("/<int:pk>/document", methods=["GET"])
     @protect()
     @safe
@@ -243,6 +198,14 @@ class DecisionApi(_Api):
     method_permission_name = {"get_list": "read", "get": "read", "history": "read", "sheet": "read",
                               "transition": "write"}
     openapi_spec_tag = "MeetingDecision"
+    workflow = decisions.WORKFLOW
+    history_of = decisions.history
+    event_json = listing.serialize_event
+    openapi_spec_methods = {"transition": transition_spec(
+        """{"action": report (text; the lead unit) | verify | cancel (reason) | to_notice (the office),
+        "version": n}""",
+        "the updated decision",
+        conflict="wrong status, minutes not published, notices not available, or stale version")}
 
     def _show(self, decision):
         user = scope.current_user()
@@ -283,50 +246,6 @@ class DecisionApi(_Api):
             return self._show(decisions.load_for(scope.current_user(), pk))
         except WorkflowError as exc:
             return self._fail(exc)
-
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """Apply an action of a decision.
-        ---
-        post:
-          description: '{"action": report (text; the lead unit) | verify | cancel (reason) | to_notice (the office), "version": n}'
-          responses:
-            200:
-              description: the updated decision
-            403:
-              description: role not allowed
-            404:
-              description: out of scope
-            409:
-              description: wrong status, minutes not published, notices not available, or stale version
-            422:
-              description: missing or invalid parameters
-        """
-        try:
-            decision = web.transition_request(decisions.WORKFLOW, scope.current_user(), pk)
-            decisions.WORKFLOW.commit()
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self._show(decision)
-
-    @expose("/<int:pk>/history", methods=["GET"])
-    @protect()
-    @safe
-    def history(self, pk):
-        """The decision's events, oldest first.
-        ---
-        get:
-          responses:
-            200:
-              description: events
-        """
-        try:
-            events = decisions.history(scope.current_user(), pk)
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self.response(200, result=[listing.serialize_event(e) for e in events])
 
     @expose("/sheet", methods=["GET"])
     @protect()

@@ -1,0 +1,102 @@
+"""The REST half of the kit: what every workflow document's resource under ``/api/v1/<name>/`` shares.
+
+* :class:`WorkflowApi` — ``POST /<id>/transition`` with ``{"action", "version", …params}`` and the
+  kit's error answers (:meth:`WorkflowApi._fail`: 403/404/409/422 from a :class:`WorkflowError`, 400
+  from a bad query argument);
+* :class:`WorkflowHistoryApi` — the same plus ``GET /<id>/history`` (the events, oldest first).
+
+A resource sets ``workflow`` (and for the history ``history_of(user, pk)`` and ``event_json(event)``,
+plain functions of its rules/listing modules) and defines ``_show(doc)``, the answer with the updated
+document. Flask-AppBuilder collects ``@expose``d methods with ``dir()``, so the inherited ones are
+registered on each subclass's own blueprint, under its ``resource_name`` and with its
+``method_permission_name`` (which names ``transition`` and ``history`` as before). The action list of
+each resource goes into the OpenAPI spec through ``openapi_spec_methods = {"transition":
+transition_spec(...)}`` (merged by FAB over the generic docstring below).
+"""
+from flask_appbuilder.api import BaseApi, expose, protect, safe
+
+from .. import scope
+from ..extensions import db
+from ..querystring import QueryError
+from . import web
+from .errors import WorkflowError
+
+
+def transition_spec(description, shows="the updated document", conflict="wrong status or stale version"):
+    """The OpenAPI operation of ``POST /<id>/transition`` for ``openapi_spec_methods["transition"]``:
+    ``description`` names the actions and their parameters (line breaks and indents fold to one space, as
+    YAML's ``>-``), ``shows`` the 200 answer, ``conflict`` the 409s."""
+    return {"post": {"description": " ".join(description.split()), "responses": {
+        200: {"description": shows},
+        403: {"description": "role not allowed"},
+        404: {"description": "out of scope"},
+        409: {"description": conflict},
+        422: {"description": "missing or invalid parameters"}}}}
+
+
+class WorkflowApi(BaseApi):
+    workflow = None  # the document type's Workflow (rules.WORKFLOW)
+
+    def _fail(self, exc):
+        """A refused request as its JSON answer, the session rolled back; anything else is raised again."""
+        db.session.rollback()
+        if isinstance(exc, WorkflowError):
+            status, body = web.error_body(exc)
+            return self.response(status, **body)
+        if isinstance(exc, QueryError):
+            return self.response(400, **exc.as_api())
+        raise exc
+
+    def _show(self, doc, status=200):
+        raise NotImplementedError
+
+    @expose("/<int:pk>/transition", methods=["POST"])
+    @protect()
+    @safe
+    def transition(self, pk):
+        """Apply an action of the document's state machine.
+        ---
+        post:
+          description: '{"action": …, "version": n, …params}'
+          responses:
+            200:
+              description: the updated document
+            403:
+              description: role not allowed
+            404:
+              description: out of scope
+            409:
+              description: wrong status or stale version
+            422:
+              description: missing or invalid parameters
+        """
+        workflow = type(self).workflow
+        try:
+            doc = web.transition_request(workflow, scope.current_user(), pk)
+            workflow.commit()
+        except WorkflowError as exc:
+            return self._fail(exc)
+        return self._show(doc)
+
+
+class WorkflowHistoryApi(WorkflowApi):
+    history_of = None  # fn(user, pk) -> the document's events in scope, oldest first (rules.history)
+    event_json = None  # fn(event) -> dict (listing.serialize_event)
+
+    @expose("/<int:pk>/history", methods=["GET"])
+    @protect()
+    @safe
+    def history(self, pk):
+        """The document's events, oldest first.
+        ---
+        get:
+          responses:
+            200:
+              description: events
+        """
+        cls = type(self)
+        try:
+            events = cls.history_of(scope.current_user(), pk)
+        except WorkflowError as exc:
+            return self._fail(exc)
+        return self.response(200, result=[cls.event_json(e) for e in events])
