@@ -1,6 +1,6 @@
 """REST for notices (JWT, scoped): /api/v1/notice/ (list, get, post to draft), /<id>/transition with the
 ledger's 403/404/409/422 contract, /<id>/history, /<id>/document (the registered .docx)."""
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from .. import db, idempotency, scope
 from ..files import views as file_views
@@ -8,29 +8,26 @@ from ..files.models import Attachment
 from ..files.rules import FileError
 from ..querystring import QueryError
 from ..workflow import WorkflowError, web
+from ..workflow.api import WorkflowHistoryApi, transition_spec
 from . import register, rules
 
 
-class NoticeApi(BaseApi):
+class NoticeApi(WorkflowHistoryApi):  # transition, history and _fail from the kit
     resource_name = "notice"
     class_permission_name = "Notice"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"get_list": "read", "get": "read", "history": "read", "document": "read",
                               "post": "write", "transition": "write"}
     openapi_spec_tag = "Notice"
+    workflow = rules.WORKFLOW
+    history_of = rules.history
+    event_json = register.serialize_event
+    openapi_spec_methods = {"transition": transition_spec(
+        '{"action": submit|approve|return|register|send|acknowledge|object|dismiss_objection|feedback|explain|reply|'
+        'verify|reject_reply|request_extension|approve_extension|reject_extension|void, "version": n, …params}',
+        "the updated notice")}
 
-    def _fail(self, exc):
-        db.session.rollback()
-        if isinstance(exc, WorkflowError):
-            status, body = web.error_body(exc)
-            return self.response(status, **body)
-        if isinstance(exc, FileError):
-            return self.response(exc.status, **exc.as_dict())
-        if isinstance(exc, QueryError):
-            return self.response(400, **exc.as_api())
-        raise exc
-
-    def _answer(self, notice, status=200):
+    def _show(self, notice, status=200):
         user = scope.current_user()
         return self.response(status, **register.serialize(notice),
                              result=register.serialize(notice),
@@ -71,7 +68,7 @@ class NoticeApi(BaseApi):
             notice = rules.load_for(scope.current_user(), pk)
         except WorkflowError as exc:
             return self._fail(exc)
-        return self._answer(notice)
+        return self._show(notice)
 
     @expose("/", methods=["POST"])
     @protect()
@@ -90,51 +87,7 @@ class NoticeApi(BaseApi):
             rules.commit()
         except WorkflowError as exc:
             return self._fail(exc)
-        return self._answer(notice, 201)
-
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """Apply an action of the notice's state machine.
-        ---
-        post:
-          description: '{"action": submit|approve|return|register|send|acknowledge|object|dismiss_objection|feedback|explain|reply|verify|reject_reply|request_extension|approve_extension|reject_extension|void, "version": n, …params}'
-          responses:
-            200:
-              description: the updated notice
-            403:
-              description: role not allowed
-            404:
-              description: out of scope
-            409:
-              description: wrong status or stale version
-            422:
-              description: missing or invalid parameters
-        """
-        try:
-            notice = web.transition_request(rules.WORKFLOW, scope.current_user(), pk)
-            rules.commit()
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self._answer(notice)
-
-    @expose("/<int:pk>/history", methods=["GET"])
-    @protect()
-    @safe
-    def history(self, pk):
-        """The notice's events, oldest first.
-        ---
-        get:
-          responses:
-            200:
-              description: events
-        """
-        try:
-            events = rules.history(scope.current_user(), pk)
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self.response(200, result=[register.serialize_event(e) for e in events])
+        return self._show(notice, 201)
 
     @expose("/<int:pk>/document", methods=["GET"])
     @protect()
