@@ -370,6 +370,7 @@ class Issue(Model):
         Index("ix_issue_status_due", "status", "due_on"),
         Index("ix_issue_lead_status", "lead_department_id", "status", "due_on"),
         Index("ix_issue_lead_enterprise", "lead_department_id", "enterprise_id"),  # a department's enterprises
+        Index("ix_issue_ent_cat_received", "enterprise_id", "category_id", "received_on"),  # repeat rate (0022)
     )
 
     @property

@@ -111,3 +111,43 @@ def test_the_page_loads_each_chart_from_its_endpoint(client, ctx):
     anonymous = client.application.test_client()
     resp = anonymous.get("/api/v1/dashboard/kpi")
     assert resp.status_code in (401, 403) and "tiles" not in (resp.get_json() or {})
+
+
+def test_categories_repeat_rate_by_hand(client, ctx, monkeypatch):
+    """A new category 重复测试类 with four problems this year: enterprise A on 1 Feb, 1 Mar and 1 Mar
+    (the same day: the later id repeats), enterprise B on 1 Mar; a void one of B in January does not
+    count as earlier but is itself one of the five received. Repeats: A's second and third = 2 of 5 = 40.0%
+    (minimum sample 5; at 6 the rate is hidden)."""
+    from datetime import date
+
+    from app import clock, db
+    from app.models import Issue, IssueCategory
+
+    year = clock.today().year
+    cat = IssueCategory(name="重复测试类")
+    db.session.add(cat)
+    db.session.flush()
+    ents = [e for (e,) in db.session.execute(text("SELECT DISTINCT enterprise_id FROM issue ORDER BY 1 LIMIT 2"))]
+    cols = [c.name for c in Issue.__table__.columns if c.name not in ("id", "number", "seq", "category_id", "enterprise_id",
+                                                                       "received_on", "status")]
+    src = db.session.execute(text("SELECT min(id) FROM issue")).scalar()
+    plan = [(ents[0], date(year, 2, 1), "accepted"), (ents[0], date(year, 3, 1), "accepted"),
+            (ents[0], date(year, 3, 1), "accepted"), (ents[1], date(year, 1, 5), "void"), (ents[1], date(year, 3, 1), "accepted")]
+    for n, (ent, day, status) in enumerate(plan):
+        db.session.execute(text(
+            f"INSERT INTO issue (number, seq, category_id, enterprise_id, received_on, status, {', '.join(cols)}) "
+            f"SELECT :num, :seq, :cat, :ent, :day, :status, {', '.join(cols)} FROM issue WHERE id = :src"),
+            {"num": f"R{n}", "seq": 990000 + n, "cat": cat.id, "ent": ent, "day": day, "status": status, "src": src})
+    db.session.commit()
+    monkeypatch.setitem(client.application.config, "CSO_MIN_SAMPLE", 5)
+    body = client.get("/api/v1/dashboard/categories", headers=api_token(client, "office"),
+                      query_string={"period": str(year)}).get_json()
+    assert body["table"]["columns"] == ["问题类别", "问题数", "已解决", "重复反映", "重复率"]
+    row = next(r for r in body["table"]["rows"] if r[0] == "重复测试类")
+    assert row[1:4] == [5, 0, 2]  # five received (the void one too), two repeats
+    assert row[4] == "40.0%"
+    monkeypatch.setitem(client.application.config, "CSO_MIN_SAMPLE", 6)
+    body6 = client.get("/api/v1/dashboard/categories", headers=api_token(client, "office"),
+                       query_string={"period": str(year)}).get_json()
+    assert next(r for r in body6["table"]["rows"] if r[0] == "重复测试类")[4] == "样本不足"
+    assert "重复反映：同一企业在本期开始前12个月起" in body["definition"]

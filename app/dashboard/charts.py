@@ -384,17 +384,43 @@ def ageing(ctx):
 
 # --- 5. problem categories -----------------------------------------------------------------------
 
+REPEAT_MONTHS = 12  # the repeat rate's look-back before the period
+
+
+def _repeated(ctx, p):
+    """EXISTS: the problem's enterprise filed an earlier problem of the same category (not 作废) from
+    REPEAT_MONTHS before the period's start up to this problem — earlier problems the viewer may see."""
+    from sqlalchemy.orm import aliased
+
+    prev = aliased(Issue)
+    conds = [prev.enterprise_id == Issue.enterprise_id, prev.category_id == Issue.category_id,
+             prev.status != "void", prev.received_on >= p.start - relativedelta(months=REPEAT_MONTHS),
+             or_(prev.received_on < Issue.received_on, and_(prev.received_on == Issue.received_on, prev.id < Issue.id))]
+    if not scope.role_names(ctx.user) & SEES_ALL_ROLES:
+        conds.append(prev.id.in_(build_query(ctx.user, {}, ctx.today).with_only_columns(Issue.id)))
+    return select(prev.id).where(*conds).exists()
+
+
+def _repeat_text(repeats, n):
+    if n < stats.min_sample():
+        return stats.INSUFFICIENT
+    return f"{round(100.0 * repeats / n, 1)}%"
+
+
 def categories(ctx):
-    """Problems received in the period by category (热点诉求), with the share solved."""
+    """Problems received in the period by category (热点诉求), with the share solved and the repeat rate."""
     p = ctx.period
     ids = ctx.where(**ctx.received(p))
     counted = db.session.execute(
-        select(IssueCategory.name, func.count(), func.sum(case((Issue.status.in_(stats.SOLVED_STATUSES), 1), else_=0)))
+        select(IssueCategory.name, func.count(), func.sum(case((Issue.status.in_(stats.SOLVED_STATUSES), 1), else_=0)),
+               func.sum(case((and_(Issue.category_id.is_not(None), _repeated(ctx, p)), 1), else_=0)))
         .select_from(Issue).outerjoin(IssueCategory, IssueCategory.id == Issue.category_id)
         .where(ids).group_by(IssueCategory.name)).all()
     counted = sorted(counted, key=lambda r: (-r[1], r[0] or ""))
-    rows = [[name or "未分类", n, int(solved or 0)] for name, n, solved in counted]
-    links = [[None, ctx.link(category=name, **ctx.received(p)) if name else None, None] for name, _, _ in counted]
+    rows = [[name or "未分类", n, int(solved or 0), int(rep or 0), _repeat_text(int(rep or 0), n) if name else "—"]
+            for name, n, solved, rep in counted]
+    links = [[None, ctx.link(category=name, **ctx.received(p)) if name else None, None, None, None]
+             for name, _, _, _ in counted]
     option = {
         "tooltip": {"trigger": "item", "formatter": "{b}：{c}件（{d}%）"},
         "legend": {"type": "scroll", "orient": "vertical", "left": 0, "top": 20},
@@ -402,8 +428,12 @@ def categories(ctx):
                     "label": {"formatter": "{b}\n{c}件"},
                     "data": [{"name": r[0], "value": r[1]} for r in rows]}],
     }
-    definition = "本期反映的问题按问题类别统计（含已作废）；已解决为其中已办结或已销号的问题。"
-    return _base(ctx, f"问题类别（{p.label}）", definition, option, ["问题类别", "问题数", "已解决"], rows, links,
+    definition = ("本期反映的问题按问题类别统计（含已作废）；已解决为其中已办结或已销号的问题。"
+                  f"重复反映：同一企业在本期开始前{REPEAT_MONTHS}个月起至该问题反映之前，已反映过同一类别的问题"
+                  "（不计已作废的，只计本人可见的问题）；重复率 = 重复反映数 ÷ 问题数，"
+                  f"问题数不足{stats.min_sample()}件时不显示。")
+    return _base(ctx, f"问题类别（{p.label}）", definition, option, ["问题类别", "问题数", "已解决", "重复反映", "重复率"],
+                 rows, links,
                  {"type": "pie", "series": [1]}, {0: [lk[1] for lk in links]})
 
 
