@@ -1,38 +1,40 @@
 """REST for the ledger: /api/v1/issue/ (list, get, post, put), /<id>/transition, /<id>/history."""
 from flask import current_app, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
-from .. import db, idempotency, ledger, scope
+from .. import idempotency, ledger, scope
 from ..models import Issue
 from . import listing
 from ..workflow import web
+from ..workflow.api import WorkflowHistoryApi, transition_spec
 
 
-class IssueApi(BaseApi):
+class IssueApi(WorkflowHistoryApi):  # transition, history and _fail (a bad filter: 400) from the kit
     resource_name = "issue"
     class_permission_name = "Issue"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"get_list": "read", "get": "read", "history": "read",
                               "post": "write", "put": "write", "transition": "write"}
     openapi_spec_tag = "Issue"
-
-    def _fail(self, exc):
-        db.session.rollback()
-        if isinstance(exc, ledger.LedgerError):
-            status, body = web.error_body(exc)
-            return self.response(status, **body)
-        if isinstance(exc, listing.FilterError):
-            return self.response(400, message={exc.field: [exc.message]})
-        raise exc
+    workflow = ledger.WORKFLOW
+    history_of = ledger.history
+    event_json = listing.serialize_event
+    openapi_spec_methods = {"transition": transition_spec(
+        '{"action": accept|assign|acknowledge|progress|return|request_extension|approve_extension|reject_extension|'
+        'escalate|resolve|confirm|close|declare_unable|approve_unable|void, "version": n, …params}',
+        "the updated issue")}
 
     def _commit(self, issue, status=200):
         try:
             ledger.commit()
         except ledger.LedgerError as exc:
             return self._fail(exc)
-        return self.response(status, id=issue.id, result=self._show(issue))
+        return self._show(issue, status)
 
-    def _show(self, issue):
+    def _show(self, issue, status=200):
+        return self.response(status, id=issue.id, result=self._result(issue))
+
+    def _result(self, issue):
         return listing.serialize(issue, internal=ledger.sees_internal(scope.current_user()))
 
     def _json(self):
@@ -59,7 +61,7 @@ class IssueApi(BaseApi):
         except listing.FilterError as exc:
             return self._fail(exc)
         return self.response(200, count=count, ids=[r.id for r in rows],
-                             result=[self._show(r) for r in rows])
+                             result=[self._result(r) for r in rows])
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -77,7 +79,7 @@ class IssueApi(BaseApi):
         except ledger.LedgerError as exc:
             return self._fail(exc)
         actions = [a.name for a in ledger.allowed_actions(scope.current_user(), issue)]
-        return self.response(200, id=issue.id, result=self._show(issue), actions=actions)
+        return self.response(200, id=issue.id, result=self._result(issue), actions=actions)
 
     @expose("/", methods=["POST"])
     @protect()
@@ -119,46 +121,3 @@ class IssueApi(BaseApi):
         except ledger.LedgerError as exc:
             return self._fail(exc)
         return self._commit(issue)
-
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """Apply an action of the ledger's state machine.
-        ---
-        post:
-          description: '{"action": accept|assign|acknowledge|progress|return|request_extension|approve_extension|reject_extension|escalate|resolve|confirm|close|declare_unable|approve_unable|void, "version": n, …params}'
-          responses:
-            200:
-              description: the updated issue
-            403:
-              description: role not allowed
-            404:
-              description: out of scope
-            409:
-              description: wrong status or stale version
-            422:
-              description: missing or invalid parameters
-        """
-        try:
-            issue = web.transition_request(ledger.WORKFLOW, scope.current_user(), pk)
-        except ledger.LedgerError as exc:
-            return self._fail(exc)
-        return self._commit(issue)
-
-    @expose("/<int:pk>/history", methods=["GET"])
-    @protect()
-    @safe
-    def history(self, pk):
-        """The issue's events, oldest first.
-        ---
-        get:
-          responses:
-            200:
-              description: events
-        """
-        try:
-            events = ledger.history(scope.current_user(), pk)
-        except ledger.LedgerError as exc:
-            return self._fail(exc)
-        return self.response(200, result=[listing.serialize_event(e) for e in events])
