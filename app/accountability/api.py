@@ -2,30 +2,27 @@
 POST to draft, ``/<id>/transition``) and ``/api/v1/urge/`` (list, get, ``/<id>/transition``) — the
 same 403/404/409/422 contract as ``/api/v1/issue/<id>/transition``."""
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from .. import scope
-from ..extensions import db
 from ..querystring import QueryError
 from ..workflow import WorkflowError, web
+from ..workflow.api import WorkflowApi, transition_spec
 from . import listing, rules
 
 
-class _Api(BaseApi):
-    def _fail(self, exc):
-        db.session.rollback()
-        if isinstance(exc, QueryError):
-            return self.response(400, **exc.as_api())
-        status, body = web.error_body(exc)
-        return self.response(status, **body)
-
-
-class CriticismApi(_Api):
+class CriticismApi(WorkflowApi):  # transition and _fail from the kit
     resource_name = "criticism"
     class_permission_name = "Criticism"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"get_list": "read", "get": "read", "post": "write", "transition": "write"}
     openapi_spec_tag = "Criticism"
+    workflow = rules.CRITICISMS
+    openapi_spec_methods = {"transition": transition_spec(
+        '{"action": approve|publish|withdraw|reply, "version": n, …params}', "the criticism")}
+
+    def _show(self, doc, status=200):
+        return self.response(status, result=listing.criticism_json(doc))
 
     @expose("/", methods=["GET"])
     @protect()
@@ -97,30 +94,6 @@ class CriticismApi(_Api):
             return self._fail(exc)
         return self.response(201, id=doc.id, result=listing.criticism_json(doc))
 
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """approve | publish | withdraw | reply, with {"action", "version", …}.
-        ---
-        post:
-          parameters:
-          - in: path
-            name: pk
-            schema:
-              type: integer
-            required: true
-          responses:
-            200:
-              description: the criticism
-        """
-        try:
-            doc = web.transition_request(rules.CRITICISMS, scope.current_user(), pk)
-            rules.CRITICISMS.commit()
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self.response(200, result=listing.criticism_json(doc))
-
 
 def _id(value, field):
     from ..validation import valid_id
@@ -132,12 +105,18 @@ def _id(value, field):
     return int(value)
 
 
-class UrgeApi(_Api):
+class UrgeApi(WorkflowApi):  # transition and _fail from the kit
     resource_name = "urge"
     class_permission_name = "Urge"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"get_list": "read", "get": "read", "transition": "write"}
     openapi_spec_tag = "Urge"
+    workflow = rules.URGES
+    openapi_spec_methods = {"transition": transition_spec(
+        '{"action": send|cancel, "version": n, …params}', "the urge")}
+
+    def _show(self, doc, status=200):
+        return self.response(status, result=listing.urge_json(doc))
 
     @expose("/", methods=["GET"])
     @protect()
@@ -179,27 +158,3 @@ class UrgeApi(_Api):
         except WorkflowError as exc:
             return self._fail(exc)
         return self.response(200, result=listing.urge_json(doc), actions=[a.name for a in rules.URGES.allowed(user, doc)])
-
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """send | cancel, with {"action", "version", …}.
-        ---
-        post:
-          parameters:
-          - in: path
-            name: pk
-            schema:
-              type: integer
-            required: true
-          responses:
-            200:
-              description: the urge
-        """
-        try:
-            doc = web.transition_request(rules.URGES, scope.current_user(), pk)
-            rules.URGES.commit()
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self.response(200, result=listing.urge_json(doc))
