@@ -7,13 +7,14 @@
 * ``/api/v1/bad_review/`` — list, get, ``POST /<id>/transition``;
 * ``/api/v1/inspection/`` — list, ``POST /`` (office)."""
 from flask import request, url_for
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from .. import idempotency, scope
 from ..extensions import db
 from ..querystring import QueryError
 from ..vocab import OFFICE_ROLES
 from ..workflow import WorkflowError, web
+from ..workflow.api import KitApi, WorkflowApi, transition_spec
 from . import bad_reviews, inspections, listing, rules
 from .models import Inspection, SurveyRequest
 
@@ -26,16 +27,7 @@ PK = """          parameters:
 """
 
 
-class _Api(BaseApi):
-    def _fail(self, exc):
-        db.session.rollback()
-        if isinstance(exc, QueryError):
-            return self.response(400, **exc.as_api())
-        status, body = web.error_body(exc)
-        return self.response(status, **body)
-
-
-class SurveyRequestApi(_Api):
+class SurveyRequestApi(KitApi):  # _fail from the kit
     resource_name = "survey_request"
     class_permission_name = "SurveyRequest"
     base_permissions = ["can_read", "can_write"]
@@ -146,12 +138,19 @@ class SurveyRequestApi(_Api):
         return self.response(201, id=req.id, result=listing.request_json(req, user))
 
 
-class BadReviewApi(_Api):
+class BadReviewApi(WorkflowApi):  # transition and _fail from the kit
     resource_name = "bad_review"
     class_permission_name = "BadReview"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"get_list": "read", "get": "read", "transition": "write"}
     openapi_spec_tag = "BadReview"
+    workflow = bad_reviews.WORKFLOW
+    openapi_spec_methods = {"transition": transition_spec(
+        '{"action": verify|rectify|callback|callback_failed|appeal|uphold|reject_appeal, "version": n, …params}',
+        "the case")}
+
+    def _show(self, case, status=200):
+        return self.response(status, result=listing.bad_review_json(case))
 
     @expose("/", methods=["GET"])
     @protect()
@@ -189,26 +188,8 @@ class BadReviewApi(_Api):
         return self.response(200, result=listing.bad_review_json(case),
                              actions=[a.name for a in bad_reviews.WORKFLOW.allowed(user, case)])
 
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """verify | rectify | callback | callback_failed | appeal | uphold | reject_appeal, with {"action", "version", …}.
-        ---
-        post:
-{PK}          responses:
-            200:
-              description: the case
-        """
-        try:
-            case = web.transition_request(bad_reviews.WORKFLOW, scope.current_user(), pk)
-            bad_reviews.WORKFLOW.commit()
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self.response(200, result=listing.bad_review_json(case))
 
-
-class InspectionApi(_Api):
+class InspectionApi(KitApi):  # _fail from the kit
     resource_name = "inspection"
     class_permission_name = "Inspection"
     base_permissions = ["can_read", "can_write"]
@@ -254,7 +235,7 @@ class InspectionApi(_Api):
 
 
 for _cls in (SurveyRequestApi, BadReviewApi):  # the path parameter in the docstrings' OpenAPI blocks
-    for _name in ("get", "answer", "link", "transition"):
+    for _name in ("get", "answer", "link"):
         _fn = getattr(_cls, _name, None)
         if _fn is not None and _fn.__doc__ and "{PK}" in _fn.__doc__:
             _fn.__doc__ = _fn.__doc__.replace("{PK}", PK)

@@ -1,8 +1,9 @@
 """The REST half of the kit: what every workflow document's resource under ``/api/v1/<name>/`` shares.
 
-* :class:`WorkflowApi` — ``POST /<id>/transition`` with ``{"action", "version", …params}`` and the
-  kit's error answers (:meth:`WorkflowApi._fail`: 403/404/409/422 from a :class:`WorkflowError`, 400
-  from a bad query argument);
+* :class:`KitApi` — the kit's error answers alone (:meth:`KitApi._fail`: 403/404/409/422 from a
+  :class:`WorkflowError`, 400 from a bad query argument), for a resource without transitions;
+* :class:`WorkflowApi` — ``POST /<id>/transition`` with ``{"action", "version", …params}`` and those
+  error answers;
 * :class:`WorkflowHistoryApi` — the same plus ``GET /<id>/history`` (the events, oldest first).
 
 A resource sets ``workflow`` (and for the history ``history_of(user, pk)`` and ``event_json(event)``,
@@ -34,8 +35,8 @@ def transition_spec(description, shows="the updated document", conflict="wrong s
         422: {"description": "missing or invalid parameters"}}}}
 
 
-class WorkflowApi(BaseApi):
-    workflow = None  # the document type's Workflow (rules.WORKFLOW)
+class KitApi(BaseApi):
+    """A resource answering the kit's errors (for one without transitions, next to workflow ones)."""
 
     def _fail(self, exc):
         """A refused request as its JSON answer, the session rolled back; anything else is raised again."""
@@ -46,6 +47,10 @@ class WorkflowApi(BaseApi):
         if isinstance(exc, QueryError):
             return self.response(400, **exc.as_api())
         raise exc
+
+
+class WorkflowApi(KitApi):
+    workflow = None  # the document type's Workflow (rules.WORKFLOW)
 
     def _show(self, doc, status=200):
         raise NotImplementedError
