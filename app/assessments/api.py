@@ -2,13 +2,14 @@
 /api/v1/assessment_scheme/, /api/v1/assessment/, /api/v1/assessment_cycle/ (+ /<id>/transition),
 /api/v1/appeal/ (+ /<id>/transition)."""
 from flask import current_app, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from sqlalchemy import func, select
 
 from .. import idempotency, scope
 from ..extensions import db
 from ..validation import valid_id
 from ..workflow import WorkflowError, web
+from ..workflow.api import KitApi, WorkflowApi, transition_spec
 from . import appeals, cycles, listing, schemes
 from .models import Assessment
 
@@ -36,13 +37,7 @@ def _id_arg(args, name):
     return int(value)
 
 
-class _Api(BaseApi):
-    def _fail(self, exc):
-        db.session.rollback()
-        return self.response(exc.status, **exc.as_dict())
-
-
-class AssessmentSchemeApi(_Api):
+class AssessmentSchemeApi(KitApi):  # _fail from the kit
     resource_name = "assessment_scheme"
     class_permission_name = "AssessmentScheme"
     base_permissions = ["can_read", "can_write"]
@@ -168,7 +163,7 @@ class AssessmentSchemeApi(_Api):
         return self.response(200, id=scheme.id, result=listing.serialize_scheme(scheme))
 
 
-class AssessmentApi(_Api):
+class AssessmentApi(KitApi):  # _fail from the kit
     resource_name = "assessment"
     class_permission_name = "Assessment"
     base_permissions = ["can_read"]
@@ -224,7 +219,7 @@ class AssessmentApi(_Api):
         return self.response(200, id=pk, result=listing.serialize(a, user))
 
 
-class AssessmentCycleApi(_Api):
+class AssessmentCycleApi(KitApi):  # _fail from the kit
     resource_name = "assessment_cycle"
     class_permission_name = "AssessmentCycle"
     base_permissions = ["can_read", "can_write"]
@@ -334,12 +329,18 @@ class AssessmentCycleApi(_Api):
         return self._show(cycle)
 
 
-class AppealApi(_Api):
+class AppealApi(WorkflowApi):  # transition and _fail from the kit
     resource_name = "appeal"
     class_permission_name = "Appeal"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"get_list": "read", "get": "read", "post": "write", "transition": "write"}
     openapi_spec_tag = "Appeal"
+    workflow = appeals.WORKFLOW
+    openapi_spec_methods = {"transition": transition_spec(
+        'Decide an appeal (office): {"action": uphold (points, item if the appeal names none, note) | reject (note),'
+        ' "version": n}',
+        "the appeal",
+        conflict="already decided, cycle not in the appeal window, or stale")}
 
     def _show(self, appeal, status=200):
         user = scope.current_user()
@@ -414,32 +415,6 @@ class AppealApi(_Api):
         except WorkflowError as exc:
             return self._fail(exc)
         return self._show(appeal, 201)
-
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """Decide an appeal (office): uphold (points, item if the appeal names none, note) or reject (note).
-        ---
-        post:
-          responses:
-            200:
-              description: the appeal
-            403:
-              description: role not allowed
-            404:
-              description: out of scope
-            409:
-              description: already decided, cycle not in the appeal window, or stale
-            422:
-              description: missing or invalid parameters
-        """
-        try:
-            appeal = web.transition_request(appeals.WORKFLOW, scope.current_user(), pk)
-            appeals.WORKFLOW.commit()
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self._show(appeal)
 
 
 def register(appbuilder):
