@@ -1,11 +1,12 @@
 """REST of the policy library: /api/v1/policy/, /api/v1/policy_item/, /api/v1/policy_delivery/ (JWT, scoped on
 the server; the kit's contract: 400 bad body/filter, 403 role, 404 out of scope, 409 state/version, 422 fields)."""
 from flask import current_app, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from .. import clock, idempotency, querystring, scope
 from ..extensions import db
 from ..workflow import WorkflowError, web
+from ..workflow.api import KitApi
 from . import deliveries, rules
 from .models import CRITERION_KINDS, Policy, PolicyDelivery, PolicyItem
 from .rules import PolicyError
@@ -63,15 +64,7 @@ def serialize_delivery(d, user=None):
     return out
 
 
-class _Api(BaseApi):
-    def _fail(self, exc):
-        db.session.rollback()
-        if isinstance(exc, WorkflowError):
-            return self.response(exc.status, **exc.as_dict())
-        if isinstance(exc, querystring.QueryError):
-            return self.response(400, **exc.as_api())
-        raise exc
-
+class _Api(KitApi):  # _fail from the kit
     def _page(self, query):
         args = request.args
         size = querystring.int_arg(args, "page_size", "每页条数", 25, 1, current_app.config["FAB_API_MAX_PAGE_SIZE"])
