@@ -15,7 +15,7 @@ from sqlalchemy import text
 from conftest import api_token, login
 
 VENDOR = Path(__file__).resolve().parent.parent / "app" / "static" / "vendor" / "echarts"
-CHARTS = ("kpi", "trend", "league", "ageing", "categories", "funnel", "heatmap", "units", "radar")
+CHARTS = ("kpi", "trend", "league", "ageing", "categories", "funnel", "heatmap", "units", "radar", "policy")  # policy: the demo has policies
 
 
 def test_vendored_echarts_matches_its_recorded_hash_and_licence():

@@ -4,7 +4,7 @@ numbers computed here with plain SQL; an unknown value is a Chinese 400 (API) or
 import re
 from urllib.parse import parse_qs, urlparse
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from conftest import api_token, login
 
@@ -81,7 +81,7 @@ def test_the_page_loads_each_chart_from_its_endpoint(client, ctx):
     from sqlalchemy import event
 
     from app import db
-    from app.dashboard.views import PAGE_ORDER
+    from app.dashboard.views import page_order
 
     login(client, "office")
     seen = []
@@ -101,7 +101,10 @@ def test_the_page_loads_each_chart_from_its_endpoint(client, ctx):
         event.remove(engine, "before_cursor_execute", listener)
     assert lazy <= 15 and server > 4 * lazy, (lazy, server)  # login, menu, the filter choices only
     loads = re.findall(r'data-cso-load="([^"]+)"', html)
-    assert [u.split("?")[0] for u in loads] == [f"/api/v1/dashboard/{n}" for n in PAGE_ORDER]
+    with client.application.app_context():
+        order = page_order()
+    assert "policy" in order  # the demo has benefit items in force
+    assert [u.split("?")[0] for u in loads] == [f"/api/v1/dashboard/{n}" for n in order]
     assert all(parse_qs(urlparse(u.replace("&amp;", "&")).query) == {"level": ["major"], "region": ["x"]} for u in loads)
     assert "data-cso-option" not in html and "dashboard.js" in html and "render=server" in html
     body = client.get(loads[0].replace("&amp;", "&")).get_json()  # the session, no token
@@ -151,3 +154,40 @@ def test_categories_repeat_rate_by_hand(client, ctx, monkeypatch):
                        query_string={"period": str(year)}).get_json()
     assert next(r for r in body6["table"]["rows"] if r[0] == "重复测试类")[4] == "样本不足"
     assert "重复反映：同一企业在本期开始前12个月起" in body["definition"]
+
+
+def test_policy_funnel_agrees_with_the_policy_library_and_hides_without_policies(client, ctx):
+    """符合条件 − 已告知 = the 应知未知 list of app.policies (same viewer); stages from plain SQL over the
+    deliveries and uptake of those pairs; no item in force → no card on the page."""
+    from app import db, scope
+    from app.models import User
+    from app.policies import deliveries
+    from app.policies.rules import eligible_pairs
+
+    for who in ("office", "officer01"):
+        body = client.get("/api/v1/dashboard/policy", headers=api_token(client, who)).get_json()
+        stages = {r[0]: r[1] for r in body["table"]["rows"]}
+        assert list(stages) == ["符合条件", "已告知", "企业已确认", "已申报", "已兑现"]
+        user = db.session.scalar(select(User).where(User.username == who))
+        pairs = db.session.execute(eligible_pairs(ctx_today())).all()
+        ents = scope.enterprise_ids(user)
+        ents = None if ents is None else set(db.session.scalars(ents))
+        mine = {(i, e) for i, e in pairs if ents is None or e in ents}
+        assert stages["符合条件"] == len(mine) > 0, who
+        assert stages["符合条件"] - stages["已告知"] == len(deliveries.unaware(user)), who
+        paid = {(i, e) for i, e in db.session.execute(text(
+            "SELECT item_id, enterprise_id FROM policy_uptake WHERE status = 'paid'")).all()}
+        assert stages["已兑现"] == len(mine & paid), who
+        assert stages["企业已确认"] <= stages["已告知"] and stages["已兑现"] <= stages["已申报"]
+        assert body["table"]["links"][0][1] == "/policies/deliveries/unaware"
+    db.session.execute(text("UPDATE policy SET status = 'repealed'"))
+    db.session.commit()
+    login(client, "office")
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert 'id="cso-chart-radar"' in html and 'id="cso-chart-policy"' not in html
+
+
+def ctx_today():
+    from app import clock
+
+    return clock.today()

@@ -633,8 +633,76 @@ def radar(ctx):
                  table, [[None] * 4 for _ in rows], {"type": "column", "series": [2, 3]})
 
 
+# --- 10. policy reach funnel (惠企政策) --------------------------------------------------------------
+
+def has_policies(day=None):
+    """Whether any benefit item is in force (the page shows the policy funnel only then)."""
+    from ..policies.models import PolicyItem
+    from ..policies.rules import item_in_force
+
+    return db.session.scalar(select(PolicyItem.id).where(item_in_force(day or clock.today())).limit(1)) is not None
+
+
+def policy(ctx):
+    """政策直达漏斗 as of today: in-force benefit items × the enterprises they apply to (in the viewer's
+    scope and the page's 行业 / 企业类别 / 街道), and of those pairs: told of the item's current revision,
+    confirmed by the enterprise, applied, cashed (app.policies: deliveries, uptake)."""
+    from ..models import Enterprise
+    from ..policies.models import PolicyDelivery, PolicyItem, PolicyUptake
+    from sqlalchemy.orm import aliased
+
+    from ..policies.rules import applies, item_in_force, pair_select
+    from ..vocab import UPTAKE_APPLIED
+
+    day = ctx.today
+    where = []
+    ents = scope.enterprise_ids(ctx.user)  # the viewer's enterprises (None: all), as the 应知未知 list
+    if ents is not None:
+        where.append(Enterprise.id.in_(ents))
+    if ctx.region:
+        where.append(Enterprise.subdistrict == ctx.region)
+    if ctx.filters.get("industry"):
+        where.append(Enterprise.industry == ctx.filters["industry"])
+    if ctx.filters.get("ent_category"):
+        where.append(Enterprise.category == ctx.filters["ent_category"])
+    # deliveries and uptake are few beside the pairs: each read once per pair (outer joins), not an EXISTS per pair
+    told = (select(PolicyDelivery.item_id.label("item_id"), PolicyDelivery.enterprise_id.label("ent_id"),
+                   func.max(case((PolicyDelivery.confirmed_at.is_not(None), 1), else_=0)).label("confirmed"))
+            .join(PolicyItem, and_(PolicyItem.id == PolicyDelivery.item_id, PolicyItem.revision == PolicyDelivery.item_revision))
+            .where(PolicyDelivery.delivered_on <= day)
+            .group_by(PolicyDelivery.item_id, PolicyDelivery.enterprise_id).subquery())
+    up = aliased(PolicyUptake)
+    flags = (pair_select(func.count(), func.count(told.c.item_id), func.coalesce(func.sum(told.c.confirmed), 0),
+                         func.sum(case((up.status.in_(UPTAKE_APPLIED), 1), else_=0)),
+                         func.sum(case((up.status == "paid", 1), else_=0)))
+             .outerjoin(told, and_(told.c.item_id == PolicyItem.id, told.c.ent_id == Enterprise.id))
+             .outerjoin(up, and_(up.item_id == PolicyItem.id, up.enterprise_id == Enterprise.id))
+             .where(item_in_force(day), applies(), *where))  # the pairs of policies.rules.eligible_pairs
+    total, *counts = db.session.execute(flags).one()
+    counts = [int(c or 0) for c in counts]
+    names = ["符合条件", "已告知", "企业已确认", "已申报", "已兑现"]
+    values = [int(total or 0), *counts]
+    deliveries = "/policies/deliveries/" if _has_endpoint("DeliveryView.list") else None
+    unaware = "/policies/deliveries/unaware" if _has_endpoint("DeliveryView.unaware") else None
+    links_by_stage = [unaware, deliveries, deliveries, None, None]
+    rows = [[n, v, (f"{round(100.0 * v / values[0], 1)}%" if values[0] else "—")] for n, v in zip(names, values)]
+    links = [[None, lk, None] for lk in links_by_stage]
+    option = {
+        "tooltip": {"trigger": "item", "formatter": "{b}：{c}"},
+        "series": [{"name": "政策直达", "type": "funnel", "sort": "none", "left": "10%", "width": "80%", "minSize": "10%",
+                    "label": {"formatter": "{b}\n{c}"},
+                    "data": [{"name": n, "value": v} for n, v in zip(names, values)]}],
+    }
+    definition = ("截至今日：现行有效的惠企政策事项与其适用企业（按行业、企业类别、街道、规模条件匹配，限本人可见的企业）"
+                  "组成的“事项—企业”对为符合条件；已告知为已送达该事项现行版本；企业已确认为该送达已经企业确认；"
+                  "已申报为企业已申报（含已受理、已兑现、未通过）；已兑现为已兑现。各阶段分别计数，占比相对于符合条件；"
+                  "“符合条件”链接为应知未知清单。")
+    return _base(ctx, "政策直达漏斗", definition, option, ["阶段", "事项—企业对", "占符合条件"], rows, links,
+                 {"type": "bar", "series": [1]}, {0: links_by_stage})
+
+
 CHARTS = {"kpi": kpi, "trend": trend, "league": league, "ageing": ageing, "categories": categories,
-          "funnel": funnel, "heatmap": heatmap, "units": units, "radar": radar}
+          "funnel": funnel, "heatmap": heatmap, "units": units, "radar": radar, "policy": policy}
 CHART_TITLES = {"kpi": "关键指标", "trend": "近12个月趋势", "league": "责任单位排名", "ageing": "超期账龄",
                 "categories": "问题类别", "funnel": "逐级上升", "heatmap": "走访热力图", "units": "交办与督办",
-                "radar": "满意度"}
+                "radar": "满意度", "policy": "政策直达漏斗"}

@@ -21,6 +21,11 @@ from . import charts
 
 PERMISSION_NAME = "Dashboard"
 PAGE_ORDER = ("kpi", "trend", "league", "ageing", "categories", "funnel", "heatmap", "units", "radar")
+POLICY_CHARTS = ("policy",)  # on the page (and in the pack) only while a benefit item is in force
+
+
+def page_order():
+    return PAGE_ORDER + (POLICY_CHARTS if charts.has_policies() else ())
 
 
 def _filters():
@@ -125,13 +130,14 @@ class DashboardView(BaseView):
         server = request.args.get("render") == "server"
         try:
             ctx = charts.context(user, args)  # the filters checked here too: a bad one is a flash
-            results = {name: chart_data(name, user, args) for name in PAGE_ORDER} if server else None
+            order = page_order()
+            results = {name: chart_data(name, user, args) for name in order} if server else None
         except QueryError as exc:
             flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
             return redirect(url_for("DashboardView.index"))
         query = ("?" + urlencode(args)) if args else ""
         return self.render_template(
-            "cso/dashboard.html", results=results, order=PAGE_ORDER, args=args, query=query,
+            "cso/dashboard.html", results=results, order=order, args=args, query=query,
             kinds=stats.PERIOD_KINDS, period=ctx.period.label, min_sample=stats.min_sample(),
             choices=charts.filter_choices(), titles=charts.CHART_TITLES,
             server_url=url_for("DashboardView.index", **args, render="server"),
@@ -143,7 +149,7 @@ class DashboardView(BaseView):
         """本期通报图表: all charts of the page (same filters) in one workbook."""
         user, args = scope.current_user(), _filters()
         try:
-            results = {name: chart_data(name, user, args) for name in PAGE_ORDER}
+            results = {name: chart_data(name, user, args) for name in page_order()}
         except QueryError as exc:
             flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
             return redirect(url_for("DashboardView.index"))
@@ -190,7 +196,7 @@ class DashboardApi(BaseApi):
         ---
         get:
           description: >-
-            Charts kpi, trend, league, ageing, categories, funnel, heatmap, units, radar. Query arguments period (2026-11, 2026Q4,
+            Charts kpi, trend, league, ageing, categories, funnel, heatmap, units, radar, policy. Query arguments period (2026-11, 2026Q4,
             2026-W48, 2026, or week/month/quarter/year for the current one), region (街道), industry (行业), ent_category
             (企业类别) and level (问题层级: ordinary, major) — the ledger list's names, carried into every click-through
             link; an unknown value is a 400 with a Chinese message.
