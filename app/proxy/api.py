@@ -1,38 +1,40 @@
 """REST for 代办 (JWT, scoped): /api/v1/proxy_case/ (list, get, post to book), /<id>/transition with the
 kit's 403/404/409/422 contract, /<id>/history, /<id>/document/<kind> (.docx); /api/v1/proxy_item/ (the
 catalogue: list for everyone, post/put for the office). Unknown fields (``fee``, ``amount`` …) are 422."""
+from functools import partial
+
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from .. import idempotency, scope
 from ..extensions import db
 from ..validation import valid_id
 from ..workflow import WorkflowError, web
+from ..workflow.api import KitApi, WorkflowHistoryApi, transition_spec
 from . import catalogue, documents, listing, rules
 from .models import ProxyCase, ServiceItem
 from .views import docx_response
 
 
-class _Api(BaseApi):
-    def _fail(self, exc):
-        db.session.rollback()
-        if isinstance(exc, WorkflowError):
-            status, body = web.error_body(exc)
-            return self.response(status, **body)
-        if isinstance(exc, listing.QueryError):
-            return self.response(400, **exc.as_api())
-        raise exc
-
-
-class ProxyCaseApi(_Api):
+class ProxyCaseApi(WorkflowHistoryApi):  # transition, history and _fail from the kit
     resource_name = "proxy_case"
     class_permission_name = "ProxyCase"
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"get_list": "read", "get": "read", "history": "read", "document": "read",
                               "post": "write", "transition": "write"}
     openapi_spec_tag = "ProxyCase"
+    workflow = rules.WORKFLOW
+    transition_of = rules.transition
+    history_of = rules.history
+    event_json = partial(listing.serialize_event, labels=rules.EVENT_LABELS)
+    openapi_spec_methods = {"transition": transition_spec(
+        '{"action": schedule|receive|tell_missing|authorize|renew|start|add_step|submit_step|complete_step|open_issue|'
+        'finish|confirm_delivery|mark_urgent|suspend|resume|terminate|cancel|reassign, "version": n, …params}',
+        "the updated case",
+        conflict="wrong status, stale version, outside the authorisation",
+        invalid="missing, invalid or unknown parameters")}
 
-    def _answer(self, case, status=200):
+    def _show(self, case, status=200):
         user = scope.current_user()
         body = listing.serialize(case)
         return self.response(status, **body, result=body, actions=[a.name for a in rules.allowed_actions(user, case)])
@@ -74,7 +76,7 @@ class ProxyCaseApi(_Api):
             case = rules.load_for(scope.current_user(), pk)
         except WorkflowError as exc:
             return self._fail(exc)
-        return self._answer(case)
+        return self._show(case)
 
     @expose("/", methods=["POST"])
     @protect()
@@ -98,58 +100,7 @@ class ProxyCaseApi(_Api):
             rules.commit()
         except WorkflowError as exc:
             return self._fail(exc)
-        return self._answer(case, 201)
-
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """Apply an action of the case's state machine.
-        ---
-        post:
-          description: '{"action": schedule|receive|tell_missing|authorize|renew|start|add_step|submit_step|complete_step|open_issue|finish|confirm_delivery|mark_urgent|suspend|resume|terminate|cancel|reassign, "version": n, …params}'
-          responses:
-            200:
-              description: the updated case
-            403:
-              description: role not allowed
-            404:
-              description: out of scope
-            409:
-              description: wrong status, stale version, outside the authorisation
-            422:
-              description: missing, invalid or unknown parameters
-        """
-        try:
-            data = web.json_body()
-            name = data.pop("action", None)
-            if not name:
-                raise WorkflowError(422, "请指定操作（action）。", "action")
-            version = data.pop("version", None)
-            case = rules.transition(scope.current_user(), pk, name, data, version)
-            rules.commit()
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self._answer(case)
-
-    @expose("/<int:pk>/history", methods=["GET"])
-    @protect()
-    @safe
-    def history(self, pk):
-        """The case's events, oldest first (internal ones hidden from the enterprise).
-        ---
-        get:
-          responses:
-            200:
-              description: events
-            404:
-              description: out of scope
-        """
-        try:
-            events = rules.history(scope.current_user(), pk)
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self.response(200, result=[listing.serialize_event(e, rules.EVENT_LABELS) for e in events])
+        return self._show(case, 201)
 
     @expose("/<int:pk>/document/<kind>", methods=["GET"])
     @protect()
@@ -174,7 +125,7 @@ class ProxyCaseApi(_Api):
         return docx_response(data, name)
 
 
-class ServiceItemApi(_Api):
+class ServiceItemApi(KitApi):  # _fail from the kit
     resource_name = "proxy_item"
     class_permission_name = "ServiceItem"
     base_permissions = ["can_read", "can_write"]

@@ -6,8 +6,10 @@
   error answers;
 * :class:`WorkflowHistoryApi` — the same plus ``GET /<id>/history`` (the events, oldest first).
 
-A resource sets ``workflow`` (and for the history ``history_of(user, pk)`` and ``event_json(event)``,
-plain functions of its rules/listing modules) and defines ``_show(doc)``, the answer with the updated
+A resource sets ``workflow`` (also ``transition_of`` when its rules apply an action through a function
+of their own, e.g. one refusing unknown parameters first; for the history ``history_of(user, pk)`` and
+``event_json(event)``: plain functions of its rules/listing modules, set as class attributes and called
+through the class, so they are not bound) and defines ``_show(doc)``, the answer with the updated
 document. Flask-AppBuilder collects ``@expose``d methods with ``dir()``, so the inherited ones are
 registered on each subclass's own blueprint, under its ``resource_name`` and with its
 ``method_permission_name`` (which names ``transition`` and ``history`` as before). The action list of
@@ -23,16 +25,17 @@ from . import web
 from .errors import WorkflowError
 
 
-def transition_spec(description, shows="the updated document", conflict="wrong status or stale version"):
+def transition_spec(description, shows="the updated document", conflict="wrong status or stale version",
+                    invalid="missing or invalid parameters"):
     """The OpenAPI operation of ``POST /<id>/transition`` for ``openapi_spec_methods["transition"]``:
     ``description`` names the actions and their parameters (line breaks and indents fold to one space, as
-    YAML's ``>-``), ``shows`` the 200 answer, ``conflict`` the 409s."""
+    YAML's ``>-``), ``shows`` the 200 answer, ``conflict`` the 409s, ``invalid`` the 422s."""
     return {"post": {"description": " ".join(description.split()), "responses": {
         200: {"description": shows},
         403: {"description": "role not allowed"},
         404: {"description": "out of scope"},
         409: {"description": conflict},
-        422: {"description": "missing or invalid parameters"}}}}
+        422: {"description": invalid}}}}
 
 
 class KitApi(BaseApi):
@@ -51,6 +54,7 @@ class KitApi(BaseApi):
 
 class WorkflowApi(KitApi):
     workflow = None  # the document type's Workflow (rules.WORKFLOW)
+    transition_of = None  # fn(user, pk, action, params, version) when the rules wrap workflow.apply
 
     def _show(self, doc, status=200):
         raise NotImplementedError
@@ -75,9 +79,10 @@ class WorkflowApi(KitApi):
             422:
               description: missing or invalid parameters
         """
-        workflow = type(self).workflow
+        cls = type(self)
+        workflow = cls.workflow
         try:
-            doc = web.transition_request(workflow, scope.current_user(), pk)
+            doc = web.transition_request(workflow, scope.current_user(), pk, cls.transition_of)
             workflow.commit()
         except WorkflowError as exc:
             return self._fail(exc)
@@ -98,6 +103,8 @@ class WorkflowHistoryApi(WorkflowApi):
           responses:
             200:
               description: events
+            404:
+              description: out of scope
         """
         cls = type(self)
         try:
