@@ -1,9 +1,10 @@
 """REST: ``/api/v1/recall/`` (+ ``/<id>/transition``) and ``/api/v1/handover/`` (+ ``/<id>/transition``),
 JWT only, scoped like the screens, the kit's 403/404/409/422 contract."""
 import io
+from functools import partial
 
 from flask import current_app, request, send_file
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
 
 from .. import idempotency, scope
@@ -11,6 +12,7 @@ from ..extensions import db
 from ..exports.workbook import XLSX_MIMETYPE, content_disposition
 from ..gongwen import DOCX_MIME
 from ..workflow import WorkflowError, web
+from ..workflow.api import WorkflowHistoryApi, transition_spec
 from . import documents, handover as handovers, listing, rules
 
 
@@ -29,16 +31,8 @@ def xlsx_response(data, name):
     return _file(data, name, XLSX_MIMETYPE)
 
 
-class _Api(BaseApi):
+class _Api(WorkflowHistoryApi):  # transition, history and _fail from the kit
     allow_browser_login = False
-
-    def _fail(self, exc):
-        db.session.rollback()
-        if isinstance(exc, WorkflowError):
-            return self.response(exc.status, **exc.as_dict())
-        if isinstance(exc, listing.QueryError):
-            return self.response(400, **exc.as_api())
-        raise exc
 
     def _max(self):
         return current_app.config["FAB_API_MAX_PAGE_SIZE"]
@@ -51,6 +45,18 @@ class RecallApi(_Api):
     method_permission_name = {"get_list": "read", "get": "read", "history": "read", "approval_form": "read",
                               "post": "write", "transition": "write"}
     openapi_spec_tag = "Recall"
+    workflow = rules.WORKFLOW
+    history_of = rules.history
+    event_json = partial(listing.serialize_event, labels=rules.EVENT_LABELS)
+    openapi_spec_methods = {"transition": transition_spec(
+        """{"action": …, "version": n, …params}. submit (office; needs replacement, effective_on, scope); approve
+        (the director, or a leader when the office set so; needs the 组织部 consultation recorded); return
+        (reason); apply (office; on or after effective_on, every handover list confirmed); cancel (reason);
+        edit (reason, reason_text, replacement, effective_on, assignments [ids]); consult (consulted_on,
+        opinion, file = an attachment id on this case); add_evidence (kind, text, url, ref); remove_evidence
+        (evidence).""",
+        "the updated case",
+        conflict="wrong status, unmet precondition or stale version")}
 
     def _show(self, case, status=200):
         user = scope.current_user()
@@ -133,57 +139,6 @@ class RecallApi(_Api):
             return self._fail(exc)
         return self._show(case, 201)
 
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """Apply an action of a recall case.
-        ---
-        post:
-          description: >-
-            {"action": …, "version": n, …params}. submit (office; needs replacement, effective_on, scope);
-            approve (the director, or a leader when the office set so; needs the 组织部 consultation recorded);
-            return (reason); apply (office; on or after effective_on, every handover list confirmed); cancel (reason);
-            edit (reason, reason_text, replacement, effective_on, assignments [ids]); consult (consulted_on, opinion,
-            file = an attachment id on this case); add_evidence (kind, text, url, ref); remove_evidence (evidence).
-          responses:
-            200:
-              description: the updated case
-            403:
-              description: role not allowed
-            404:
-              description: out of scope
-            409:
-              description: wrong status, unmet precondition or stale version
-            422:
-              description: missing or invalid parameters
-        """
-        try:
-            case = web.transition_request(rules.WORKFLOW, scope.current_user(), pk)
-            rules.WORKFLOW.commit()
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self._show(case)
-
-    @expose("/<int:pk>/history", methods=["GET"])
-    @protect()
-    @safe
-    def history(self, pk):
-        """The events of the case, oldest first.
-        ---
-        get:
-          responses:
-            200:
-              description: events
-            404:
-              description: out of scope
-        """
-        try:
-            events = rules.history(scope.current_user(), pk)
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self.response(200, result=[listing.serialize_event(e, rules.EVENT_LABELS) for e in events])
-
     @expose("/<int:pk>/approval_form", methods=["GET"])
     @protect()
     @safe
@@ -210,6 +165,18 @@ class HandoverApi(_Api):
     method_permission_name = {"get_list": "read", "get": "read", "history": "read", "list_docx": "read",
                               "list_xlsx": "read", "letter": "read", "transition": "write"}
     openapi_spec_tag = "Handover"
+    workflow = handovers.WORKFLOW
+    transition_of = handovers.transition
+    history_of = handovers.history
+    event_json = partial(listing.serialize_event, labels=handovers.EVENT_LABELS)
+    openapi_spec_methods = {"transition": transition_spec(
+        """{"action": …, "version": n, …params}. note (item, note; the outgoing officer), add_item (kind
+        promise|contact, title, note), remove_item (item), refresh; sign_out (every item noted); sign_in or
+        return (reason; the incoming officer); confirm (the office; tells the enterprise, applies the recall
+        when its date has come); acknowledge (the enterprise); record_omission (kind, title, ref, note; the
+        office).""",
+        "the updated list",
+        conflict="wrong status, unmet precondition or stale version")}
 
     def _show(self, h):
         user = scope.current_user()
@@ -254,61 +221,6 @@ class HandoverApi(_Api):
             return self._show(handovers.load_for(scope.current_user(), pk))
         except WorkflowError as exc:
             return self._fail(exc)
-
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk):
-        """Apply an action of a handover list.
-        ---
-        post:
-          description: >-
-            {"action": …, "version": n, …params}. note (item, note; the outgoing officer), add_item (kind promise|contact,
-            title, note), remove_item (item), refresh; sign_out (every item noted); sign_in or return (reason; the
-            incoming officer); confirm (the office; tells the enterprise, applies the recall when its date has come);
-            acknowledge (the enterprise); record_omission (kind, title, ref, note; the office).
-          responses:
-            200:
-              description: the updated list
-            403:
-              description: role not allowed
-            404:
-              description: out of scope
-            409:
-              description: wrong status, unmet precondition or stale version
-            422:
-              description: missing or invalid parameters
-        """
-        try:
-            data = web.json_body()
-            name = data.pop("action", None)
-            if not name:
-                raise WorkflowError(422, "请指定操作（action）。", "action")
-            version = data.pop("version", None)
-            h = handovers.transition(scope.current_user(), pk, name, data, version)
-            handovers.WORKFLOW.commit()
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self._show(h)
-
-    @expose("/<int:pk>/history", methods=["GET"])
-    @protect()
-    @safe
-    def history(self, pk):
-        """The events of the list, oldest first (an enterprise sees confirmation and acknowledgement only).
-        ---
-        get:
-          responses:
-            200:
-              description: events
-            404:
-              description: out of scope
-        """
-        try:
-            events = handovers.history(scope.current_user(), pk)
-        except WorkflowError as exc:
-            return self._fail(exc)
-        return self.response(200, result=[listing.serialize_event(e, handovers.EVENT_LABELS) for e in events])
 
     @expose("/<int:pk>/list_docx", methods=["GET"])
     @protect()
