@@ -85,6 +85,8 @@ def main(argv=None):
         return clients[key]
 
     scenarios = [(f"page /dashboard/ ({u})", u, False, "/dashboard/") for u in ("office", "dept01", "officer01")]
+    scenarios += [("page /dashboard/?render=server (office, every chart in the page)", "office", False,
+                   "/dashboard/?render=server")]
     scenarios += [(f"API /api/v1/dashboard/{name}", "office", True, f"/api/v1/dashboard/{name}") for name in charts.CHARTS]
     load_before = os.getloadavg()[0]
     print(f"{dialect}: {issues:,} issues; {args.runs} runs after 2 warm-ups; load average {load_before:.2f}", flush=True)
