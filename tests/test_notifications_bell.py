@@ -112,3 +112,13 @@ def test_the_mail_preference_page_says_when_mail_arrives(ctx, client):
     login(client, "dept01")
     page = client.get("/settings/mail/", follow_redirects=True).get_data(as_text=True)
     assert "每日汇总" in page and "上午10:00前" in page and "消息" in page
+
+
+def test_out_of_range_ids_are_404_not_500(client):
+    """An id past the database's integer (schemathesis found 218938288308139577049088) is as missing as any other."""
+    from conftest import api_token
+
+    headers = api_token(client, "officer01")
+    for pk in (2**31, 218938288308139577049088):
+        assert client.get(f"/api/v1/notification/{pk}", headers=headers).status_code == 404
+        assert client.post(f"/api/v1/notification/{pk}/read", headers=headers).status_code == 404

@@ -20,6 +20,7 @@ from .. import clock, db
 from ..mail import new_message, next_send_time, to_utc_naive
 from ..models import AccountState, OutboundMessage, Reminder, User
 from ..settings import get_policy
+from ..validation import valid_id
 from .models import Notification
 
 TITLE_MAX, BODY_MAX, URL_MAX, KEY_MAX = 200, 2000, 300, 200
@@ -209,7 +210,7 @@ def listing(user, unread_only=False, page=0, page_size=20):
 
 def get_own(user, notification_id):
     """The user's own notification, or None (another's is as good as missing)."""
-    note = db.session.get(Notification, notification_id) if isinstance(notification_id, int) else None
+    note = db.session.get(Notification, notification_id) if valid_id(notification_id) else None  # no huge ids
     return note if note is not None and note.user_id == user.id else None
 
 
