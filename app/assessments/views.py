@@ -2,15 +2,13 @@
 ranking table (bands, rank arrows) and their actions, the score sheet per subject with its evidence,
 my results, the appeal queue, the ladder cases, the annual summary and the settings. Every change
 goes through the rule modules (schemes, cycles, appeals, ladder, annual, settings)."""
-import io
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
-from .. import clock, idempotency, scope
-from ..exports.workbook import XLSX_MIMETYPE, content_disposition
+from .. import clock, downloads, idempotency, scope
 from ..extensions import db
 from ..validation import valid_id
 from ..vocab import (
@@ -24,11 +22,7 @@ from .models import Assessment, AssessmentScheme, AssessmentVersion
 T = "assessments/"
 
 
-def _xlsx(data, name):
-    response = send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="export.xlsx", max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+_xlsx = downloads.xlsx
 
 
 def _attempt(change, success, back):

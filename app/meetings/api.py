@@ -2,11 +2,10 @@
 server, the same 403/404/409/422 contract as /api/v1/issue/<id>/transition)."""
 import io
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_appbuilder.api import expose, protect, safe
 
-from .. import idempotency, scope
-from ..exports.workbook import XLSX_MIMETYPE, content_disposition
+from .. import downloads, idempotency, scope
 from ..extensions import db
 from ..files import rules as files
 from ..files.views import download
@@ -20,19 +19,10 @@ MEETING_ACTIONS = "|".join(rules.ACTIONS)
 def _xlsx(write, rows, name):
     out = io.BytesIO()
     write(rows, out)
-    out.seek(0)
-    response = send_file(out, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="export.xlsx", max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+    return downloads.xlsx(out.getvalue(), name)
 
 
-def docx_response(data, name):
-    response = send_file(io.BytesIO(data), mimetype=documents.DOCX_MIMETYPE, as_attachment=True,
-                         download_name="document.docx", max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+docx_response = downloads.docx  # (the screens import it from here)
 
 
 class _Api(WorkflowHistoryApi):  # transition, history and _fail from the kit

@@ -3,12 +3,12 @@ arguments through app.querystring (a bad one is a QueryError → 400 / a flash),
 app.scope, and what an enterprise may read of a decision (never the meeting's deliberation)."""
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
-from .. import clock, querystring, scope
+from .. import clock, paging, querystring, scope
 from ..extensions import db
 from ..models import Issue
-from ..vocab import DECISION_STATUSES, ENTERPRISE, MEETING_LEVELS, MEETING_STATUSES, page_size
+from ..vocab import DECISION_STATUSES, ENTERPRISE, MEETING_LEVELS, MEETING_STATUSES
 from .models import Meeting, MeetingDecision, meeting_decision_codepartment
 
 QueryError = querystring.QueryError
@@ -57,12 +57,7 @@ def decision_query(user, args, today=None):
     return query.order_by(MeetingDecision.due_on, MeetingDecision.id)
 
 
-def page(query, args, max_size):
-    """(count, rows) of one page (``page`` from 0, ``page_size`` capped)."""
-    size = querystring.int_arg(args, "page_size", "每页条数", page_size(), 1, max_size)
-    number = querystring.int_arg(args, "page", "页码", 0, 0, 100000)
-    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return count, db.session.scalars(query.limit(size).offset(number * size)).all(), size, number
+page = paging.page  # one page of a list query (app/paging.py)
 
 
 # --- shapes -----------------------------------------------------------------------------------------

@@ -1,15 +1,14 @@
 """Screens of the policy library (惠企政策): the library (policies, items, forms, import, 明白纸, exports,
 enterprise sizes), 应知未知, deliveries (record from a visit, confirm, interest, uptake, stalled → ledger)
 and 适用于我. Every change goes through app.policies.rules / .deliveries / .importer."""
-import io
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import func, select
 
-from .. import clock, idempotency, querystring, scope
-from ..exports.workbook import XLSX_MIMETYPE, content_disposition
+from .. import clock, downloads, idempotency, querystring, scope
+from ..exports.workbook import XLSX_MIMETYPE
 from ..extensions import db
 from ..models import ENTERPRISE_CATEGORIES, Department, Enterprise, Issue, Visit
 from ..vocab import (
@@ -23,12 +22,7 @@ from .permissions import DELIVERIES, IMPORT, LIBRARY, MINE, SIZES, UNAWARE
 from .rules import PolicyError
 
 
-def file_response(data, name, mimetype):
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name="export.bin",
-                         max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+file_response = downloads.send_bytes
 
 
 def _local(stamp):

@@ -1,10 +1,9 @@
 """Lists and shapes of 代办 cases for the screens, REST and the 代办台账: arguments through
 app.querystring (a bad one is a QueryError → 400 / a flash), rows through app.scope."""
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
-from .. import clock, querystring, scope
-from ..extensions import db
-from ..vocab import PROXY_STATUSES, page_size
+from .. import clock, paging, querystring, scope
+from ..vocab import PROXY_STATUSES
 from .models import ProxyCase, ProxyStep
 from .rules import is_overdue
 
@@ -38,11 +37,7 @@ def case_query(user, args):
 
 
 def page(user, args, max_size=100):
-    query = case_query(user, args)
-    size = querystring.int_arg(args, "page_size", "每页条数", page_size(), 1, max_size)
-    number = querystring.int_arg(args, "page", "页码", 0, 0, 100000)
-    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return count, db.session.scalars(query.limit(size).offset(number * size)).all(), size, number
+    return paging.page(case_query(user, args), args, max_size)
 
 
 def _iso(value):

@@ -1,16 +1,14 @@
 """代办 screens: the list (代办件, filters, 代办台账 .xlsx), booking (企业预约 / 服务官登记), a case's page with
 one form per action the viewer may take now, its steps, checklist, history, documents and attachments,
 and the catalogue of service items (kept by the office). Every decision is in app.proxy.rules."""
-import io
 from urllib.parse import urlencode
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
-from .. import clock, idempotency, scope
-from ..exports.workbook import XLSX_MIMETYPE, content_disposition
+from .. import clock, downloads, idempotency, scope
 from ..extensions import db
 from ..files import rules as files
 from ..models import Department, Enterprise
@@ -33,20 +31,7 @@ def form_params(form):
     return params
 
 
-def docx_response(data, name):
-    response = send_file(io.BytesIO(data), mimetype=documents.DOCX_MIMETYPE, as_attachment=True,
-                         download_name="document.docx", max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
-
-
-def xlsx_response(data, name):
-    response = send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="export.xlsx",
-                         max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+docx_response, xlsx_response = downloads.docx, downloads.xlsx  # (the API imports them from here)
 
 
 def _attachments(user, case):

@@ -1,34 +1,16 @@
 """REST: ``/api/v1/recall/`` (+ ``/<id>/transition``) and ``/api/v1/handover/`` (+ ``/<id>/transition``),
 JWT only, scoped like the screens, the kit's 403/404/409/422 contract."""
-import io
 from functools import partial
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
 
 from .. import idempotency, scope
-from ..extensions import db
-from ..exports.workbook import XLSX_MIMETYPE, content_disposition
-from ..gongwen import DOCX_MIME
+from ..downloads import docx as docx_response, xlsx as xlsx_response  # (the screens import them from here)
 from ..workflow import WorkflowError, web
 from ..workflow.api import WorkflowHistoryApi, transition_spec
 from . import documents, handover as handovers, listing, rules
-
-
-def _file(data, name, mimetype):
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name="document", max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
-
-
-def docx_response(data, name):
-    return _file(data, name, DOCX_MIME)
-
-
-def xlsx_response(data, name):
-    return _file(data, name, XLSX_MIMETYPE)
 
 
 class _Api(WorkflowHistoryApi):  # transition, history and _fail from the kit

@@ -1,11 +1,10 @@
 """Lists and shapes of recall cases and handover lists, for screens and REST alike (scoped)."""
 from sqlalchemy import select
 
-from .. import clock, scope
-from ..extensions import db
+from .. import clock, paging, scope
 from .. import querystring
-from ..querystring import QueryError
-from ..vocab import HANDOVER_STATUSES, RECALL_STATUSES, page_size
+from ..querystring import QueryError  # noqa: F401  (screens catch listing.QueryError)
+from ..vocab import HANDOVER_STATUSES, RECALL_STATUSES
 from . import handover as handovers
 from .models import Handover, RecallCase
 
@@ -30,14 +29,7 @@ def handover_query(user, args):
     return query.order_by(Handover.id.desc())
 
 
-def page(query, args, max_size):
-    """(count, rows, size, page) of one page (``page`` from 0, ``page_size`` capped)."""
-    from sqlalchemy import func
-
-    size = querystring.int_arg(args, "page_size", "每页条数", page_size(), 1, max_size)
-    number = querystring.int_arg(args, "page", "页码", 0, 0, 100000)
-    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return count, db.session.scalars(query.limit(size).offset(number * size)).all(), size, number
+page = paging.page  # one page of a list query (app/paging.py)
 
 
 def _day(value):
