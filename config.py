@@ -64,6 +64,8 @@ SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "sqla+" + _sqlite("celery-broker.db"))
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", "db+" + _sqlite("celery-results.db"))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# the broker queue this portal's tasks go to: several portals (or test runs) can share one Redis
+CELERY_QUEUE = env("CELERY_QUEUE", "celery")
 # Redis: an unacknowledged task of a worker that died is redelivered after this many seconds
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 7)  # background jobs' result files are kept this many days (app/jobs)

@@ -44,6 +44,7 @@ def make_celery():
         task_soft_time_limit=540,
         worker_prefetch_multiplier=1,
         task_always_eager=config.CELERY_TASK_ALWAYS_EAGER,
+        task_default_queue=config.CELERY_QUEUE,
         broker_connection_retry_on_startup=True,
         beat_schedule={k: {kk: vv for kk, vv in v.items() if kk != "description"}
                        for k, v in config.BEAT_SCHEDULE.items()},

@@ -7,8 +7,9 @@ once per test process; after every test the tables it wrote are copied back from
 
 Under ``pytest -n N`` (pytest-xdist) each worker has its own database — a SQLite file, or on
 PostgreSQL ``<name>_gw0``, ``<name>_gw1``… next to the given database, created here and dropped at
-the end — and its own instance folder. Tests that start a real Celery worker share the broker, so
-they run one after another on one xdist worker (``xdist_group("celery")``).
+the end — and its own instance folder. Tests that start a real Celery worker share the broker (Redis
+in CI), so each gets a queue and a worker name of its own (``celery_env``): two such tests running at
+once on two xdist workers never take each other's tasks.
 """
 import atexit
 import os
@@ -180,8 +181,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def celery_env(tmp_path, **extra):
     """The environment of a Celery process on this test database: the configured broker (Redis in CI),
-    else a SQLite broker and result store in ``tmp_path``."""
-    env = {**os.environ, "DATABASE_URL": DB_URL, **extra}
+    else a SQLite broker and result store in ``tmp_path``; a queue and worker name of this test's own."""
+    import uuid
+
+    name = f"cso-test-{uuid.uuid4().hex[:12]}"
+    env = {**os.environ, "DATABASE_URL": DB_URL, "CELERY_QUEUE": name, "CSO_TEST_WORKER": name, **extra}
     if not os.environ.get("CELERY_BROKER_URL"):
         env["CELERY_BROKER_URL"] = f"sqla+sqlite:///{tmp_path}/broker.db"
         env["CELERY_RESULT_BACKEND"] = f"db+sqlite:///{tmp_path}/results.db"
@@ -194,7 +198,7 @@ def start_worker(env, **popen):
     import sys
 
     return subprocess.Popen([sys.executable, "-m", "celery", "-A", "app.tasks", "worker", "--pool", "solo",
-                             "--loglevel", "WARNING"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                             "--loglevel", "WARNING", "--hostname", env["CSO_TEST_WORKER"] + "@%h"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, **popen)
 
 
@@ -208,20 +212,20 @@ def celery_client(env):
     """A bare Celery app on the worker's broker: sends tasks by name and reads their results."""
     from celery import Celery
 
-    return Celery("cso-test-client", broker=env["CELERY_BROKER_URL"], backend=env["CELERY_RESULT_BACKEND"])
+    client = Celery("cso-test-client", broker=env["CELERY_BROKER_URL"], backend=env["CELERY_RESULT_BACKEND"])
+    client.conf.task_default_queue = env["CELERY_QUEUE"]
+    return client
+
+
+def worker_is_up(client, env):
+    """This test's own worker answers a ping (another test's worker on the same broker does not count)."""
+    import socket
+
+    return bool(client.control.ping(destination=[f"{env['CSO_TEST_WORKER']}@{socket.gethostname()}"],
+                                    timeout=0.5))
 
 
 # --- xdist and ordering -----------------------------------------------------------------------
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """``-n N`` distributes by load but keeps each ``xdist_group`` on one worker."""
-    if config.getoption("dist") == "load":
-        from xdist.scheduler import LoadGroupScheduling
-
-        return LoadGroupScheduling(config, log)
-    return None
-
 
 def pytest_addoption(parser):
     parser.addoption("--shuffle", metavar="SEED", default=None,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app import clock, db, duties, mail, reminders, workdays
 from app.models import DutyRecord, OutboundMessage, Reminder, Report
 from app.settings import Policy
-from conftest import celery_client, celery_env, login, start_worker, stop_worker
+from conftest import celery_client, celery_env, login, start_worker, stop_worker, worker_is_up
 from world import officer_of
 
 
@@ -199,7 +199,6 @@ def test_cli_sweep_json_and_outbox(checker, tmp_path, monkeypatch):
     assert bad.exit_code == 2 and "YYYY-MM-DDTHH:MM" in bad.output
 
 
-@pytest.mark.xdist_group("celery")  # one broker for all xdist workers: these tests take turns
 def test_real_worker_runs_the_sweep_once(app, tmp_path):
     """The beat task through a real worker on the configured broker (SQLite by default, Redis in CI):
     the second run at the same moment writes nothing new."""
@@ -255,7 +254,6 @@ def test_visit_and_department_reminders_at_their_boundaries(ctx):
         Reminder.item_id == issue.id, Reminder.item_type == "issue", Reminder.recipient_id == dept_user)) == 2
 
 
-@pytest.mark.xdist_group("celery")
 @pytest.mark.skipif(not (os.environ.get("CELERY_BROKER_URL") or "").startswith("redis"),
                     reason="redelivery after a killed worker is tested on Redis (CI)")
 def test_killed_worker_is_redelivered_and_sends_nothing_twice(app, tmp_path):
@@ -268,7 +266,7 @@ def test_killed_worker_is_redelivered_and_sends_nothing_twice(app, tmp_path):
     worker = start_worker(env, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while not client.control.ping(timeout=0.5):  # the worker is up and waiting
+        while not worker_is_up(client, env):  # the worker is up and waiting
             assert time.monotonic() < deadline, "the Celery worker did not start"
         with app.app_context():
             drafts = lambda: db.session.scalar(select(func.count()).select_from(Report))  # noqa: E731

@@ -264,7 +264,6 @@ def test_the_user_menu_links_my_jobs(ctx, client):
         assert 'id="cso-my-jobs"' in page and "暂无后台任务" in page, user
 
 
-@pytest.mark.xdist_group("celery")  # one broker for all xdist workers: these tests take turns
 def test_a_real_worker_runs_the_export_job(app, ctx, client, tmp_path, monkeypatch):
     from app.jobs import rules
 

@@ -164,7 +164,6 @@ def test_html_add_enterprise_succeeds(client, ctx):
     assert ent is not None and ent.phone == "0391-3563650"
 
 
-@pytest.mark.xdist_group("celery")  # one broker for all xdist workers: these tests take turns
 def test_celery_worker_runs_the_scheduled_task(app, ctx, tmp_path):
     """A real worker process on the configured broker (SQLite by default, Redis in CI)."""
     env = celery_env(tmp_path)
