@@ -202,6 +202,12 @@ def delete_errors(item):
                                  select(Visit.id).where(Visit.officer_id == item.id),
                                  select(Issue.id).where(Issue.officer_id == item.id)):
             return {"_": f"服务官“{item.name}”已有包联或走访记录，不能删除；可将其设为不在岗。"}
+    if isinstance(item, Visit):
+        from .policies.models import PolicyDelivery
+
+        if _used(select(Issue.id).where(Issue.visit_id == item.id),
+                 select(PolicyDelivery.id).where(PolicyDelivery.visit_id == item.id)):
+            return {"_": f"走访记录（{item.visit_date}）已登记问题或关联政策宣传记录，不能删除。"}
     return {}
 
 
@@ -239,17 +245,32 @@ def _run_hooks(user, item):
     return [note for hook in CHANGE_HOOKS.get(type(item), ()) if (note := hook(user, item))]
 
 
+def own_visit_errors(user, item):
+    """A visit already saved is changed or deleted only by the office or by the officer who recorded it
+    or made it — not by a colleague who serves the same enterprise (docs/domain.md, 走访记录)."""
+    if not isinstance(item, Visit) or item.id is None or user is None or scope.writes_all(user):
+        return {}
+    stored = db.session.execute(select(Visit.officer_id, Visit.created_by_id).where(Visit.id == item.id)).first()
+    if stored is None:
+        return {}
+    officer = scope.officer_of(user)
+    if stored.created_by_id == user.id or (officer is not None and stored.officer_id == officer.id):
+        return {}
+    return {"_": "只能修改或删除本人登记或本人走访的记录。"}
+
+
 def save_errors(user, item):
     """Everything that stands between a changed row and the database: scope, then the rules."""
     with db.session.no_autoflush:
-        return scope.write_errors(user, item) or item_errors(item)
+        return scope.write_errors(user, item) or own_visit_errors(user, item) or item_errors(item)
 
 
 def removal_errors(user, item):
     """Permission and scope, then the never-delete-history rules, before a row is deleted."""
     if not scope.may(user, "delete", type(item)):
         return {"_": "您没有删除此类数据的权限。"}
-    return scope.write_errors(user, item) or delete_errors(item)
+    with db.session.no_autoflush:
+        return scope.write_errors(user, item) or own_visit_errors(user, item) or delete_errors(item)
 
 
 def save(user, item, is_add):

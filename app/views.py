@@ -455,9 +455,9 @@ class VisitView(CSOModelView):
 
     @action("delete_visits", "删除", "确定删除所选走访记录吗？", "fa-trash", multiple=True, single=False)
     def delete_visits(self, items):
-        for item in items:
-            self.pre_delete(item)
-            db.session.delete(item)
+        user = scope.current_user()
+        for item in items:  # the one delete path (masterdata.remove); a refusal rolls back every row
+            masterdata.remove(user, item)
         db.session.commit()
         flash(f"已删除{len(items)}条走访记录。", "success")
         return redirect(self.get_redirect())

@@ -199,3 +199,61 @@ def test_department_delete_and_leader_cannot_post(ctx, client):
     assert client.delete(f"/api/v1/department/{pk}", headers=leader).status_code == 403
     assert client.delete(f"/api/v1/department/{pk}", headers=headers).status_code == 200
     assert db.session.get(Department, pk) is None
+
+
+def _colleague_login(enterprise_id):
+    """A login for the liaison who serves ``enterprise_id`` with its chief (the demo's liaisons have none)."""
+    from app.accounts import create_login
+    from conftest import PASSWORD
+
+    liaison = db.session.scalar(select(Assignment).where(
+        Assignment.enterprise_id == enterprise_id, Assignment.role == "liaison", Assignment.end_date.is_(None)))
+    assert liaison is not None, "the demo gives every enterprise a liaison"
+    create_login("liaison_t", "Officer", PASSWORD, officer_id=liaison.officer_id)
+    return liaison.officer
+
+
+def test_a_colleague_on_the_same_enterprise_cannot_change_or_delete_your_visit(ctx, client):
+    from app.policies.models import PolicyDelivery
+
+    own = enterprises_of("officer01")[0]
+    colleague = _colleague_login(own)
+    chief = api_token(client, "officer01")
+    visit = client.post("/api/v1/visit/", headers=chief, json={
+        "enterprise": own, "visit_date": str(clock.today()), "mode": "onsite", "summary": "首席走访"}).get_json()["id"]
+    other = api_token(client, "liaison_t")
+    assert client.get(f"/api/v1/visit/{visit}", headers=other).status_code == 200  # sees it: same enterprise
+    resp = client.put(f"/api/v1/visit/{visit}", headers=other, json={"summary": "改掉", "officer": colleague.id})
+    assert resp.status_code == 422 and "本人登记或本人走访" in str(resp.get_json())
+    assert client.delete(f"/api/v1/visit/{visit}", headers=other).status_code == 422
+    login(client, "liaison_t")
+    client.post("/visitview/action_post", data={"action": "delete_visits", "rowid": [str(visit)]})
+    client.post(f"/visitview/delete/{visit}")
+    page = client.post(f"/visitview/edit/{visit}", data={"summary": "改掉"}, follow_redirects=True)
+    assert "本人登记或本人走访" in page.get_data(as_text=True)
+    db.session.expire_all()
+    row = db.session.get(Visit, visit)
+    assert row is not None and row.summary == "首席走访" and row.officer_id == officer_of("officer01").id
+    # the colleague's own visit, and the office on anyone's: allowed
+    mine = client.post("/api/v1/visit/", headers=other, json={
+        "enterprise": own, "visit_date": str(clock.today()), "mode": "phone", "summary": "分包人电话"}).get_json()["id"]
+    assert client.put(f"/api/v1/visit/{mine}", headers=other, json={"summary": "分包人电话回访"}).status_code == 200
+    assert client.delete(f"/api/v1/visit/{mine}", headers=other).status_code == 200
+    # a visit problems were filed from or policy promotion recorded against keeps its history
+    office = api_token(client, "office")
+    linked = db.session.scalar(select(PolicyDelivery.visit_id).where(PolicyDelivery.visit_id.is_not(None)).limit(1))
+    assert linked is not None, "the demo records policy promotion on visits"
+    resp = client.delete(f"/api/v1/visit/{linked}", headers=office)
+    assert resp.status_code == 422 and "关联政策宣传记录" in str(resp.get_json())
+    filed = client.post("/api/v1/visit/", headers=chief, json={
+        "enterprise": own, "visit_date": str(clock.today()), "mode": "onsite", "summary": "发现用地问题"}).get_json()["id"]
+    issue = client.post("/api/v1/issue/", headers=chief, json={
+        "enterprise": own, "title": "用地指标", "description": "扩建缺用地指标", "source": "visit", "visit": filed})
+    assert issue.status_code == 201, issue.get_json()
+    resp = client.delete(f"/api/v1/visit/{filed}", headers=office)
+    assert resp.status_code == 422 and "已登记问题" in str(resp.get_json())
+    login(client, "office")
+    client.post("/visitview/action_post", data={"action": "delete_visits", "rowid": [str(visit), str(linked)]})
+    db.session.expire_all()
+    assert db.session.get(Visit, linked) is not None and db.session.get(Visit, visit) is not None  # all or nothing
+    assert client.delete(f"/api/v1/visit/{visit}", headers=office).status_code == 200
