@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, select, true, union, union_all
 
 from .. import clock, db, scope, stats
 from ..ledger.listing import build_query
-from ..models import Department, Issue, IssueCategory, issue_codepartment
+from ..models import Department, Enterprise, Issue, IssueCategory, issue_codepartment
 from ..notices.models import Notice
 from ..querystring import QueryError
 from ..vocab import NOTICE_OPEN, NOTICE_RUNNING, SEES_ALL_ROLES, TIERS
@@ -644,47 +644,50 @@ def has_policies(day=None):
 
 
 def policy(ctx):
-    """政策直达漏斗 as of today: in-force benefit items × the enterprises they apply to (in the viewer's
-    scope and the page's 行业 / 企业类别 / 街道), and of those pairs: told of the item's current revision,
-    confirmed by the enterprise, applied, cashed (app.policies: deliveries, uptake)."""
-    from ..models import Enterprise
-    from ..policies.models import PolicyDelivery, PolicyItem, PolicyUptake
+    """政策直达漏斗 as of today: in-force benefit items the viewer may see × the enterprises they apply to
+    (the viewer's enterprises — all for the office, leaders and a department with its own items — and the
+    page's 行业 / 企业类别 / 街道), and of those pairs: told of the item's current revision, confirmed by
+    the enterprise, applied, cashed. The pairs come from ``app.policies.rules.eligible`` (each item's
+    criteria compiled into a condition on the enterprise); 已申报 and 已兑现 are counted over the uptake
+    list's own query (``deliveries.uptake_query`` with ``current=1``), which their links open."""
     from sqlalchemy.orm import aliased
 
-    from ..policies.rules import applies, item_in_force, pair_select
+    from ..policies import deliveries
+    from ..policies.models import PolicyDelivery, PolicyItem, PolicyUptake
+    from ..policies.rules import eligible, item_in_force
     from ..vocab import UPTAKE_APPLIED
 
     day = ctx.today
-    where = []
-    ents = scope.enterprise_ids(ctx.user)  # the viewer's enterprises (None: all), as the 应知未知 list
-    if ents is not None:
-        where.append(Enterprise.id.in_(ents))
-    if ctx.region:
-        where.append(Enterprise.subdistrict == ctx.region)
-    if ctx.filters.get("industry"):
-        where.append(Enterprise.industry == ctx.filters["industry"])
-    if ctx.filters.get("ent_category"):
-        where.append(Enterprise.category == ctx.filters["ent_category"])
-    # deliveries and uptake are few beside the pairs: each read once per pair (outer joins), not an EXISTS per pair
+    filters = {k: v for k, v in (("region", ctx.region), ("industry", ctx.filters.get("industry")),
+                                 ("ent_category", ctx.filters.get("ent_category"))) if v}
+    ents = deliveries.enterprise_filters(filters)
+    limit = deliveries.enterprise_limit(ctx.user)
+    if limit is not None:
+        ents.append(Enterprise.id.in_(limit))
+    items = [item_in_force(day), PolicyItem.id.in_(scope.restrict(PolicyItem, select(PolicyItem.id), ctx.user))]
+    pairs = eligible(items, ents)
+    # deliveries are few beside the pairs: grouped once per pair and outer-joined, not an EXISTS per pair
     told = (select(PolicyDelivery.item_id.label("item_id"), PolicyDelivery.enterprise_id.label("ent_id"),
                    func.max(case((PolicyDelivery.confirmed_at.is_not(None), 1), else_=0)).label("confirmed"))
             .join(PolicyItem, and_(PolicyItem.id == PolicyDelivery.item_id, PolicyItem.revision == PolicyDelivery.item_revision))
             .where(PolicyDelivery.delivered_on <= day)
             .group_by(PolicyDelivery.item_id, PolicyDelivery.enterprise_id).subquery())
-    up = aliased(PolicyUptake)
-    flags = (pair_select(func.count(), func.count(told.c.item_id), func.coalesce(func.sum(told.c.confirmed), 0),
-                         func.sum(case((up.status.in_(UPTAKE_APPLIED), 1), else_=0)),
-                         func.sum(case((up.status == "paid", 1), else_=0)))
-             .outerjoin(told, and_(told.c.item_id == PolicyItem.id, told.c.ent_id == Enterprise.id))
-             .outerjoin(up, and_(up.item_id == PolicyItem.id, up.enterprise_id == Enterprise.id))
-             .where(item_in_force(day), applies(), *where))  # the pairs of policies.rules.eligible_pairs
-    total, *counts = db.session.execute(flags).one()
-    counts = [int(c or 0) for c in counts]
+    total, told_n, confirmed = db.session.execute(
+        select(func.count(), func.count(told.c.item_id), func.coalesce(func.sum(told.c.confirmed), 0))
+        .select_from(pairs).outerjoin(told, and_(told.c.item_id == pairs.c.item_id, told.c.ent_id == pairs.c.enterprise_id))
+    ).one()
+    uptake = deliveries.uptake_query(ctx.user, {**filters, "current": "1"}, day).order_by(None).subquery()
+    applied, paid = db.session.execute(select(
+        func.coalesce(func.sum(case((uptake.c.status.in_(UPTAKE_APPLIED), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((uptake.c.status == "paid", 1), else_=0)), 0))).one()
     names = ["符合条件", "已告知", "企业已确认", "已申报", "已兑现"]
-    values = [int(total or 0), *counts]
-    deliveries = "/policies/deliveries/" if _has_endpoint("DeliveryView.list") else None
-    unaware = "/policies/deliveries/unaware" if _has_endpoint("DeliveryView.unaware") else None
-    links_by_stage = [unaware, deliveries, deliveries, None, None]
+    values = [int(v or 0) for v in (total, told_n, confirmed, applied, paid)]
+    deliveries_url = url_for("DeliveryView.list") if _has_endpoint("DeliveryView.list") else None
+    unaware = url_for("DeliveryView.unaware") if _has_endpoint("DeliveryView.unaware") else None
+    uptakes = (lambda **kw: url_for("DeliveryView.uptakes", current="1", **filters, **kw)) \
+        if _has_endpoint("DeliveryView.uptakes") else (lambda **kw: None)
+    links_by_stage = [unaware, deliveries_url, deliveries_url, uptakes(status=",".join(UPTAKE_APPLIED)),
+                      uptakes(status="paid")]
     rows = [[n, v, (f"{round(100.0 * v / values[0], 1)}%" if values[0] else "—")] for n, v in zip(names, values)]
     links = [[None, lk, None] for lk in links_by_stage]
     option = {
@@ -693,10 +696,11 @@ def policy(ctx):
                     "label": {"formatter": "{b}\n{c}"},
                     "data": [{"name": n, "value": v} for n, v in zip(names, values)]}],
     }
-    definition = ("截至今日：现行有效的惠企政策事项与其适用企业（按行业、企业类别、街道、规模条件匹配，限本人可见的企业）"
-                  "组成的“事项—企业”对为符合条件；已告知为已送达该事项现行版本；企业已确认为该送达已经企业确认；"
+    definition = ("截至今日：现行有效的惠企政策事项（本人可见的）与其适用企业（按行业、企业类别、街道、规模条件匹配；"
+                  "服务官、企业限本人的企业，办公室、领导和责任单位为全部企业）组成的“事项—企业”对为符合条件；"
+                  "已告知为已送达该事项现行版本；企业已确认为该送达已经企业确认；"
                   "已申报为企业已申报（含已受理、已兑现、未通过）；已兑现为已兑现。各阶段分别计数，占比相对于符合条件；"
-                  "“符合条件”链接为应知未知清单。")
+                  "“符合条件”链接为应知未知清单，“已申报”“已兑现”链接为对应的申兑清单。")
     return _base(ctx, "政策直达漏斗", definition, option, ["阶段", "事项—企业对", "占符合条件"], rows, links,
                  {"type": "bar", "series": [1]}, {0: links_by_stage})
 

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Enterprise, User
 from ..vocab import OFFICE_STAFF_ROLES, POLICY_NOT_APPLYING, POLICY_WINDOW_ALERT_DAYS, UPTAKE_APPLIED
 from .models import Policy, PolicyDelivery, PolicyItem, PolicyUptake
-from .rules import applies, item_in_force, notify, officer_users, pair_select
+from .rules import item_in_force, notify, officer_users, pair_select
 
 
 def expire(today):
@@ -44,7 +44,7 @@ def window_gaps(today, item_ids=None):
     for item in closing_items(today):
         if item_ids is not None and item.id not in item_ids:
             continue
-        ents = list(db.session.scalars(pair_select(Enterprise.id).where(PolicyItem.id == item.id, applies(), not_applied())
+        ents = list(db.session.scalars(pair_select(Enterprise.id, items=[PolicyItem.id == item.id]).where(not_applied())
                                        .order_by(Enterprise.id)))
         if ents:
             out[item] = ents

@@ -3,18 +3,18 @@
 list (eligible, in force, not told of the current revision)."""
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from .. import clock, scope, workdays
 from ..extensions import db
 from ..models import Assignment, Enterprise, Officer, Visit
 from ..validation import InvalidValue, clean_date, valid_id
 from ..vocab import (
-    DELIVERY_CHANNELS, ENTERPRISE, OFFICER, POLICY_INTEREST, POLICY_ISSUE_CATEGORY, UPTAKE_STATUSES,
+    DELIVERY_CHANNELS, DEPARTMENT, ENTERPRISE, OFFICER, POLICY_INTEREST, POLICY_ISSUE_CATEGORY, UPTAKE_STATUSES,
 )
 from .models import PolicyDelivery, PolicyItem, PolicyUptake, PolicyUptakeEvent
 from .rules import (
-    PolicyError, _choice, _text, applies, is_office, item_in_force, load, pair_select, served_by, told, told_before,
+    PolicyError, _choice, _text, eligible, is_office, item_in_force, load, pair_select, served_by, told, told_before,
     unit_ids,
 )
 
@@ -68,8 +68,8 @@ def record(user, values):
         raise PolicyError(422, "惠企事项编号无效。", "items")
     ids = list(dict.fromkeys(int(i) for i in ids))
     today = clock.today()
-    allowed = set(db.session.scalars(pair_select(PolicyItem.id).where(
-        PolicyItem.id.in_(ids), item_in_force(today), applies(), Enterprise.id == enterprise_id)))
+    allowed = set(db.session.scalars(pair_select(PolicyItem.id, items=[PolicyItem.id.in_(ids), item_in_force(today)],
+                                                 enterprises=[Enterprise.id == enterprise_id])))
     wrong = [i for i in ids if i not in allowed]
     if wrong:
         raise PolicyError(422, "所选惠企事项不存在、已失效或不适用于该企业。", "items")
@@ -343,13 +343,14 @@ def unaware_query(user, officer_id=None, day=None):
     """SELECT (PolicyItem, Enterprise, changed) of eligible pairs not told of the item's current revision,
     within the user's enterprises (an officer: their own; the office: all, or one officer's)."""
     day = day or clock.today()
-    query = pair_select(PolicyItem, Enterprise, told_before().label("changed")).where(
-        item_in_force(day), applies(), ~told())
+    where = []
     ents = scope.enterprise_ids(user)
     if ents is not None:
-        query = query.where(Enterprise.id.in_(ents))
+        where.append(Enterprise.id.in_(ents))
     if officer_id is not None:
-        query = query.where(Enterprise.id.in_(served_by(officer_id)))
+        where.append(Enterprise.id.in_(served_by(officer_id)))
+    query = pair_select(PolicyItem, Enterprise, told_before().label("changed"), items=[item_in_force(day)],
+                        enterprises=where).where(~told())
     return query.order_by(PolicyItem.window_close.is_(None), PolicyItem.window_close, Enterprise.name, PolicyItem.id)
 
 
@@ -376,11 +377,60 @@ def delivery_query(user, args=None):
     return query.order_by(PolicyDelivery.delivered_on.desc(), PolicyDelivery.id.desc())
 
 
+def enterprise_limit(user):
+    """The enterprise side of the pairs a user counts (the dashboard's funnel, the summary export): None
+    (every enterprise) for the office, leaders and a department (for its own items — its items are the
+    limit, ``scope.restrict(PolicyItem, …)``); else the SELECT of the user's enterprises."""
+    if scope.sees_all(user) or DEPARTMENT in scope.role_names(user):
+        return None
+    return scope.enterprise_ids(user)
+
+
+def enterprise_filters(args):
+    """Conditions on ``Enterprise`` from ``region`` (街道), ``industry``, ``ent_category`` (one value each,
+    the dashboard's and the ledger list's names)."""
+    from .. import querystring
+
+    conds = []
+    for key, column in (("region", Enterprise.subdistrict), ("industry", Enterprise.industry),
+                        ("ent_category", Enterprise.category)):
+        if (value := querystring.text_arg(args, key)) is not None:
+            conds.append(column == value[:50])
+    return conds
+
+
+def uptake_query(user, args=None, day=None):
+    """Scoped 申兑 rows (``scope.restrict(PolicyUptake, …)``), newest change first. Filters: ``status``
+    (keys of UPTAKE_STATUSES, comma-separated; ``applied`` alone is not 已申报-and-after — name each),
+    ``item``, ``enterprise`` (ids), ``region`` / ``industry`` / ``ent_category`` (the enterprise's),
+    ``current`` (1: only pairs of an item in force today that applies to the enterprise — the pairs of the
+    dashboard's 政策直达漏斗, whose 已申报 and 已兑现 link here)."""
+    from .. import querystring
+
+    args = args or {}
+    day = day or clock.today()
+    query = scope.restrict(PolicyUptake, select(PolicyUptake), user).join(
+        Enterprise, Enterprise.id == PolicyUptake.enterprise_id)
+    if (statuses := querystring.choice_list(args, "status", "申兑状态", UPTAKE_STATUSES)) is not None:
+        query = query.where(PolicyUptake.status.in_(statuses))
+    for key, label, column in (("item", "惠企事项", PolicyUptake.item_id), ("enterprise", "企业", PolicyUptake.enterprise_id)):
+        if (ids := querystring.id_list(args, key, label)) is not None:
+            query = query.where(column.in_(ids))
+    ents = enterprise_filters(args)
+    if querystring.flag_arg(args, "current"):
+        pairs = eligible([item_in_force(day)], ents)
+        query = query.join(pairs, and_(pairs.c.item_id == PolicyUptake.item_id,
+                                       pairs.c.enterprise_id == PolicyUptake.enterprise_id))
+    else:
+        query = query.where(*ents)
+    return query.order_by(PolicyUptake.updated_at.desc(), PolicyUptake.id.desc())
+
+
 def items_for_enterprise(enterprise_id, day=None):
     """(item, told) of the in-force items that apply to one enterprise (适用于我, the visit's picker)."""
     day = day or clock.today()
-    return db.session.execute(pair_select(PolicyItem, told().label("told")).where(
-        item_in_force(day), applies(), Enterprise.id == enterprise_id).order_by(PolicyItem.id)).all()
+    return db.session.execute(pair_select(PolicyItem, told().label("told"), items=[item_in_force(day)],
+                                          enterprises=[Enterprise.id == enterprise_id]).order_by(PolicyItem.id)).all()
 
 
 def officer_choices(user):

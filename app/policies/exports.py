@@ -14,10 +14,11 @@ from .. import clock, scope, stats
 from ..exports.workbook import Styles, notes, open_workbook, setup_sheet, title_rows, write_cell
 from ..extensions import db
 from ..models import Assignment, Enterprise, Officer
-from ..vocab import CASH_MODES, DEPARTMENT, UPTAKE_APPLIED, UPTAKE_STATUSES
+from ..vocab import CASH_MODES, UPTAKE_APPLIED, UPTAKE_STATUSES
 from .deliveries import cash_due
 from .models import Policy, PolicyDelivery, PolicyItem, PolicyUptake
-from .rules import applies, item_in_force, pair_select
+from . import rules
+from .rules import item_in_force, pair_select
 
 LEDGER_HEADERS = ["序号", "企业名称", "所属街道", "首席服务官", "政策名称", "惠企事项", "兑现方式", "是否送达", "送达日期",
                   "送达方式", "送达人", "是否解读", "企业确认", "企业意向", "申兑状态", "兑现金额（元）", "备注"]
@@ -28,11 +29,9 @@ SUMMARY_WIDTHS = [6, 30, 18, 22, 12, 10, 11, 10, 8, 10, 10, 8, 8, 8, 12, 10]
 
 
 def _enterprise_limit(user):
-    """None (all enterprises) for the office, leaders and departments (for their own items); else the
-    user's enterprises."""
-    if scope.sees_all(user) or DEPARTMENT in scope.role_names(user):
-        return None
-    return scope.enterprise_ids(user)
+    from .deliveries import enterprise_limit
+
+    return enterprise_limit(user)
 
 
 def _chiefs():
@@ -49,9 +48,8 @@ def ledger_rows(user, today=None):
     today = today or clock.today()
     items = scope.restrict(PolicyItem, select(PolicyItem.id), user)
     ents = scope.enterprise_ids(user)
-    pairs = pair_select(PolicyItem.id, Enterprise.id).where(item_in_force(today), applies(), PolicyItem.id.in_(items))
-    if ents is not None:
-        pairs = pairs.where(Enterprise.id.in_(ents))
+    pairs = pair_select(PolicyItem.id, Enterprise.id, items=[item_in_force(today), PolicyItem.id.in_(items)],
+                        enterprises=[Enterprise.id.in_(ents)] if ents is not None else [])
     keys = set(db.session.execute(pairs).all())
     deliveries = {}
     for d in db.session.scalars(scope.restrict(PolicyDelivery, select(PolicyDelivery), user).order_by(PolicyDelivery.id)):
@@ -114,10 +112,13 @@ def summary_rows(user, today=None):
     limit = _enterprise_limit(user)
     items = db.session.scalars(scope.restrict(PolicyItem, select(PolicyItem), user).join(Policy).order_by(
         Policy.id, PolicyItem.id)).all()
+    pairs = rules.eligible([PolicyItem.id.in_([i.id for i in items])], [Enterprise.id.in_(limit)] if limit is not None else [])
+    by_item = {}
+    for item_id, ent_id in db.session.execute(select(pairs.c.item_id, pairs.c.enterprise_id)):
+        by_item.setdefault(item_id, set()).add(ent_id)
     out = []
     for item in items:
-        ent_filter = [Enterprise.id.in_(limit)] if limit is not None else []
-        eligible = set(db.session.scalars(pair_select(Enterprise.id).where(PolicyItem.id == item.id, applies(), *ent_filter)))
+        eligible = by_item.get(item.id, set())
         ds = db.session.scalars(select(PolicyDelivery).where(PolicyDelivery.item_id == item.id, *(
             [PolicyDelivery.enterprise_id.in_(limit)] if limit is not None else []))).all()
         told = {d.enterprise_id for d in ds if d.item_revision == item.revision}

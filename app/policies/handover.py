@@ -7,7 +7,7 @@ from ..extensions import db
 from ..models import Enterprise
 from ..vocab import UPTAKE_OPEN, UPTAKE_STATUSES
 from .models import PolicyDelivery, PolicyItem, PolicyUptake
-from .rules import applies, item_in_force, pair_select, told
+from .rules import item_in_force, pair_select, told
 
 
 def open_items(enterprise_ids, officer_id=None):
@@ -29,8 +29,8 @@ def open_items(enterprise_ids, officer_id=None):
                     "title": f"申兑：{item.name}", "status_label": UPTAKE_STATUSES[uptake.status],
                     "url": f"/policies/deliveries/{delivery}" if delivery else f"/policies/items/{item.id}",
                     "enterprise_id": uptake.enterprise_id})
-    untold = db.session.execute(pair_select(PolicyItem, Enterprise.id).where(
-        item_in_force(clock.today()), applies(), ~told(), Enterprise.id.in_(ids))
+    untold = db.session.execute(pair_select(PolicyItem, Enterprise.id, items=[item_in_force(clock.today())],
+                                            enterprises=[Enterprise.id.in_(ids)]).where(~told())
         .order_by(Enterprise.id, PolicyItem.id)).all()
     for item, ent_id in untold:
         out.append({"kind": "policy", "id": item.id, "number_or_title": item.policy.doc_number or item.policy.title,

@@ -13,7 +13,7 @@ from .. import stats
 from ..extensions import db
 from ..models import Assignment, Enterprise
 from .models import PolicyDelivery, PolicyItem, PolicyUptake
-from .rules import applies, item_in_force, pair_select
+from .rules import item_in_force, pair_select
 
 
 def reach(officer_ids, period):
@@ -24,9 +24,12 @@ def reach(officer_ids, period):
     end = period.end
     told = exists().where(PolicyDelivery.item_id == PolicyItem.id, PolicyDelivery.enterprise_id == Enterprise.id,
                           PolicyDelivery.item_revision == PolicyItem.revision, PolicyDelivery.delivered_on <= end)
-    rows = db.session.execute(pair_select(Assignment.officer_id, PolicyItem.id, Enterprise.id, told.label("told")).join(
-        Assignment, Assignment.enterprise_id == Enterprise.id).where(Assignment.officer_id.in_(ids), Assignment.start_date <= end,
-        or_(Assignment.end_date.is_(None), Assignment.end_date >= end), item_in_force(end), applies()).distinct()).all()
+    served = [Assignment.officer_id.in_(ids), Assignment.start_date <= end,
+              or_(Assignment.end_date.is_(None), Assignment.end_date >= end)]
+    rows = db.session.execute(pair_select(
+        Assignment.officer_id, PolicyItem.id, Enterprise.id, told.label("told"), items=[item_in_force(end)],
+        enterprises=[Enterprise.id.in_(select(Assignment.enterprise_id).where(*served))]).join(
+        Assignment, Assignment.enterprise_id == Enterprise.id).where(*served).distinct()).all()
     pairs = {i: set() for i in ids}
     hits = {i: set() for i in ids}
     for officer_id, item_id, ent_id, was_told in rows:

@@ -1,9 +1,10 @@
-"""The policy library's rules: who is eligible for an item (one SQL criterion, used by the scope, the
-应知未知 list, the metrics, the alerts and the exports), what is in force on a day (status by date), who
+"""The policy library's rules: who is eligible for an item (each item's criteria compiled into a plain
+condition on the enterprise, :func:`eligible`; used by the scope, the 应知未知 list, the metrics, the
+alerts, the exports, the handover list and the dashboard), what is in force on a day (status by date), who
 may keep which policy and item, and the one write path for both (validation, the material-change rule).
 
 Errors are :class:`PolicyError` (the kit's WorkflowError: 403/404/409/422 with a Chinese message)."""
-from sqlalchemy import and_, exists, false, func, not_, or_, select, true
+from sqlalchemy import and_, false, func, or_, select, true, union_all
 
 from .. import clock, scope
 from ..extensions import db
@@ -24,27 +25,76 @@ class PolicyError(WorkflowError):
 
 # --- eligibility and force (SQL) ---------------------------------------------------------------------
 
-def _size_of_enterprise():
-    return select(EnterpriseSize.size).where(EnterpriseSize.enterprise_id == Enterprise.id).correlate(Enterprise).scalar_subquery()
+MAX_BRANCHES = 400  # terms of one UNION ALL (SQLite allows 500 in one compound SELECT); more nest
 
 
-def _kind_ok(kind, value):
-    """The item has no value of ``kind`` (open to all), or one equal to the enterprise's."""
-    of_kind = and_(PolicyCriterion.item_id == PolicyItem.id, PolicyCriterion.kind == kind)
-    return or_(not_(_exists(PolicyCriterion.id, of_kind)), _exists(PolicyCriterion.id, of_kind, PolicyCriterion.value == value))
+def enterprise_condition(criteria):
+    """The eligibility rule as a plain condition on ``Enterprise`` for one item's criteria ``{kind:
+    [values]}``: for each kind with values the enterprise's attribute (industry, category, 街道, size)
+    is one of them; kinds combine with AND; a kind without values is open to every enterprise, so no
+    criteria at all means every enterprise. A missing attribute never matches a kind with values. The
+    free-text condition is shown, not matched."""
+    conds = []
+    for kind in CRITERION_KINDS:
+        values = sorted(set(criteria.get(kind) or ()))
+        if not values:
+            continue
+        if kind == "size":  # 企业规模 lives in enterprise_size (one row per enterprise that has one)
+            conds.append(Enterprise.id.in_(select(EnterpriseSize.enterprise_id).where(EnterpriseSize.size.in_(values))))
+        else:
+            column = getattr(Enterprise, kind)
+            conds.append(and_(column.is_not(None), column.in_(values)))
+    return and_(true(), *conds)
 
 
-def _exists(column, *where):
-    """EXISTS correlated to the item and the enterprise of the enclosing query, however deeply nested
-    (SQLAlchemy correlates one level by itself)."""
-    return select(column).where(*where).correlate(PolicyItem, Enterprise).exists()
+def item_criteria(*where):
+    """``{item id: {kind: [values]}}`` of the items meeting ``where`` (conditions on ``PolicyItem``), read
+    in one statement; an item without criteria maps to ``{}``."""
+    rows = db.session.execute(
+        select(PolicyItem.id, PolicyCriterion.kind, PolicyCriterion.value)
+        .outerjoin(PolicyCriterion, PolicyCriterion.item_id == PolicyItem.id).where(*where)
+        .order_by(PolicyItem.id, PolicyCriterion.id)).all()
+    out = {}
+    for item_id, kind, value in rows:
+        kinds = out.setdefault(item_id, {})
+        if kind is not None:
+            kinds.setdefault(kind, []).append(value)
+    return out
 
 
-def applies():
-    """Criterion over ``PolicyItem`` × ``Enterprise``: the enterprise meets every criterion kind of the item
-    (industry, enterprise category, 街道, size). The free-text condition is shown, not matched."""
-    return and_(_kind_ok("industry", Enterprise.industry), _kind_ok("category", Enterprise.category),
-                _kind_ok("subdistrict", Enterprise.subdistrict), _kind_ok("size", _size_of_enterprise()))
+def _union(selects):
+    if len(selects) == 1:
+        return selects[0]
+    if len(selects) <= MAX_BRANCHES:
+        return union_all(*selects)
+    parts = [_union(selects[i:i + MAX_BRANCHES]).subquery() for i in range(0, len(selects), MAX_BRANCHES)]
+    return _union([select(p.c.item_id, p.c.enterprise_id) for p in parts])
+
+
+def eligible(items=(), enterprises=()):
+    """Subquery ``(item_id, enterprise_id)`` of every item meeting ``items`` (conditions on
+    ``PolicyItem``) × every enterprise meeting ``enterprises`` (conditions on ``Enterprise``) that the item
+    applies to. The items' criteria are read once (:func:`item_criteria`) and each item's become a plain
+    condition on the enterprise (:func:`enterprise_condition`): one branch of a UNION ALL per distinct set
+    of criteria, so the database scans the enterprises once per branch instead of evaluating correlated
+    EXISTS over the criteria for every item × enterprise pair (docs/policies.md#rules)."""
+    groups = {}
+    for item_id, criteria in item_criteria(*items).items():
+        key = tuple((k, tuple(sorted(set(criteria[k])))) for k in CRITERION_KINDS if criteria.get(k))
+        groups.setdefault(key, []).append(item_id)
+    base = select(PolicyItem.id.label("item_id"), Enterprise.id.label("enterprise_id")).select_from(PolicyItem).join(
+        Enterprise, true())
+    branches = [base.where(PolicyItem.id.in_(ids), enterprise_condition(dict(key)), *enterprises)
+                for key, ids in groups.items()] or [base.where(false())]
+    return _union(branches).subquery("eligible")
+
+
+def pair_select(*columns, items=(), enterprises=()):
+    """SELECT of ``columns`` over the eligible pairs (:func:`eligible`), with ``PolicyItem`` and ``Enterprise``
+    joined to them, so columns and further conditions may name either."""
+    pairs = eligible(items, enterprises)
+    return (select(*columns).select_from(pairs).join(PolicyItem, PolicyItem.id == pairs.c.item_id)
+            .join(Enterprise, Enterprise.id == pairs.c.enterprise_id))
 
 
 def policy_in_force(day):
@@ -55,6 +105,12 @@ def policy_in_force(day):
 
 def item_in_force(day):
     return PolicyItem.policy_id.in_(select(Policy.id).where(policy_in_force(day)))
+
+
+def _exists(column, *where):
+    """EXISTS correlated to the item and the enterprise of the enclosing query, however deeply nested
+    (SQLAlchemy correlates one level by itself)."""
+    return select(column).where(*where).correlate(PolicyItem, Enterprise).exists()
 
 
 def told():
@@ -74,20 +130,16 @@ def served_by(officer_id):
     return select(Assignment.enterprise_id).where(Assignment.officer_id == officer_id, Assignment.is_current)
 
 
-def pair_select(*columns):
-    """SELECT over every item × enterprise pair (a deliberate cross join; ``applies()`` narrows it)."""
-    return select(*columns).select_from(PolicyItem).join(Enterprise, true())
-
-
 def eligible_pairs(day, *where):
-    """SELECT (item id, enterprise id) of in-force items and the enterprises they apply to."""
-    return pair_select(PolicyItem.id, Enterprise.id).where(item_in_force(day), applies(), *where)
+    """SELECT (item id, enterprise id) of in-force items and the enterprises they apply to (``where``:
+    conditions on ``Enterprise``)."""
+    pairs = eligible([item_in_force(day)], where)
+    return select(pairs.c.item_id, pairs.c.enterprise_id)
 
 
 def eligible_enterprises(item, day=None):
     """The enterprises an item applies to (in force or not), by name."""
-    return db.session.scalars(pair_select(Enterprise).where(PolicyItem.id == item.id, applies())
-                              .order_by(Enterprise.name)).all()
+    return db.session.scalars(pair_select(Enterprise, items=[PolicyItem.id == item.id]).order_by(Enterprise.name)).all()
 
 
 # --- scope ---------------------------------------------------------------------------------------------
@@ -106,8 +158,8 @@ def _criterion(model, user, roles, ents):
     if DEPARTMENT in roles and user is not None:
         item_conds.append(PolicyItem.id.in_(_dept_items(user)))
     if ENTERPRISE in roles and user is not None:
-        item_conds.append(exists(select(Enterprise.id).where(Enterprise.id.in_(ents), applies())
-                                 .correlate(PolicyItem)))
+        pairs = eligible((), [Enterprise.id.in_(ents)])
+        item_conds.append(PolicyItem.id.in_(select(pairs.c.item_id)))
     item_crit = or_(*item_conds) if item_conds else false()
     if model is PolicyItem:
         return item_crit

@@ -94,6 +94,30 @@ class PolicyView(BaseView):
                                     levels=POLICY_LEVELS, today=clock.today(), can_keep=rules.may_keep(user),
                                     is_office=rules.is_office(user))
 
+    @expose("/uptake")
+    @has_access
+    def uptakes(self):
+        """申兑清单: the uptake rows the user may see, by 申兑状态 and the enterprise's 街道/行业/企业类别;
+        ``current=1`` keeps the pairs of in-force items that apply (the dashboard's 已申报 / 已兑现)."""
+        user = scope.current_user()
+        args = {k: v for k, v in request.args.items() if v not in (None, "")}
+        try:
+            query = deliveries.uptake_query(user, args)
+            total = rules.count(query)
+        except querystring.QueryError as exc:
+            flash(f"筛选条件有误：{exc.message}", "danger")
+            return redirect(url_for("DeliveryView.uptakes"))
+        rows = db.session.scalars(query.limit(UPTAKE_PAGE)).all()
+        latest = {}
+        if rows:
+            for d in db.session.scalars(scope.restrict(PolicyDelivery, select(PolicyDelivery), user).where(
+                    PolicyDelivery.item_id.in_({r.item_id for r in rows}),
+                    PolicyDelivery.enterprise_id.in_({r.enterprise_id for r in rows})).order_by(PolicyDelivery.id)):
+                latest[(d.item_id, d.enterprise_id)] = d.id
+        chosen = set((args.get("status") or "").split(","))
+        return self.render_template("policies/uptakes.html", rows=rows, total=total, args=args, statuses=UPTAKE_STATUSES,
+                                    chosen=chosen, latest=latest, page=UPTAKE_PAGE)
+
     @expose("/new", methods=["GET", "POST"])
     @has_access
     def add(self):
@@ -329,12 +353,15 @@ class PolicyView(BaseView):
         return self.render_template("policies/mine.html", blocks=blocks, today=clock.today())
 
 
+UPTAKE_PAGE = 500  # rows shown on the 申兑清单 (the count is of all)
+
+
 class DeliveryView(BaseView):
     route_base = "/policies/deliveries"
     class_permission_name = "PolicyDelivery"
     base_permissions = ["can_read", "can_write"]
-    method_permission_name = {"list": "read", "show": "read", "unaware": "read", "add": "write", "confirm": "write",
-                              "uptake": "write", "escalate": "write"}
+    method_permission_name = {"list": "read", "show": "read", "unaware": "read", "uptakes": "read", "add": "write",
+                              "confirm": "write", "uptake": "write", "escalate": "write"}
     default_view = "list"
 
     @expose("/")
@@ -366,6 +393,30 @@ class DeliveryView(BaseView):
         rows = deliveries.unaware(user, officer_id, limit=1000)
         return self.render_template("policies/unaware.html", rows=rows, officers=officers, officer_id=officer_id,
                                     today=clock.today(), can_deliver=deliveries.may_deliver(user))
+
+    @expose("/uptake")
+    @has_access
+    def uptakes(self):
+        """申兑清单: the uptake rows the user may see, by 申兑状态 and the enterprise's 街道/行业/企业类别;
+        ``current=1`` keeps the pairs of in-force items that apply (the dashboard's 已申报 / 已兑现)."""
+        user = scope.current_user()
+        args = {k: v for k, v in request.args.items() if v not in (None, "")}
+        try:
+            query = deliveries.uptake_query(user, args)
+            total = rules.count(query)
+        except querystring.QueryError as exc:
+            flash(f"筛选条件有误：{exc.message}", "danger")
+            return redirect(url_for("DeliveryView.uptakes"))
+        rows = db.session.scalars(query.limit(UPTAKE_PAGE)).all()
+        latest = {}
+        if rows:
+            for d in db.session.scalars(scope.restrict(PolicyDelivery, select(PolicyDelivery), user).where(
+                    PolicyDelivery.item_id.in_({r.item_id for r in rows}),
+                    PolicyDelivery.enterprise_id.in_({r.enterprise_id for r in rows})).order_by(PolicyDelivery.id)):
+                latest[(d.item_id, d.enterprise_id)] = d.id
+        chosen = set((args.get("status") or "").split(","))
+        return self.render_template("policies/uptakes.html", rows=rows, total=total, args=args, statuses=UPTAKE_STATUSES,
+                                    chosen=chosen, latest=latest, page=UPTAKE_PAGE)
 
     @expose("/new", methods=["GET", "POST"])
     @has_access
