@@ -40,29 +40,26 @@ class HomeView(IndexView):
 
 
 def _ledger_counts(user):
-    """Open / overdue / approaching problems the user may see (same filters as the ledger list)."""
-    from .ledger.listing import build_query
+    """Open / overdue / approaching problems the user may see (same filters as the ledger list), in
+    one statement."""
+    from .notifications import queues
 
-    def count(**args):
-        query = build_query(user, {"open": "1", **args})
-        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-
-    return {"open": count(), "overdue": count(tier="overdue"), "approaching": count(tier="approaching")}
+    return queues.ledger_counts(user, {"open": {"open": 1}, "overdue": {"open": 1, "tier": "overdue"},
+                                       "approaching": {"open": 1, "tier": "approaching"}})
 
 
 def _counts():
-    def count(model, *where):
-        return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    """The office's and the leaders' figures of the whole roster (one statement)."""
+    from .notifications import queues
 
     week_start, week_end = clock.week_range(clock.today())
-    return {
-        "enterprises": count(Enterprise),
-        "officers": count(Officer, Officer.active.is_(True)),
-        "departments": count(Department),
-        "assignments": count(Assignment, Assignment.is_current),
-        "visits_week": count(Visit, Visit.visit_date.between(week_start, week_end)),
-        "visits_total": count(Visit),
-    }
+    return queues.count_all({
+        "enterprises": select(Enterprise.id),
+        "officers": select(Officer.id).where(Officer.active.is_(True)),
+        "departments": select(Department.id),
+        "assignments": select(Assignment.id).where(Assignment.is_current),
+        "visits_week": select(Visit.id).where(Visit.visit_date.between(week_start, week_end)),
+    })
 
 
 def _weekly_coverage(user):

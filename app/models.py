@@ -350,6 +350,7 @@ class Issue(Model):
     pending_due = Column(Date)  # requested extension, waiting for the office
     pending_reason = Column(String(500))
     unable_requested = Column(Boolean, nullable=False, default=False, server_default=text("false"))
+    returned_at = Column(DateTime)  # the last 退回 by a lead department (never cleared; 被退回 queue, 0023)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow)
     created_by_id = Column(Integer, ForeignKey("ab_user.id"))
@@ -371,6 +372,12 @@ class Issue(Model):
         Index("ix_issue_lead_status", "lead_department_id", "status", "due_on"),
         Index("ix_issue_lead_enterprise", "lead_department_id", "enterprise_id"),  # a department's enterprises
         Index("ix_issue_ent_cat_received", "enterprise_id", "category_id", "received_on"),  # repeat rate (0022)
+        # the office's home-page queues (0023; docs/notifications.md): 待转办 / 被退回, and the two small ones
+        Index("ix_issue_status_returned", "status", "returned_at"),
+        Index("ix_issue_pending", "status", sqlite_where=text("pending_due IS NOT NULL"),
+              postgresql_where=text("pending_due IS NOT NULL")),
+        Index("ix_issue_unable", "status", sqlite_where=text("unable_requested = 1"),
+              postgresql_where=text("unable_requested")),
     )
 
     @property

@@ -48,8 +48,10 @@ def _check_every_figure(client, username, expected_keys):
         if href.startswith("/reports/") and 'name="state"' not in client.get("/reports/").get_data(as_text=True):
             continue  # the reports list learns its state filter in issue 9 item 6 (another part of this issue)
         assert _rows_of(client, href) == number, (username, key, href, number)
-    if "late_reports" in figures:  # the office's table lists each late report once
-        assert len(re.findall(r'<tr data-report="\d+">', html)) == figures["late_reports"][1]
+    if "late_reports" in figures:  # the office's table lists each late report once, the first LATE_ROWS of them
+        from app.notifications.queues import LATE_ROWS
+
+        assert len(re.findall(r'<tr data-report="\d+">', html)) == min(figures["late_reports"][1], LATE_ROWS)
     return figures, html
 
 

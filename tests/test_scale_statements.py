@@ -46,6 +46,8 @@ def test_sweep_bulletins_and_home_pages_send_as_many_statements_at_four_times_th
     # the bulletins: many more seriously overdue problems, never more than the top 20 by name
     assert large[3][1] > small[3][1] and large[3][1] > large[3][2] == bulletins.TOP
     # the home pages bind no list of enterprise ids (80 enterprises here, dozens of them dept01's): no
-    # statement carries more values than a listed page of 20 problems' ids (a selectin load) and a few more
-    wide = [page for page in large[5:] if page[1] > 25]
+    # statement carries more values than a listed page of 20 problems' ids (a selectin load) and a few more,
+    # unless it binds as many on the smaller province (a block of figures counted in one statement binds
+    # each list's statuses and the login's id: constant, where a list of ids would grow; issue 11 target 3)
+    wide = [(page, base[1]) for page, base in zip(large[5:], small[5:]) if page[1] > 25 and page[1] > base[1]]
     assert not wide, "\n".join(map(str, wide))

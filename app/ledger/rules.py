@@ -220,6 +220,7 @@ def _return(step):
                  "pending_due", "pending_reason"):
         step.set(name, None)
     step.set("unable_requested", False)
+    step.set("returned_at", clock.utcnow())  # the office's 被退回 queue counts on it (app.notifications.queues)
     return step.params["reason"]
 
 

@@ -12,9 +12,12 @@ from ..vocab import WITH_DEPARTMENT
 
 
 def _returned():
-    from ..models import Issue, IssueEvent
+    """Returned by a lead department at least once (退回): the stored mark the ledger's return action
+    sets (``Issue.returned_at``, migration 0023 filled it from the events) — one index range with the
+    status, where a probe into the events per accepted problem cost 40 ms at province size."""
+    from ..models import Issue
 
-    return exists().where(IssueEvent.issue_id == Issue.id, IssueEvent.action == "return")
+    return Issue.returned_at.is_not(None)
 
 
 def _mine_lead(user):
@@ -43,10 +46,11 @@ def _criteria():
     return {
         # the office
         "to_accept": lambda user: Issue.status == "new",
-        "to_transfer": lambda user: and_(Issue.status == "accepted", not_(_returned())),
+        "to_transfer": lambda user: and_(Issue.status == "accepted", Issue.returned_at.is_(None)),
         "returned": lambda user: and_(Issue.status == "accepted", _returned()),
         "extension": lambda user: and_(Issue.status.in_(WITH_DEPARTMENT), Issue.pending_due.is_not(None)),
-        "unable": lambda user: and_(Issue.status.in_(WITH_DEPARTMENT), Issue.unable_requested.is_(True)),
+        # the bare column: the spelling the partial index ix_issue_unable is written in (0023)
+        "unable": lambda user: and_(Issue.status.in_(WITH_DEPARTMENT), Issue.unable_requested),
         "to_close": lambda user: Issue.status == "resolved",
         # a department
         "to_acknowledge": lambda user: and_(Issue.status == "assigned", _mine_lead(user)),
@@ -76,10 +80,30 @@ def _count(query):
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
-def ledger_count(user, **args):
+def count_all(queries):
+    """{name: how many rows each query holds} in one statement: each list's own query as a scalar
+    subquery, so a home page's figures cost one round trip (issue 11; docs/notifications.md)."""
+    if not queries:
+        return {}
+    row = db.session.execute(select(*(
+        select(func.count()).select_from(q.order_by(None).subquery()).scalar_subquery().label(f"n{i}")
+        for i, q in enumerate(queries.values())))).one()
+    return {name: n or 0 for name, n in zip(queries, row)}
+
+
+def _ledger(user, **args):
     from ..ledger.listing import build_query
 
-    return _count(build_query(user, {k: str(v) for k, v in args.items()}))
+    return build_query(user, {k: str(v) for k, v in args.items()})
+
+
+def ledger_count(user, **args):
+    return _count(_ledger(user, **args))
+
+
+def ledger_counts(user, named):
+    """{name: count} of the ledger lists ``{name: filter args}`` (one statement)."""
+    return count_all({name: _ledger(user, **args) for name, args in named.items()})
 
 
 def unvisited_query(user, today=None):
@@ -95,33 +119,49 @@ def coverage(user, today=None):
     """本周走访覆盖: (visited, total) over the enterprises the user sees."""
     from ..models import Enterprise
 
-    total = _count(scope.restrict(Enterprise, select(Enterprise.id), user))
-    return total - _count(unvisited_query(user, today)), total
+    n = count_all({"total": scope.restrict(Enterprise, select(Enterprise.id), user),
+                   "unvisited": unvisited_query(user, today)})
+    return n["total"] - n["unvisited"], n["total"]
 
 
-def late_reports(today=None):
-    """Draft reports past their due day (逾期未报), with their officer and the last urge (催报)."""
+LATE_ROWS = 20  # the office's home page lists this many late reports, the most overdue first
+
+
+def late_report_query(user, today=None):
+    """The list 逾期未报 (``/reports/?state=overdue``): the reports list's own query."""
+    from ..report_listing import statement
+
+    return statement(user, {"state": "overdue"}, today)
+
+
+def late_reports(today=None, limit=None):
+    """Draft reports past their due day (逾期未报), the most overdue first (``limit``: the first so many),
+    with their officer and the last urge (催报)."""
     from ..models import Officer, Reminder, Report
 
     today = today or clock.today()
-    late = (Report.status == "draft", Report.due_on < today)
+    late = (Report.status == "draft", Report.due_on < today)  # app.report_listing's state=overdue
     # the last urge of each late report, grouped once (a correlated max per report scanned the
     # reminders once per report: 200 ms at province size; issue 11)
     urges = select(Reminder.item_id.label("report_id"), func.max(Reminder.created_at).label("urged_at")).where(
         Reminder.item_type == "report", Reminder.tier == "late", Reminder.item_id.in_(select(Report.id).where(*late))
     ).group_by(Reminder.item_id).subquery()
-    return db.session.execute(
-        select(Report, Officer, urges.c.urged_at).join(Officer, Officer.id == Report.officer_id)
-        .outerjoin(urges, urges.c.report_id == Report.id)
-        .where(*late).order_by(Report.due_on, Officer.name)).all()
+    query = (select(Report, Officer, urges.c.urged_at).join(Officer, Officer.id == Report.officer_id)
+             .outerjoin(urges, urges.c.report_id == Report.id)
+             .where(*late).order_by(Report.due_on, Officer.name, Report.id))
+    return db.session.execute(query if limit is None else query.limit(limit)).all()
+
+
+OFFICE_QUEUES = ("to_accept", "to_transfer", "returned", "extension", "unable", "to_close")
 
 
 def office(user, today=None):
-    visited, total = coverage(user, today)
+    """The six queues and the late reports (the first :data:`LATE_ROWS`, with how many there are)."""
+    n = count_all({**{name: _ledger(user, queue=name) for name in OFFICE_QUEUES},
+                   "late_reports": late_report_query(user, today)})
     return {
-        "queues": [(name, QUEUE_LABELS[name], ledger_count(user, queue=name))
-                   for name in ("to_accept", "to_transfer", "returned", "extension", "unable", "to_close")],
-        "coverage": (visited, total), "late_reports": late_reports(today),
+        "queues": [(name, QUEUE_LABELS[name], n[name]) for name in OFFICE_QUEUES],
+        "late_reports": late_reports(today, LATE_ROWS), "late_total": n["late_reports"],
     }
 
 
@@ -142,11 +182,10 @@ def department(user, tab="open"):
     lead_ids = set(db.session.scalars(scope.department_ids(user)))  # the login's own unit(s): one or two
     rows = db.session.scalars(query.order_by(Issue.due_on.asc().nulls_last(), Issue.id).limit(DEPARTMENT_ROWS)
                               .options(selectinload(Issue.enterprise))).all()
+    n = ledger_counts(user, {"to_acknowledge": {"queue": "to_acknowledge"}, "approaching": {"tier": "approaching"},
+                             "overdue": {"tier": "overdue"}, "open": {"open": 1}, "done": {"status": done}})
     return {
-        "to_acknowledge": ledger_count(user, queue="to_acknowledge"),
-        "approaching": ledger_count(user, tier="approaching"),
-        "overdue": ledger_count(user, tier="overdue"),
-        "open": ledger_count(user, open=1), "done": ledger_count(user, status=done), "done_args": done,
+        **n, "done_args": done,
         "tab": tab, "rows": [(i, "牵头" if i.lead_department_id in lead_ids else "配合") for i in rows],
     }
 
@@ -158,10 +197,10 @@ def officer(user, today=None):
     me = scope.officer_of(user)
     reports = db.session.scalars(select(Report).where(Report.officer_id == me.id, Report.status == "draft")
                                  .order_by(Report.due_on)).all() if me is not None else []
+    tiers = (("approaching", "临期"), ("overdue_only", "超期"), ("serious", "严重超期"))
+    n = ledger_counts(user, {"open": {"open": 1}, **{t: {"tier": t} for t, _ in tiers}})
     return {
-        "open": ledger_count(user, open=1),
-        "tiers": [(t, label, ledger_count(user, tier=t)) for t, label in
-                  (("approaching", "临期"), ("overdue_only", "超期"), ("serious", "严重超期"))],
+        "open": n["open"], "tiers": [(t, label, n[t]) for t, label in tiers],
         "reports": [(r, r.due_on < today) for r in reports],
     }
 
