@@ -67,4 +67,5 @@ def create_app(overrides=None):
     errors.install(app)  # 10. Chinese error pages and API errors
     app.add_template_filter(clock.local_text, "local")  # stored UTC → YYYY-MM-DD HH:MM local
     cli.register(app)  # 11. `flask cso …`
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))  # 12. the tab's icon (local)
     return app

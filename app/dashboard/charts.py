@@ -132,6 +132,26 @@ def _pct(r):
     return r.percent  # None under the minimum sample
 
 
+def _enterprise_conds(ctx):
+    """Conditions on ``Enterprise`` for the page's 街道 (the enterprise's 所属街道), 行业 and 企业类别 — for the
+    charts counted over rows that have an enterprise but are not problems (visits, survey answers)."""
+    conds = []
+    for value, column in ((ctx.region, Enterprise.subdistrict), (ctx.filters.get("industry"), Enterprise.industry),
+                          (ctx.filters.get("ent_category"), Enterprise.category)):
+        if value:
+            conds.append(column == value)
+    return conds
+
+
+def _filter_note(ctx, applies, not_applies):
+    """The definition's sentence on which of the page's filters narrow a chart."""
+    names = {"region": "街道", "industry": "行业", "ent_category": "企业类别", "level": "问题层级"}
+    on = [names[k] for k in applies]
+    off = [names[k] for k in not_applies]
+    text = f"按{'、'.join(on)}筛选时只计符合条件的。" if on else ""
+    return text + (f"{'、'.join(off)}筛选不适用于本图。" if off else "")
+
+
 # --- 1. KPI tiles ----------------------------------------------------------------------------------
 
 def _notice_counts(ctx):
@@ -500,8 +520,10 @@ def heatmap(ctx):
     last_monday = clock.week_start(min(ctx.period.end, ctx.today))
     weeks = [last_monday - timedelta(weeks=n) for n in range(HEATMAP_WEEKS - 1, -1, -1)]
     first, end = weeks[0], last_monday + timedelta(days=6)
-    visits = scope.restrict(Visit, select(Visit.officer_id, Visit.visit_date).where(
-        Visit.visit_date >= first, Visit.visit_date <= end), ctx.user).subquery()
+    query = select(Visit.officer_id, Visit.visit_date).where(Visit.visit_date >= first, Visit.visit_date <= end)
+    if conds := _enterprise_conds(ctx):  # the visited enterprise's 街道 / 行业 / 企业类别
+        query = query.where(Visit.enterprise_id.in_(select(Enterprise.id).where(*conds)))
+    visits = scope.restrict(Visit, query, ctx.user).subquery()
     week_index = {}
     counts = {}
     for officer_id, day in db.session.execute(select(visits.c.officer_id, visits.c.visit_date)):
@@ -531,7 +553,9 @@ def heatmap(ctx):
         "series": [{"name": "走访次数", "type": "heatmap", "data": data, "label": {"show": True}}],
     }
     definition = (f"最近{HEATMAP_WEEKS}周（截至{end:%Y-%m-%d}所在周）每位在岗服务官每周登记的走访次数；"
-                  f"按走访总数排列，最多显示{HEATMAP_OFFICERS}人。点击格子查看该周的全部走访记录（走访记录尚不能按服务官筛选）。")
+                  f"按走访总数排列，最多显示{HEATMAP_OFFICERS}人。"
+                  + _filter_note(ctx, ("region", "industry", "ent_category"), ("level",))
+                  + "街道、行业、企业类别为被走访企业的。点击格子查看该周的全部走访记录（走访记录尚不能按服务官、行业、企业类别筛选）。")
     result = _base(ctx, "服务官每周走访热力图", definition, option, ["服务官", *labels], rows, links,
                    {"type": "column", "series": list(range(1, HEATMAP_WEEKS + 1)), "stacked": True})
     result["clicks"] = {"0": [links[d[1]][d[0] + 1] for d in data]}
@@ -548,7 +572,11 @@ def units(ctx):
 
     p = ctx.period
     names = _departments(ctx)
-    notice = scope.restrict(Notice, select(Notice.id, Notice.status, Notice.due_on, Notice.sent_at), ctx.user).subquery()
+    notice_q = scope.restrict(Notice, select(Notice.id, Notice.status, Notice.due_on, Notice.sent_at), ctx.user)
+    filtered = bool(ctx.region or ctx.filters)
+    if filtered:  # the notices of the problems the ledger list shows with the page's filters
+        notice_q = notice_q.where(Notice.issue_id.in_(select(Issue.id).where(ctx.where())))
+    notice = notice_q.subquery()
     sent = dict(db.session.execute(
         select(NoticeRecipient.department_id, func.count()).join(notice, notice.c.id == NoticeRecipient.notice_id)
         .where(NoticeRecipient.role == "lead", p.has(notice.c.sent_at)).group_by(NoticeRecipient.department_id)).all())
@@ -556,8 +584,10 @@ def units(ctx):
         select(NoticeRecipient.department_id, func.count()).join(notice, notice.c.id == NoticeRecipient.notice_id)
         .where(NoticeRecipient.role == "lead", notice.c.status.in_(NOTICE_RUNNING), notice.c.due_on < ctx.today)
         .group_by(NoticeRecipient.department_id)).all())
-    urges = dict(db.session.execute(scope.restrict(Urge, select(Urge.department_id, func.count()).where(
-        Urge.status == "sent", p.has(Urge.sent_at)).group_by(Urge.department_id), ctx.user)).all())
+    urge_q = select(Urge.department_id, func.count()).where(Urge.status == "sent", p.has(Urge.sent_at))
+    if filtered:  # 督办单 on those notices
+        urge_q = urge_q.where(Urge.notice_id.in_(select(notice.c.id)))
+    urges = dict(db.session.execute(scope.restrict(Urge, urge_q.group_by(Urge.department_id), ctx.user)).all())
     crit = dict(db.session.execute(scope.restrict(Criticism, select(Criticism.department_id, func.count()).where(
         Criticism.status == "published", Criticism.department_id.is_not(None),
         p.has(Criticism.published_at)).group_by(Criticism.department_id), ctx.user)).all())
@@ -578,7 +608,10 @@ def units(ctx):
                    for i, (name, colour) in enumerate(zip(series, ("#5470c6", "#ee6666", "#fac858", "#a50026")))],
     }
     definition = ("本期交办：本期送达、该单位为主送单位的交办通知单；当前逾期：已送达或已签收、已过办理期限仍未回复的；"
-                  "本期督办：本期发出的督办单；本期通报批评：本期发布、对象为该单位的通报批评。")
+                  "本期督办：本期发出的督办单；本期通报批评：本期发布、对象为该单位的通报批评。"
+                  "按街道、行业、企业类别、问题层级筛选时，交办与督办只计所涉问题符合条件的（问题台账的同一筛选；"
+                  "不涉及问题的会议决定交办单不计），通报批评针对单位、不按这些条件筛选；"
+                  "链接为该单位的交办单清单（交办单清单尚不能按这些条件筛选）。")
     return _base(ctx, f"交办与督办（按责任单位，{p.label}）", definition, option, ["责任单位", *series], rows, links,
                  {"type": "bar", "series": [1, 2, 3, 4]}, {0: [lk[1] for lk in links][::-1]})
 
@@ -608,10 +641,14 @@ def radar(ctx):
     else:
         kind, subjects = "department", set()
     found = metrics.satisfaction(kind, subjects, p) if subjects != set() else {}
+    narrowed = _radar_narrowed(ctx, kind, found, p) if _enterprise_conds(ctx) else None
     rows = []
     for dim in SURVEY_DIMENSIONS:
-        num = sum(s.dimensions[dim].numerator for s in found.values() if dim in s.dimensions)
-        den = sum(s.dimensions[dim].denominator for s in found.values() if dim in s.dimensions)
+        if narrowed is not None:
+            num, den = narrowed.get(dim, (0, 0))
+        else:
+            num = sum(s.dimensions[dim].numerator for s in found.values() if dim in s.dimensions)
+            den = sum(s.dimensions[dim].denominator for s in found.values() if dim in s.dimensions)
         r = stats.rate("satisfaction", num, den)
         rows.append([dim, r.text, num, den, r.percent])
     option = {
@@ -627,10 +664,36 @@ def radar(ctx):
                   "按四个维度（" + "、".join(SURVEY_DIMENSIONS) + "）统计本期提交的评价；"
                   + ("责任单位的评价，全区合计。" if kind == "department" and subjects is None
                      else "本单位的评价。" if kind == "department" else "对本人的评价。")
-                  + f"每个维度评价不足{stats.min_sample()}条时不显示。")
+                  + f"每个维度评价不足{stats.min_sample()}条时不显示。"
+                  + _filter_note(ctx, ("region", "industry", "ent_category"), ("level",))
+                  + "街道、行业、企业类别为评价企业的。")
     table = [r[:4] for r in rows]
     return _base(ctx, f"满意度（四个维度，{p.label}）", definition, option, ["维度", "满意度", "满意条数", "评价条数"],
                  table, [[None] * 4 for _ in rows], {"type": "column", "series": [2, 3]})
+
+
+def _radar_narrowed(ctx, kind, found, period):
+    """{dimension: (satisfied, answers)} over the answers app.surveys.metrics counted (its ``evidence``: the
+    exclusions on appeal already applied) whose survey request's enterprise meets the page's filters."""
+    from ..surveys.models import SurveyAnswer, SurveyRequest, SurveyResponse
+    from ..vocab import SATISFIED_LEVELS
+
+    counted = {a for s in found.values() for a in s.evidence}
+    if not counted:
+        return {}
+    rows = db.session.execute(
+        select(SurveyAnswer.id, SurveyAnswer.dimension, SurveyAnswer.level)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .join(SurveyRequest, SurveyRequest.id == SurveyResponse.request_id)
+        .join(Enterprise, Enterprise.id == SurveyRequest.enterprise_id)
+        .where(SurveyAnswer.target_type == kind, SurveyAnswer.level.is_not(None), period.has(SurveyResponse.submitted_at),
+               *_enterprise_conds(ctx))).all()
+    out = {}
+    for answer_id, dim, level in rows:
+        if answer_id in counted:
+            num, den = out.get(dim, (0, 0))
+            out[dim] = (num + (level in SATISFIED_LEVELS), den + 1)
+    return out
 
 
 # --- 10. policy reach funnel (惠企政策) --------------------------------------------------------------
