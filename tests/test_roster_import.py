@@ -510,7 +510,12 @@ def test_api_needs_the_import_permission(web, web_client):
 # --- the upload page ------------------------------------------------------------------------------
 
 
-def test_upload_page_preview_commit_and_credentials_once(web, ctx, web_client):
+def test_upload_page_preview_then_commit_by_a_job(web, ctx, web_client, monkeypatch):
+    """The page's commit is a background job: tests/test_roster_job.py has the rest of that story."""
+    from app.jobs import rules
+
+    sent = []
+    monkeypatch.setattr(rules, "dispatch", lambda job: sent.append((job.id, job.task_id)))
     ents = sample("辰", 15)
     login(web_client, "office")
     form = web_client.get("/import/assignments/")
@@ -522,35 +527,23 @@ def test_upload_page_preview_commit_and_credentials_once(web, ctx, web_client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "确认导入" in html and "以上为预览" in html
     assert "新增企业：焦作市辰一号测试精密机械有限公司" in html and "合并单元格" in html
-    sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', html).group(1)
+    token = re.search(r'name="upload" value="([A-Za-z0-9_-]+)"', html).group(1)
     db.session.expire_all()
     assert enterprise(ents[0].name) is None
 
-    forged = web_client.post("/import/assignments/commit", data={"sha256": "../../../etc/passwd", "filename": "x"})
-    assert forged.status_code == 302
+    forged = web_client.post("/import/assignments/commit", data={"upload": "../../../etc/passwd"})
+    assert forged.status_code == 302 and sent == []
 
-    done = web_client.post("/import/assignments/commit", data={"sha256": sha, "filename": "辰.xlsx"})
-    html = done.get_data(as_text=True)
-    assert done.status_code == 200 and "已新增企业6家" in html
-    link = re.search(r'href="(/import/assignments/credentials/[^"]+)"', html).group(1)
+    done = web_client.post("/import/assignments/commit", data={"upload": token})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/jobs/{sent[0][0]}")
+    assert rules.run(*sent[0])["state"] == "done"
     db.session.expire_all()
     assert enterprise(ents[0].name) is not None
-    sheet = web_client.get(link)
+    sheet = web_client.get(f"/jobs/{sent[0][0]}/download")
     assert sheet.status_code == 200 and sheet.mimetype == XLSX_MIME
     rows = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(sheet.data)).get_sheet_by_index(0).to_python()
-    usernames = {r[4]: r[5] for r in rows[2:]}
-    assert f"o{phone(15, 1)}" in usernames
-    gone = web_client.get(link)
-    assert gone.status_code == 404 and "只提供一次下载" in gone.get_data(as_text=True)
-    # the same preview cannot be committed twice: the kept file was removed after the commit
-    assert web_client.post("/import/assignments/commit", data={"sha256": sha, "filename": "x"}).status_code == 302
-
-    # the new officer logs in with the initial password and must change it first
-    web_client.post("/logout/")
-    resp = web_client.post("/login/", data={"username": f"o{phone(15, 1)}", "password": usernames[f"o{phone(15, 1)}"]})
-    assert resp.status_code == 302
-    home = web_client.get("/")
-    assert home.status_code == 302 and "resetmypassword" in home.headers["Location"].lower()
+    assert rows[0][0].startswith("服务官登录账号") and rows[1][4:6] == ["登录账号", "初始密码"]
+    assert f"o{phone(15, 1)}" in {r[4] for r in rows[2:]}
 
 
 def test_import_log_is_visible_to_office_and_leader_only(web, ctx, web_client):
@@ -713,7 +706,11 @@ def test_logins_for_chief_officers_only_or_nobody(web, ctx, web_client, tmp_path
     assert officer("王利", phone(36, 1)).user_id is None
 
 
-def test_upload_page_carries_the_login_choice_to_the_commit(web, ctx, web_client):
+def test_upload_page_carries_the_login_choice_to_the_commit(web, ctx, web_client, monkeypatch):
+    from app.jobs import rules
+
+    sent = []
+    monkeypatch.setattr(rules, "dispatch", lambda job: sent.append((job.id, job.task_id)))
     ents = sample("贞", 37)
     login(web_client, "office")
     form = web_client.get("/import/assignments/").get_data(as_text=True)
@@ -721,10 +718,12 @@ def test_upload_page_carries_the_login_choice_to_the_commit(web, ctx, web_client
     page = web_client.post("/import/assignments/preview", content_type="multipart/form-data",
                            data={"file": (io.BytesIO(messy_xlsx(ents)), "贞.xlsx"), "logins": "chief"})
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'name="logins" value="chief"' in html
-    sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', html).group(1)
-    done = web_client.post("/import/assignments/commit", data={"sha256": sha, "filename": "贞.xlsx", "logins": "chief"})
-    assert done.status_code == 200 and "已为3名新服务官开通登录账号" in done.get_data(as_text=True)
+    assert page.status_code == 200 and "开通登录账号：仅首席服务官" in html
+    token = re.search(r'name="upload" value="([A-Za-z0-9_-]+)"', html).group(1)
+    # the choice is the preview's, kept on the server: a form that says otherwise changes nothing
+    web_client.post("/import/assignments/commit", data={"upload": token, "logins": "all"})
+    assert rules.run(*sent[0])["state"] == "done"
+    assert "已为3名新服务官开通登录账号" in web_client.get(f"/jobs/{sent[0][0]}/status").get_json()["message"]
     db.session.expire_all()
     assert officer("王贞", phone(37, 1)).user is not None and officer("赵贞", phone(37, 10)).user_id is None
 

@@ -5,7 +5,10 @@ request) and a :class:`~app.jobs.rules.Progress`; it returns an :class:`~app.job
 
 * ``export`` — one of ``app.exports.KINDS`` with the list's filters (``params = {"kind", "args"}``):
   the same workbook the instant download writes, counted row by row (``workbook.PROGRESS``);
-* ``bulletin`` — ``bulletins.generate(kind, period)`` (``params = {"kind", "period"}``): the draft's page.
+* ``bulletin`` — ``bulletins.generate(kind, period)`` (``params = {"kind", "period"}``): the draft's page;
+* ``assessment``, ``survey`` — the office's 计算得分 and 发起季度测评 (below);
+* ``import`` — the roster's 确认导入 (``params = {"upload", "sha256", "filename", "logins", "changes",
+  "rows", "new_logins"}``): the previewed file committed with the credentials sheet as the result (owner only).
 """
 import tempfile
 from datetime import date
@@ -16,7 +19,7 @@ from sqlalchemy import func, select
 from .. import bulletins, clock, db, exports
 from ..exports import common as export_common
 from ..exports import workbook
-from .rules import JobError, Outcome, runner
+from .rules import JobError, Outcome, keep_days, runner
 
 DEFAULT_THRESHOLD = 5000  # rows: larger exports run as jobs (office setting ``policy.export_job_rows``)
 
@@ -273,3 +276,94 @@ def run_survey(job, owner, progress):
     return Outcome(summary={"period": p.key, "created": len(created), "skipped": skipped,
                             "message": f"{p.label}满意度测评：新发出 {len(created)} 份，已有或无评价对象 {skipped} 家。",
                             "endpoint": "SurveyView.list", "endpoint_args": {"kind": "quarterly", "period": p.key}})
+
+
+# --- the roster import (导入包联名册 → 确认导入) -----------------------------------------------------------
+
+def roster_as_job(user, token):
+    """The office's 确认导入 on the preview: the file previewed by ``user`` (its token; another user's
+    token is as missing as a forged one) is committed by the task ``cso.job``. Pressed twice — or
+    the preview's form sent again later — the same job. Raises JobError in Chinese."""
+    from .. import scope
+    from ..roster import uploads
+    from ..roster.uploads import MISSING_UPLOAD
+    from ..roster.views import PERMISSION
+    from . import rules
+    from .models import Job
+
+    uid = getattr(user, "id", None)
+    if not scope.has_permission(user, "can_write", PERMISSION):
+        raise JobError(403, "您的角色无权导入包联名册。")
+    if token and uploads.TOKEN_RE.match(token):
+        for job in db.session.scalars(select(Job).where(Job.owner_id == uid, Job.kind == "import")
+                                      .order_by(Job.id.desc()).limit(200)):
+            if (job.params or {}).get("upload") == token:
+                return job
+    meta = uploads.meta_of(token, uid)
+    if meta is None:
+        raise JobError(404, MISSING_UPLOAD)
+    params = {"upload": token, "sha256": meta.get("sha256"), "filename": meta.get("filename") or "",
+              "logins": meta.get("logins"), "changes": meta.get("changes"), "rows": meta.get("rows") or 0,
+              "new_logins": meta.get("new_logins") or 0}
+    title = f"导入包联名册：{params['filename'] or '（无文件名）'}"
+    return rules.start(user, "import", params, title, total=params["rows"] or None)
+
+
+def _roster_outcome(result, job):
+    from ..roster import credentials_xlsx, summary
+
+    n = len(result.credentials)
+    text = summary(result.report)
+    found = {"log": result.log_id, "rows": result.rows, "logins": n, "once": bool(n),
+             "created": result.report["created"], "updated": result.report["updated"],
+             "ended": result.report["ended"]}
+    if not n:
+        return Outcome(summary={**found, "message": text, "endpoint": "ImportLogView.show",
+                                "endpoint_args": {"pk": result.log_id}})
+    found["message"] = (text + f"已为{n}名新服务官开通登录账号（首次登录须修改密码）。账号及初始密码表只有您本人可以下载，"
+                        f"保留{keep_days()}天后自动删除，且不能重新生成。")
+    import io
+
+    stamp = clock.today().strftime("%Y%m%d")
+    return Outcome(summary=found, filename=f"新开通账号及初始密码_{stamp}.xlsx",
+                   stream=io.BytesIO(credentials_xlsx(result.credentials)))
+
+
+@runner("import")
+def run_roster_import(job, owner, progress):
+    """``roster.import_roster`` as the owner on the file they previewed, in one transaction with the
+    job's result: the rows, the log line, the new logins (their passwords made here, inside it) and
+    the credentials sheet commit together in ``rules._keep`` — a task delivered again after a worker
+    died starts over on a database that holds none of it, so nothing is created twice and only one
+    sheet ever exists. The preview's plan must still hold (same file, same changes) or nothing is
+    written and the job fails with the reason."""
+    import hashlib
+
+    from .. import roster, scope
+    from ..roster import uploads
+    from ..roster.uploads import MISSING_UPLOAD
+    from ..roster.views import PERMISSION
+    from .models import Job
+
+    params = job.params or {}
+    if not scope.has_permission(owner, "can_write", PERMISSION):
+        raise JobError(403, "您的角色已无权导入包联名册，未导入任何数据。")
+    found = uploads.load(params.get("upload"), owner.id)
+    if found is None:
+        raise JobError(404, "未导入任何数据：" + MISSING_UPLOAD)
+    data, _meta = found
+    if hashlib.sha256(data).hexdigest() != params.get("sha256"):
+        raise JobError(409, "待导入的文件在预览之后被更改（校验值不符），未导入任何数据。请重新上传名册并预览后再确认。")
+    roster.lock_imports()  # PostgreSQL: a second delivery of this task waits here until the first ends
+    state = db.session.execute(select(Job.state, Job.task_id).where(Job.id == job.id)).one()
+    if tuple(state) != ("running", job.task_id):
+        raise JobError(409, "该名册已由本任务的另一次执行导入，未重复导入。")
+    logins = params.get("logins")
+    if logins not in roster.LOGIN_CHOICES:
+        raise JobError(422, "“开通登录账号”的选择有误，未导入任何数据。")
+    result = roster.import_roster(data, params.get("filename") or "", owner, dry_run=False, logins=logins,
+                                  commit=False, progress=progress, expected=params.get("changes"))
+    if not result.ok:
+        raise JobError(422, roster.failure_text(result.report))
+    uploads.discard_after_commit(db.session, params.get("upload"))
+    return _roster_outcome(result, job)

@@ -127,6 +127,10 @@ def serialize(job):
 
 
 def may_retry(job):
+    """Failed, or done whose file expired — unless the file cannot be made again (``once``: the
+    roster import's sheet of one-time passwords; the logins exist now)."""
+    if job.state == "done" and (job.result or {}).get("once"):
+        return False
     return job.state == "failed" or (job.state == "done" and job.attachment_id is None
                                      and bool((job.result or {}).get("file")))
 
@@ -339,10 +343,11 @@ def _keep(job, outcome, progress):
 
 
 def _finish(job_id, state, reason=None, done=None):
+    """Only a job still under way: a late duplicate of a task never turns a done job into failed."""
     values = {"state": state, "reason": reason, "finished_at": clock.utcnow()}
     if done is not None:
         values["done"] = done
-    db.session.execute(update(Job).where(Job.id == job_id).values(**values))
+    db.session.execute(update(Job).where(Job.id == job_id, Job.state.in_(JOB_ACTIVE)).values(**values))
     db.session.commit()
 
 

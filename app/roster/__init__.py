@@ -15,12 +15,19 @@ One package serves the upload page, ``flask cso import-assignments`` and
 
 Every attempt — dry run, commit, refused file — leaves an :class:`~app.models.ImportLog` row
 (who, when, file name, sha256 and the report, see :mod:`app.roster.report`).
+
+The upload page previews in the request and commits in a background job (kind ``import`` in
+:mod:`app.jobs.kinds`; the file waits in :mod:`~app.roster.uploads`): the job calls
+:func:`import_roster` with ``commit=False`` so that the rows, the log line, the credentials sheet
+and the job's ``done`` state commit in one transaction (docs/jobs.md#roster-import). The API and
+the CLI commit at once.
 """
 import hashlib
 import logging
 import os
 
 from flask import current_app
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock, db
@@ -33,19 +40,30 @@ from .parse import merge_warnings, parse_rows  # noqa: F401
 from .plan import DEFAULT_LOGINS, LOGIN_CHOICES, Planner, count_plan, incomplete, name_key  # noqa: F401
 from .read import cell_text, fill_merges, read_tables
 from .report import (  # noqa: F401
-    KIND, ApplyError, FileProblem, ImportResult, Issues, by_row, empty_report, incomplete_text, summary, where,
+    KIND, ApplyError, FileProblem, ImportResult, Issues, by_row, changes_digest, empty_report, failure_text,
+    incomplete_text, summary, where,
 )
 
 __all__ = [
     "import_roster", "run_import", "ImportResult", "FileProblem", "ApplyError", "KIND", "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_ROWS", "LOGIN_CHOICES", "DEFAULT_LOGINS", "summary", "where", "incomplete_text", "empty_report",
     "CREDENTIAL_COLUMNS", "credentials_xlsx", "write_credentials", "column_letter", "name_key", "position",
-    "title_without_unit",
+    "title_without_unit", "changes_digest", "failure_text", "lock_imports", "CHANGED_MESSAGE",
 ]
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_ROWS = 5000
+IMPORT_LOCK = 0x43534F52  # PostgreSQL advisory lock of a committing roster import ("CSOR")
+CHANGED_MESSAGE = ("预览之后系统中的数据已有变化（例如有人同时导入或修改了企业、服务官或包联关系），"
+                   "与确认时看到的预览不一致，未导入任何数据。请重新上传名册并预览后再确认。")
+
+
+def lock_imports():
+    """Committing imports run one at a time (PostgreSQL: a lock held until the transaction ends),
+    so that two of them — or a task delivered twice — never plan against the same old rows."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
 
 
 def _limits():
@@ -88,6 +106,8 @@ def _check(data, filename, issues, result, logins):
         raise FileProblem(f"表头（第{header.index + 1}行）下没有数据行。")
     planner = Planner(issues, filename, table.kind, logins)
     plan = planner.plan(rows, header)
+    result.rows = sum(len(ep.rows) for ep in plan.enterprises)
+    result.new_logins = sum(1 for pp in plan.persons if pp.login)
     if not issues.errors:
         count_plan(plan, result.report)
         result.report["incomplete"] = incomplete(plan, planner.login_emails)
@@ -102,13 +122,19 @@ def _log(user, filename, sha, dry_run, report):
     return entry
 
 
-def _commit(plan, result, issues, today, log_entry):
-    """Apply the plan and commit it with its log line; on any failure nothing but an error report."""
+def _commit(plan, result, issues, today, log_entry, commit=True, progress=None):
+    """Apply the plan and commit it with its log line (``commit=False``: flushed, the caller commits);
+    on any failure nothing but an error report."""
     report = result.report
     try:
-        result.credentials = apply_plan(plan, today)
+        if progress is not None:
+            progress.total = result.rows
+        result.credentials = apply_plan(plan, today, progress)
         entry = log_entry()
-        db.session.commit()
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
         result.log_id = entry.id
         return True
     except Exception as exc:  # noqa: BLE001 — all or nothing, and never a 500
@@ -129,10 +155,14 @@ def _commit(plan, result, issues, today, log_entry):
 
 
 def import_roster(data: bytes, filename: str, user=None, dry_run: bool = True,
-                  logins: str = DEFAULT_LOGINS) -> ImportResult:
+                  logins: str = DEFAULT_LOGINS, *, commit: bool = True, progress=None,
+                  expected: str = None) -> ImportResult:
     """Read, check and (unless ``dry_run`` or any error) apply a roster; always logs the attempt.
 
-    ``logins``: which new officers get a login — ``all``, ``chief`` (chief officers only) or ``none``."""
+    ``logins``: which new officers get a login — ``all``, ``chief`` (chief officers only) or ``none``.
+    ``commit=False``: a successful import is flushed, not committed (the background job commits it
+    together with its result); ``progress(n)`` counts the rows written; ``expected``: the
+    :func:`changes_digest` of the preview the user confirmed — a plan that differs now is refused."""
     if logins not in LOGIN_CHOICES:
         raise ValueError(f"logins must be one of {sorted(LOGIN_CHOICES)}")
     data = data or b""
@@ -144,7 +174,11 @@ def import_roster(data: bytes, filename: str, user=None, dry_run: bool = True,
     today = clock.today()
     plan = None
     try:
+        if not dry_run:
+            lock_imports()
         plan = _check(data, filename, issues, result, logins)
+        if expected is not None and not issues.errors and changes_digest(result.changes) != expected:
+            issues.error(None, "", CHANGED_MESSAGE)
     except FileProblem as exc:
         issues.error(None, "", str(exc))
         result.file_error = True
@@ -163,7 +197,7 @@ def import_roster(data: bytes, filename: str, user=None, dry_run: bool = True,
         return _log(user, filename, sha, dry_run, report)
 
     if report["ok"] and not dry_run and plan is not None:
-        if _commit(plan, result, issues, today, log_entry):
+        if _commit(plan, result, issues, today, log_entry, commit, progress):
             return result
     else:
         db.session.rollback()  # a dry run or a refused file writes nothing but its log line

@@ -64,8 +64,11 @@ class _Logins:
                                  "phone": pp.phone or "", "username": pp.username, "password": password})
 
 
-def _write_enterprises(plan):
-    for ep in plan.enterprises:
+CHUNK_ROWS = 250  # enterprises written (and flushed) at a time; progress counts their rows
+
+
+def _write_enterprises(eps):
+    for ep in eps:
         if ep.existing is None:
             ep.enterprise = Enterprise(is_key=True, **ep.values)
             db.session.add(ep.enterprise)
@@ -75,10 +78,10 @@ def _write_enterprises(plan):
                 setattr(ep.existing, fld, new)
 
 
-def _write_officers(plan, logins):
+def _write_officers(persons, logins):
     """Officers in; logins for those whose username is known now. Returns those that need the id."""
     later = []
-    for pp in plan.persons:
+    for pp in persons:
         if pp.existing is not None:
             pp.officer = pp.existing
             for attr, (_, new) in pp.updates.items():
@@ -97,26 +100,49 @@ def _write_officers(plan, logins):
     return later
 
 
-def apply_plan(plan, today):
-    """Write the plan into the session (flushed, not committed). Returns the new logins."""
+def _chunks(plan):
+    """The plan in slices of ``CHUNK_ROWS`` enterprises, in the file's order: each slice's
+    enterprises, the officers first named in it (in the plan's order), its ended and new assignments."""
+    size = max(1, CHUNK_ROWS)
+    slice_of = {}
+    for i, ep in enumerate(plan.enterprises):
+        for people in ep.people.values():
+            for pp in people:
+                slice_of.setdefault(id(pp), i // size)
+    for n, start in enumerate(range(0, max(len(plan.enterprises), 1), size)):
+        eps = plan.enterprises[start:start + size]
+        members = {id(ep) for ep in eps}
+        yield (eps, [pp for pp in plan.persons if slice_of.get(id(pp), 0) == n],
+               [e for e in plan.ends if id(e[2]) in members], [c for c in plan.creates if id(c[0]) in members])
+
+
+def apply_plan(plan, today, progress=None):
+    """Write the plan into the session (flushed, not committed). Returns the new logins.
+
+    Written a slice of enterprises at a time (a changed assignment is ended and its successor
+    started within the slice of its enterprise); ``progress(n)`` is told the file rows of each
+    slice once it is flushed."""
     logins = _Logins()
     if any(pp.login for pp in plan.persons):
         logins.ensure_role()  # may create the roles (and commit) on a fresh database: before any write
-    with db.session.no_autoflush:
-        _write_enterprises(plan)
-        later = _write_officers(plan, logins)
-        for assignment, reason, ep, _role in plan.ends:
-            try:
-                end_assignment(assignment, reason, max(today, assignment.start_date))
-            except RuleError as exc:
-                raise ApplyError(f"第{ep.row}行：{exc}") from None
-        db.session.flush()  # ended rows leave the partial unique index before the new ones arrive
-        for pp in later:
-            logins.open(pp)
-        db.session.flush()
-    if plan.creates:  # many rows, no ids needed back: one executemany
-        db.session.execute(Assignment.__table__.insert(), [
-            {"enterprise_id": ep.enterprise.id, "officer_id": pp.officer.id, "role": role_name, "start_date": today,
-             "end_date": None, "status": "active", "end_reason": None}
-            for ep, pp, role_name in plan.creates])
+    for eps, persons, ends, creates in _chunks(plan):
+        with db.session.no_autoflush:
+            _write_enterprises(eps)
+            later = _write_officers(persons, logins)
+            for assignment, reason, ep, _role in ends:
+                try:
+                    end_assignment(assignment, reason, max(today, assignment.start_date))
+                except RuleError as exc:
+                    raise ApplyError(f"第{ep.row}行：{exc}") from None
+            db.session.flush()  # ended rows leave the partial unique index before the new ones arrive
+            for pp in later:
+                logins.open(pp)
+            db.session.flush()
+        if creates:  # many rows, no ids needed back: one executemany
+            db.session.execute(Assignment.__table__.insert(), [
+                {"enterprise_id": ep.enterprise.id, "officer_id": pp.officer.id, "role": role_name,
+                 "start_date": today, "end_date": None, "status": "active", "end_reason": None}
+                for ep, pp, role_name in creates])
+        if progress is not None:
+            progress(sum(len(ep.rows) for ep in eps))
     return logins.credentials

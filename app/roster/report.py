@@ -5,6 +5,8 @@ the keys ``ok, dry_run, created, updated, ended, errors, warnings, incomplete``;
 ``warnings`` are ``{"row", "column", "message"}`` with Excel's row numbers (``row`` None: the
 file as a whole); ``incomplete`` lists the officers who will have no e-mail or no unit.
 """
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 KIND = "assignments"  # ImportLog.kind of a roster import
@@ -39,6 +41,8 @@ class ImportResult:
     log_id: int = None
     sheet: str = None
     file_error: bool = False  # the file itself was refused (unreadable, empty, too big, no header)
+    rows: int = 0  # data rows of the file in the plan (what a background import counts)
+    new_logins: int = 0  # new officers the plan opens a login for (their passwords come on commit)
 
     @property
     def ok(self):
@@ -67,6 +71,12 @@ class Issues:
         self.warnings.append({"row": row, "column": column or "", "message": message})
 
 
+def changes_digest(changes):
+    """A fingerprint of the planned changes: the preview's and the commit's must agree."""
+    text = json.dumps(changes or [], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def by_row(items):
     """File-wide items first, then by Excel row."""
     return sorted(items, key=lambda i: (i["row"] is not None, i["row"] or 0))
@@ -88,6 +98,16 @@ def summary(report):
     if report["warnings"]:
         text += f"提示{len(report['warnings'])}条。"
     return text
+
+
+def failure_text(report, limit=3):
+    """The reason of a refused commit in one line: the first errors and where the rest are."""
+    errors = report.get("errors") or []
+    parts = [(where(e) + "：" if where(e) else "") + e.get("message", "") for e in errors[:limit]]
+    text = "未导入任何数据。" + "；".join(parts)
+    if len(errors) > limit:
+        text += f"；另有{len(errors) - limit}处错误，详见导入记录"
+    return text + ("。" if not text.endswith("。") else "")
 
 
 def where(item):

@@ -2,8 +2,11 @@
 import log, ``POST /api/v1/import/assignments`` and ``flask cso import-assignments``.
 
 All of them call :func:`app.roster.import_roster`; this module only moves bytes in and
-reports out. Between preview and commit the uploaded file stays on the server under
-``<instance>/imports/<sha256>`` and the form carries only that hash. New logins' initial
+reports out. The page previews in the request and keeps the file for the user who previewed it
+(:mod:`app.roster.uploads`; the form carries only a random token); 确认导入 queues the background
+job that commits it (kind ``import``, :func:`app.jobs.kinds.roster_as_job`) and goes to
+``/jobs/<id>``, whose result file is the credentials sheet, for its owner only
+(docs/jobs.md#roster-import). The API and the CLI commit at once; the API's new logins' initial
 passwords are kept (0600, at most a day) under ``<instance>/imports/credentials/<token>.json``
 until their one download, by the user who ran the import.
 """
@@ -29,8 +32,8 @@ from .. import clock, db, scope
 from ..models import ImportLog
 from ..views import CSOModelView
 from . import (
-    DEFAULT_LOGINS, DEFAULT_MAX_BYTES, KIND, LOGIN_CHOICES, credentials_xlsx, import_roster, incomplete_text, summary,
-    where, write_credentials,
+    DEFAULT_LOGINS, DEFAULT_MAX_BYTES, KIND, LOGIN_CHOICES, changes_digest, credentials_xlsx, import_roster,
+    incomplete_text, summary, uploads, where, write_credentials,
 )
 
 PERMISSION = "RosterImport"
@@ -38,75 +41,22 @@ LOG_PERMISSION = "ImportLog"
 MENU_CATEGORY = "基础数据"
 MENU_IMPORT = "导入包联名册"
 MENU_LOG = "导入记录"
-KEEP_SECONDS = 24 * 3600
-SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 GONE_MESSAGE = "该下载链接已失效：新开通账号的初始密码只提供一次下载。如未保存，请由系统管理员为相关账号重置密码。"
 ACTION_LABELS = {"create": "新增", "update": "更新", "end": "结束"}
 KIND_LABELS = {"enterprise": "企业", "officer": "服务官", "assignment": "包联关系"}
 
 
-# --- server-side files ---------------------------------------------------------------------
-
-
-def _dir(*parts):
-    path = os.path.join(current_app.instance_path, "imports", *parts)
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
-
-
-def _purge(directory):
-    """Drop what is older than a day (uploads never confirmed, credentials never fetched)."""
-    limit = time.time() - KEEP_SECONDS
-    for name in os.listdir(directory):
-        path = os.path.join(directory, name)
-        try:
-            if os.path.isfile(path) and os.path.getmtime(path) < limit:
-                os.remove(path)
-        except OSError:
-            pass
-
-
-def _write_private(path, data):
-    tmp = f"{path}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-
-
-def save_upload(data, sha):
-    directory = _dir()
-    _purge(directory)
-    _write_private(os.path.join(directory, sha), data)
-
-
-def load_upload(sha):
-    if not sha or not SHA_RE.match(sha):
-        return None
-    path = os.path.join(_dir(), sha)
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError:
-        return None
-
-
-def discard_upload(sha):
-    if sha and SHA_RE.match(sha):
-        try:
-            os.remove(os.path.join(_dir(), sha))
-        except OSError:
-            pass
+# --- server-side files (the API's one-time credentials) -----------------------------------------------
 
 
 def store_credentials(credentials, user_id):
     """Keep the new logins for one download by ``user_id``; returns the token."""
-    directory = _dir("credentials")
-    _purge(directory)
+    directory = uploads.directory("credentials")
+    uploads.purge(directory)
     token = secrets.token_urlsafe(24)
     payload = {"user_id": user_id, "at": time.time(), "credentials": credentials}
-    _write_private(os.path.join(directory, token + ".json"), json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+    uploads.write_private(os.path.join(directory, token + ".json"), json.dumps(payload, ensure_ascii=False).encode("utf-8"))
     return token
 
 
@@ -114,13 +64,13 @@ def take_credentials(token, user_id):
     """The stored logins, once: the file is claimed (renamed) before it is read, then removed."""
     if not token or not TOKEN_RE.match(token):
         return None
-    directory = _dir("credentials")
+    directory = uploads.directory("credentials")
     path = os.path.join(directory, token + ".json")
     claimed = path + f".{secrets.token_hex(4)}.taken"
     try:
         with open(path, "rb") as fh:
             payload = json.loads(fh.read().decode("utf-8"))
-        if payload.get("user_id") != user_id or time.time() - payload.get("at", 0) > KEEP_SECONDS:
+        if payload.get("user_id") != user_id or time.time() - payload.get("at", 0) > uploads.KEEP_SECONDS:
             return None
         os.rename(path, claimed)  # only one request can win the rename
     except (OSError, ValueError):
@@ -173,7 +123,7 @@ class RosterImportView(BaseView):
     route_base = "/import/assignments"
     class_permission_name = PERMISSION
     base_permissions = ["can_read", "can_write"]
-    method_permission_name = {"form": "read", "preview": "write", "commit": "write", "credentials": "write"}
+    method_permission_name = {"form": "read", "preview": "write", "commit": "write"}
     default_view = "form"
 
     def _page(self, template, status=200, **ctx):
@@ -199,45 +149,33 @@ class RosterImportView(BaseView):
             return self._page("cso/import_form.html", status=400, recent=[], max_mb=_max_bytes() // (1024 * 1024))
         data = upload.read(_max_bytes() + 1)
         filename = _clean_filename(upload.filename)
-        result = import_roster(data, filename, scope.current_user(), dry_run=True, logins=logins)
-        sha = None
+        user = scope.current_user()
+        result = import_roster(data, filename, user, dry_run=True, logins=logins)
+        token = None
         if result.ok:
-            sha = hashlib.sha256(data).hexdigest()
-            save_upload(data, sha)
+            token = uploads.save(data, getattr(user, "id", None), sha256=hashlib.sha256(data).hexdigest(),
+                                 filename=filename, logins=logins, rows=result.rows, new_logins=result.new_logins,
+                                 changes=changes_digest(result.changes))
         status = 413 if len(data) > _max_bytes() else (422 if result.file_error else 200)
         return self._page("cso/import_preview.html", status=status, result=result, report=result.report,
-                          filename=filename, sha256=sha, committed=False, logins=logins)
+                          filename=filename, upload_token=token, logins=logins)
 
     @expose("/commit", methods=["POST"])
     @has_access
     def commit(self):
-        sha = (request.form.get("sha256") or "").strip().lower()
-        filename = _clean_filename(request.form.get("filename")) or sha[:12]
-        data = load_upload(sha)
-        logins = _logins(request.form.get("logins"))
-        if data is None or logins is None:
-            flash("找不到待导入的文件（可能已导入或已超过24小时），请重新上传并预览。", "danger")
-            return redirect(url_for("RosterImportView.form"))
-        user = scope.current_user()
-        result = import_roster(data, filename, user, dry_run=False, logins=logins)
-        credentials_url = None
-        if result.ok:
-            discard_upload(sha)
-            if result.credentials:
-                token = store_credentials(result.credentials, getattr(user, "id", None))
-                credentials_url = url_for("RosterImportView.credentials", token=token)
-        return self._page("cso/import_preview.html", status=200 if result.ok else 422, result=result,
-                          report=result.report, filename=filename, sha256=sha, committed=True,
-                          credentials_url=credentials_url, logins=logins)
+        """确认导入: the previewed file (the user's own, by its token) is committed by a background job;
+        pressed twice, the same job."""
+        from ..jobs import kinds
+        from ..jobs.rules import JobError
 
-    @expose("/credentials/<token>")
-    @has_access
-    def credentials(self, token):
         user = scope.current_user()
-        credentials = take_credentials(token, getattr(user, "id", None))
-        if credentials is None:
-            return self.render_template("cso/error.html", title="下载链接已失效", message=GONE_MESSAGE), 404
-        return _credentials_response(credentials)
+        try:
+            job = kinds.roster_as_job(user, (request.form.get("upload") or "").strip())
+        except JobError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("RosterImportView.form"))
+        return redirect(url_for("JobView.show", pk=job.id))
 
 
 # --- the import log -------------------------------------------------------------------------------
