@@ -38,6 +38,57 @@ def rss_mb():
     return 0.0
 
 
+def policy_data():
+    """What the policy funnel works on: items in force today, their criteria rows, the enterprises."""
+    from sqlalchemy import func, select
+
+    from app import clock, db
+    from app.models import Enterprise
+    from app.policies.models import PolicyCriterion, PolicyItem
+    from app.policies.rules import item_in_force
+
+    live = select(PolicyItem.id).where(item_in_force(clock.today()))
+    items = db.session.scalar(select(func.count()).select_from(live.subquery()))
+    criteria = db.session.scalar(select(func.count()).select_from(PolicyCriterion).where(PolicyCriterion.item_id.in_(live)))
+    ents = db.session.scalar(select(func.count()).select_from(Enterprise))
+    return f"{items} benefit items in force ({criteria} criteria rows), {ents:,} enterprises"
+
+
+def add_items(n):
+    """``n`` in-force items under one benchmark policy (skipped when it exists), through app.policies.rules as
+    the office: criteria cycling over every kind and one to three values of the roster's own values."""
+    from flask import current_app
+    from sqlalchemy import func, select
+
+    from app import db
+    from app.models import Department, Enterprise
+    from app.policies import rules
+    from app.policies.models import Policy
+
+    if db.session.scalar(select(Policy.id).where(Policy.doc_number == "基准〔2026〕1号")) is not None:
+        return
+    office = current_app.appbuilder.sm.find_user(username="office")
+    dept = db.session.scalar(select(Department.id).order_by(Department.id).limit(1))
+
+    def common(column):
+        return [v for v in db.session.scalars(select(column).where(column.is_not(None)).group_by(column)
+                                              .order_by(func.count().desc()).limit(6)) if v]
+
+    values = {"industries": common(Enterprise.industry), "categories": common(Enterprise.category),
+              "subdistricts": common(Enterprise.subdistrict), "sizes": ["large", "medium", "small", "micro"]}
+    policy = rules.create_policy(office, {"title": "基准测试政策", "doc_number": "基准〔2026〕1号", "level": "district"})
+    keys = list(values)
+    for i in range(n):
+        criteria = {}
+        for k, key in enumerate(keys):
+            if (i >> k) & 1 and values[key]:  # every combination of kinds in turn, none for i % 16 == 0
+                vs = values[key]
+                criteria[key] = [vs[(i + j) % len(vs)] for j in range(1 + i % 3)]
+        rules.create_item(office, policy.id, {"name": f"基准事项{i + 1}", "benefit": "基准", "cash_mode": "apply",
+                                              "department": dept, **criteria})
+    db.session.commit()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True)
@@ -45,6 +96,9 @@ def main(argv=None):
     parser.add_argument("--password", default=PASSWORD)
     parser.add_argument("--no-export", action="store_true", help="skip the export job")
     parser.add_argument("--only", help="only scenarios whose name contains this text")
+    parser.add_argument("--extra-items", type=int, default=0,
+                        help="first add this many in-force benefit items with varied criteria (once per database; "
+                             "the policy funnel's cost grows with the items × enterprises)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("CSO_INSTANCE_DIR", tempfile.mkdtemp(prefix="cso-bench-"))
@@ -62,6 +116,9 @@ def main(argv=None):
     with app.app_context():
         upgrade()
         issues = db.session.scalar(select(func.count()).select_from(Issue))
+        if args.extra_items:
+            add_items(args.extra_items)
+        policy_size = policy_data()
         dialect = db.engine.dialect.name
         engine = db.engine
         db.session.remove()
@@ -88,8 +145,12 @@ def main(argv=None):
     scenarios += [("page /dashboard/?render=server (office, every chart in the page)", "office", False,
                    "/dashboard/?render=server")]
     scenarios += [(f"API /api/v1/dashboard/{name}", "office", True, f"/api/v1/dashboard/{name}") for name in charts.CHARTS]
+    scenarios += [("API /api/v1/policy_delivery/unaware (office, 应知未知)", "office", True, "/api/v1/policy_delivery/unaware"),
+                  ("page /policies/deliveries/uptake?current=1 (office, 申兑清单)", "office", False,
+                   "/policies/deliveries/uptake?current=1&status=applied,accepted,paid,rejected")]
     load_before = os.getloadavg()[0]
-    print(f"{dialect}: {issues:,} issues; {args.runs} runs after 2 warm-ups; load average {load_before:.2f}", flush=True)
+    print(f"{dialect}: {issues:,} issues; {policy_size}; {args.runs} runs after 2 warm-ups; "
+          f"load average {load_before:.2f}", flush=True)
     results = []
     for name, login, api, path in scenarios:
         if args.only and args.only not in name:

@@ -418,7 +418,9 @@ def uptake_query(user, args=None, day=None):
             query = query.where(column.in_(ids))
     ents = enterprise_filters(args)
     if querystring.flag_arg(args, "current"):
-        pairs = eligible([item_in_force(day)], ents)
+        # only the enterprises with an uptake row can join: the pairs are built for those alone
+        pairs = eligible([item_in_force(day), PolicyItem.id.in_(select(PolicyUptake.item_id))],
+                         [*ents, Enterprise.id.in_(select(PolicyUptake.enterprise_id))])
         query = query.join(pairs, and_(pairs.c.item_id == PolicyUptake.item_id,
                                        pairs.c.enterprise_id == PolicyUptake.enterprise_id))
     else:
