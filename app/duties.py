@@ -339,7 +339,7 @@ def submit_report(user, report_id, content):
 
 def record_lapses(today=None):
     """After due days pass: missing reports (漏报), urged but still missing (催而不报), and last
-    week's enterprises nobody visited. Idempotent; returns the new records."""
+    week's enterprises nobody visited. Idempotent; returns how many records it wrote."""
     today = today or clock.today()
     policy = get_policy()
     last_week = clock.week_start(today) - timedelta(days=7)
@@ -365,8 +365,8 @@ def record_lapses(today=None):
                 new.append(rec)
     new += _missed_visits(last_week, last_week + timedelta(days=6), keys)
     db.session.flush()
-    _insert_records(new)  # one executemany (the records are returned as written, without their ids)
-    return new
+    _insert_records(new)  # one executemany
+    return len(new)
 
 
 def _missed_visits(start, end, keys=None):

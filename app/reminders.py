@@ -6,12 +6,13 @@ hand. It creates the current draft reports, records lapses, writes reminders (a 
 key per reminder: a second sweep at the same moment writes nothing) and groups them into
 messages that respect quiet hours. Sending is separate (``mail.deliver_due``), so a crash between
 the two loses nothing: the messages wait in the table."""
+import json
 from datetime import timedelta
 from html import escape
 
 from flask import current_app
-from sqlalchemy import and_, exists, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, String, and_, bindparam, cast, delete, exists, func, insert, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import load_only
 
 from . import clock, db, duties, stats, workdays
@@ -60,21 +61,40 @@ def _link(path):
     return current_app.config["PORTAL_BASE_URL"].rstrip("/") + path
 
 
-# --- what is due (set-based, issue 11: a constant number of statements whatever the data size) --------
-# Each rule is one query (the problems: one per tier) that selects only what is due; recipients come
-# from maps read once per sweep. A candidate is (recipient user id, dedupe key, kind, item type, item id,
-# tier, period, text, link). The row-by-row logic this replaced is kept in bench/legacy_sweep.py, and
-# tests/test_scale_sweep.py checks that both make the same reminders and messages.
+# --- what is due (set-based, issue 11) -------------------------------------------------------------
+# Each rule is one query (the problems: one per tier) that selects only what is due, read as a stream
+# (``yield_per``: a server-side cursor on PostgreSQL); recipients come from maps read once per sweep.
+# A candidate is (recipient user id, dedupe key, kind, item type, item id, tier, period, text, link).
+# The row-by-row logic this replaced is kept in bench/legacy_sweep.py, and tests/test_scale_sweep.py
+# checks that both make the same reminders and messages (docs/domain.md#the-sweep).
+
+CHUNK = 10_000  # candidates written per chunk (one key look-up and one INSERT each): memory stays flat
+DIGEST_LINES = 50  # lines one mail lists per group; the rest are counted, with a link to the full list
+KIND_LISTS = {  # where the full list of a group lives (the link under a group cut at DIGEST_LINES)
+    "visit": "/queues/unvisited", "report_due": "/reports/", "report_late": "/reports/",
+    "issue_approaching": "/ledger/?tier=approaching", "issue_overdue": "/ledger/?tier=overdue_only",
+    "issue_serious": "/ledger/?tier=serious", "urged_missing": "/dutyrecordview/list/", "summary": "/ledger/?open=1",
+    "notice_blue": "/notices/", "notice_explained": "/notices/", "urge": "/urges/", "criticism": "/criticisms/",
+    "handover": "/notifications/",
+}
+
+
+def _streamed(query):
+    return db.session.execute(query.execution_options(yield_per=CHUNK))
+
 
 def candidates(now):
-    """Everything worth a reminder at ``now``: (user id, key, kind, item_type, item_id, tier, period, text, link)."""
+    """Everything worth a reminder at ``now``, one at a time (a generator: the sweep writes them in
+    chunks): (user id, key, kind, item_type, item_id, tier, period, text, link)."""
     today = now.date()
     policy = get_policy()
     office = [u.id for u in users_with_role(*OFFICE_STAFF_ROLES)]
     depts = department_users_map()
-    out = [*_unvisited(today, policy), *_reports(today, policy), *_issues(today, policy, office, depts),
-           *_urged(office), *_summaries(today), *_ladder(today, office, depts)]
-    return [c for c in out if c[0] is not None]
+    for rule in (_unvisited(today, policy), _reports(today, policy), _issues(today, policy, office, depts),
+                 _urged(office), _summaries(today), _ladder(today, office, depts)):
+        for c in rule or ():
+            if c[0] is not None:
+                yield c
 
 
 def _unvisited(today, policy):
@@ -86,7 +106,7 @@ def _unvisited(today, policy):
     week = duties.week_key(today)
     start, end = clock.week_range(today)
     visited = exists().where(Visit.enterprise_id == Enterprise.id, Visit.visit_date.between(start, end))
-    rows = db.session.execute(select(Enterprise.id, Enterprise.name, Officer.user_id).distinct().join(
+    rows = _streamed(select(Enterprise.id, Enterprise.name, Officer.user_id).distinct().join(
         Assignment, and_(Assignment.enterprise_id == Enterprise.id, Assignment.is_current)).join(
         Officer, Officer.id == Assignment.officer_id).where(Officer.user_id.is_not(None), ~visited)
         .order_by(Enterprise.id, Officer.user_id))
@@ -100,10 +120,10 @@ def _reports(today, policy):
     from .models import Officer
 
     last = workdays.add_workdays(today, policy.report_remind_days + 1) - timedelta(days=1)
-    rows = db.session.execute(select(Report, Officer.user_id).join(Officer, Officer.id == Report.officer_id)
-                              .options(load_only(Report.id, Report.kind, Report.period_start, Report.due_on))
-                              .where(Report.status == "draft", Officer.user_id.is_not(None), Report.due_on <= last)
-                              .order_by(Report.id))
+    rows = _streamed(select(Report, Officer.user_id).join(Officer, Officer.id == Report.officer_id)
+                     .options(load_only(Report.id, Report.kind, Report.period_start, Report.due_on))
+                     .where(Report.status == "draft", Officer.user_id.is_not(None), Report.due_on <= last)
+                     .order_by(Report.id))
     for report, uid in rows:
         period = duties.period_key(report)
         if report.due_on < today:
@@ -113,12 +133,6 @@ def _reports(today, policy):
         elif workdays.workdays_between(today, report.due_on) <= policy.report_remind_days:
             yield (uid, f"report:{report.id}:due_soon", "report_due", "report", report.id, "due_soon", period,
                    f"{report.kind_label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", _link(f"/reports/{report.id}"))
-
-
-def _due_issue_ids(today, policy):
-    """The open problems some tier applies to today, as a subquery (the dedupe keys are read for these)."""
-    return select(Issue.id).where(Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None),
-                                  Issue.due_on <= tier_bounds("approaching", today, policy)[1])
 
 
 def _issues(today, policy, office, depts):
@@ -133,7 +147,7 @@ def _issues(today, policy, office, depts):
             Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None), Issue.due_on <= high)
         if low is not None:
             query = query.where(Issue.due_on >= low)
-        for iid, number, title, due_on, status, lead, ent_name in db.session.execute(query.order_by(Issue.id)):
+        for iid, number, title, due_on, status, lead, ent_name in _streamed(query.order_by(Issue.id)):
             text = f"{number} {ent_name}：{title}（时限{due_on:%Y-%m-%d}，{TIERS[level]}）"
             link = _link(f"/ledger/{iid}")
             period = due_on.isoformat()
@@ -151,7 +165,7 @@ def _urged(office):
     """The office: officers who ignore an urge (催而不报) — one query."""
     from .models import Officer
 
-    rows = db.session.execute(select(DutyRecord.id, DutyRecord.period, DutyRecord.note, Officer.name).join(
+    rows = _streamed(select(DutyRecord.id, DutyRecord.period, DutyRecord.note, Officer.name).join(
         Officer, Officer.id == DutyRecord.officer_id).where(DutyRecord.kind == "urged_missing").order_by(DutyRecord.id))
     for rec_id, period, note, name in rows:
         for uid in office:
@@ -190,40 +204,58 @@ def _summaries(today):
                today.isoformat(), f"{today:%Y-%m-%d}：未办结问题{total}个，其中超期{overdue}个。", _link("/ledger/?open=1"))
 
 
-def existing_keys(today, policy):
-    """The dedupe keys already written that today's candidates could repeat — bounded to the items that
-    are due now (this week's visits, draft reports, the problems some tier applies to, today's
-    summary, the duty records and the ladder's papers), never the whole reminder table. One query."""
-    week = duties.week_key(today)
-    return set(db.session.scalars(select(Reminder.dedupe_key).where(or_(
-        and_(Reminder.item_type == "issue", Reminder.item_id.in_(_due_issue_ids(today, policy))),
-        and_(Reminder.item_type == "report", Reminder.item_id.in_(select(Report.id).where(Report.status == "draft"))),
-        and_(Reminder.item_type == "enterprise", Reminder.period == week),
-        and_(Reminder.item_type == "summary", Reminder.period == today.isoformat()),
-        Reminder.item_type.in_(("duty", "notice", "urge", "criticism"))))))
+class _Digest:
+    """One mail's content, folded line by line (a group keeps its first DIGEST_LINES lines and counts
+    the rest), so a mail of 30,000 reminders is never a list of 30,000 lines in memory, nor in the mail."""
+
+    __slots__ = ("name", "groups", "count", "first")
+
+    def __init__(self, name):
+        self.name, self.groups, self.count, self.first = name, {}, 0, None
+
+    def add(self, kind, text, link):
+        group = self.groups.get(kind)
+        if group is None:
+            group = self.groups[kind] = [0, []]
+        group[0] += 1
+        if len(group[1]) < DIGEST_LINES:
+            group[1].append((text, link))
+        if self.first is None:
+            self.first = text
+        self.count += 1
+
+    def render(self):
+        text = [f"{self.name}，您好：", "", "首席服务官工作平台提醒您关注以下事项：", ""]
+        html = [f"<p>{escape(self.name)}，您好：</p><p>首席服务官工作平台提醒您关注以下事项：</p>"]
+        for kind, (total, lines) in self.groups.items():
+            text.append(f"【{KIND_TITLES.get(kind, kind)}】")
+            html.append(f"<h3>{escape(KIND_TITLES.get(kind, kind))}</h3><ul>")
+            for line, link in lines:
+                text.append(f"  · {line}  {link or ''}")
+                html.append(f'<li>{escape(line)} <a href="{escape(link or "")}">去处理</a></li>')
+            if total > len(lines):  # the count and where the whole list is
+                rest, where = total - len(lines), _link(KIND_LISTS.get(kind, "/"))
+                text.append(f"  · ……另有{rest}项未列出（本类共{total}项），请登录平台查看：{where}")
+                html.append(f'<li>……另有{rest}项未列出（本类共{total}项），<a href="{escape(where)}">登录平台查看</a></li>')
+            text.append("")
+            html.append("</ul>")
+        text.append("（本邮件由系统自动发送，请登录平台办理。）")
+        html.append("<p>（本邮件由系统自动发送，请登录平台办理。）</p>")
+        subject = f"【首席服务官工作平台】{self.count}项待办提醒" if self.count > 1 \
+            else short_subject("【首席服务官工作平台】", self.first)  # never cut mid-word or mid-date
+        return subject, "\n".join(text), "".join(html)
+
+
+def _name(first_name, last_name, username):
+    return f"{first_name or ''}{last_name or ''}" or username
 
 
 def _render(user, reminders):
-    groups = {}
+    """(subject, text, HTML) of a mail of ``reminders`` (in their order) to ``user``."""
+    digest = _Digest(_name(user.first_name, user.last_name, user.username))
     for r in reminders:
-        groups.setdefault(r.kind, []).append(r)
-    name = f"{user.first_name or ''}{user.last_name or ''}" or user.username
-    text = [f"{name}，您好：", "", "首席服务官工作平台提醒您关注以下事项：", ""]
-    html = [f"<p>{escape(name)}，您好：</p><p>首席服务官工作平台提醒您关注以下事项：</p>"]
-    for kind, items in groups.items():
-        text.append(f"【{KIND_TITLES.get(kind, kind)}】")
-        html.append(f"<h3>{escape(KIND_TITLES.get(kind, kind))}</h3><ul>")
-        for r in items:
-            text.append(f"  · {r.text}  {r.link or ''}")
-            html.append(f'<li>{escape(r.text)} <a href="{escape(r.link or "")}">去处理</a></li>')
-        text.append("")
-        html.append("</ul>")
-    text.append("（本邮件由系统自动发送，请登录平台办理。）")
-    html.append("<p>（本邮件由系统自动发送，请登录平台办理。）</p>")
-    count = len(reminders)
-    subject = f"【首席服务官工作平台】{count}项待办提醒" if count > 1 \
-        else short_subject("【首席服务官工作平台】", reminders[0].text)  # never cut mid-word or mid-date
-    return subject, "\n".join(text), "".join(html)
+        digest.add(r.kind, r.text, r.link)
+    return digest.render()
 
 
 def sweep(now=None):
@@ -253,104 +285,188 @@ def sweep(now=None):
         reminders, messages = write(now, candidates(now))
         db.session.commit()
     return {"now": now.isoformat(timespec="minutes"), "drafted_reports": drafts,
-            "duty_records": len(records), "reminders": reminders, "messages": messages, **surveyed, **escalated}
+            "duty_records": records, "reminders": reminders, "messages": messages, **surveyed, **escalated}
 
 
-def write(now, cands):
-    """Write the new reminders of ``cands`` and their messages, set-based: the dedupe keys that could
-    repeat (one query, :func:`existing_keys`), the lines still without a message, the recipients, their
-    mail modes and pending digests in one query each, then one INSERT … RETURNING of the new messages
-    (subject and body rendered before), one executemany INSERT of the reminders with their final
-    message ids, and one executemany UPDATE each for the digests added to and the lines attached.
+def write(now, cands, chunk=None):
+    """Write the new reminders of ``cands`` (any iterable, read once) and their messages, a chunk of
+    ``chunk`` (default :data:`CHUNK`) candidates at a time: the chunk's dedupe keys already written (one
+    query), the new recipients' logins, mail modes and pending digests (one query each) and their new
+    messages (one INSERT … RETURNING), then one executemany INSERT of the chunk's reminders with their
+    final message ids (ON CONFLICT DO NOTHING: a concurrent sweep that got there first wins quietly).
+    The lines still without a message (hand-overs told during this sweep, or left by a crash) join
+    their recipient's message; last, each message touched is rendered from its rows, a few hundred
+    messages per query. What stays in memory across chunks is one message id per recipient.
     Returns (reminders attached, messages written or added to)."""
-    policy = get_policy()
-    today = now.date()
-    existing = existing_keys(today, policy)
-    by_user = {}
+    chunk = chunk or CHUNK
+    box = _Messages(now, get_policy())
+    written, batch = 0, []
     for c in cands:
-        if c[1] not in existing:
-            by_user.setdefault(c[0], []).append(c)
-            existing.add(c[1])
-    for _attempt in range(2):
-        try:
-            with db.session.begin_nested():  # a concurrent sweep that got there first: drop its keys, retry once
-                return _write(now, policy, by_user)
-        except IntegrityError:
-            keys = [c[1] for items in by_user.values() for c in items]
-            taken = set()
-            for i in range(0, len(keys), 500):
-                taken |= set(db.session.scalars(select(Reminder.dedupe_key).where(Reminder.dedupe_key.in_(keys[i:i + 500]))))
-            by_user = {uid: kept for uid, items in by_user.items() if (kept := [c for c in items if c[1] not in taken])}
-    return 0, 0
+        batch.append(c)
+        if len(batch) >= chunk:
+            written += _write_chunk(box, batch)
+            batch = []
+    if batch:
+        written += _write_chunk(box, batch)
+    written += _attach_orphans(box, chunk)
+    return written, box.render(chunk)
 
 
-class _Line:
-    __slots__ = ("id", "kind", "text", "link")
+_COLUMNS = (("dedupe_key", "varchar"), ("recipient_id", "integer"), ("kind", "varchar"), ("item_type", "varchar"),
+            ("item_id", "integer"), ("tier", "varchar"), ("period", "varchar"), ("text", "varchar"),
+            ("link", "varchar"), ("message_id", "integer"))
+# PostgreSQL: a chunk of reminders is one statement with one parameter, a JSON array of rows (json.dumps
+# and the server's JSON parser are fast; 10,000 rows of bound values would be 100,000 parameters)
+_JSON_INSERT = sql_text(
+    "INSERT INTO reminder (" + ", ".join(f'"{c}"' for c, _ in _COLUMNS) + ', "created_at") SELECT '
+    + ", ".join(f"CAST(e->>{i} AS {t})" for i, (_, t) in enumerate(_COLUMNS))
+    + ", :created_at FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS t(e, n) ORDER BY n "
+    "ON CONFLICT (dedupe_key) DO NOTHING")
 
-    def __init__(self, id, kind, text, link):
-        self.id, self.kind, self.text, self.link = id, kind, text, link
+
+def _postgres():
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _write(now, policy, by_user):
-    from .accounts import mail_address
+def _taken(keys):
+    """The dedupe keys among ``keys`` already written (PostgreSQL: one JSON array, not 10,000 values)."""
+    if _postgres():
+        payload = bindparam("keys", json.dumps(sorted(keys), ensure_ascii=False), type_=String)
+        where = Reminder.dedupe_key.in_(select(func.json_array_elements_text(cast(payload, JSON))))
+    else:
+        where = Reminder.dedupe_key.in_(keys)
+    return set(db.session.scalars(select(Reminder.dedupe_key).where(where)))
 
-    orphans = {}  # lines with no message yet: hand-overs told during this sweep, or left by a crash
-    for row in db.session.execute(select(Reminder.id, Reminder.recipient_id, Reminder.kind, Reminder.text, Reminder.link)
-                                  .where(Reminder.message_id.is_(None)).order_by(Reminder.id)):
-        orphans.setdefault(row.recipient_id, []).append(_Line(row.id, row.kind, row.text, row.link))
-    ids = sorted(set(by_user) | set(orphans))
-    if not ids:
-        return 0, 0
-    users = {u.id: u for u in db.session.execute(select(User.id, User.username, User.first_name, User.last_name,
-                                                         User.email).where(User.id.in_(ids)))}
-    ids = [i for i in ids if i in users]
-    daily = set(db.session.scalars(select(AccountState.user_id).where(AccountState.mail_mode == "daily",
-                                                                       AccountState.user_id.in_(ids))))
-    moment = to_utc_naive(now)
-    pending = {}  # a daily recipient's pending digest (the newest) is added to
-    if daily:
-        for mid, uid in db.session.execute(select(OutboundMessage.id, OutboundMessage.recipient_id).where(
-                OutboundMessage.recipient_id.in_(sorted(daily)), OutboundMessage.status == "pending",
-                OutboundMessage.not_before > moment).order_by(OutboundMessage.id)):
-            pending[uid] = mid
-    attached = {}
-    if pending:
-        for row in db.session.execute(select(Reminder.id, Reminder.message_id, Reminder.kind, Reminder.text, Reminder.link)
-                                      .where(Reminder.message_id.in_(sorted(pending.values()))).order_by(Reminder.id)):
-            attached.setdefault(row.message_id, []).append(_Line(row.id, row.kind, row.text, row.link))
-    stamp = clock.utcnow()
-    send_now = to_utc_naive(next_send_time(now, policy))
-    send_digest = to_utc_naive(digest_send_time(now, policy)) if daily else None
-    new_rows, new_lines, digests = [], {}, []
-    for uid in ids:
-        user = users[uid]
-        lines = sorted(attached.get(pending.get(uid), []) + orphans.get(uid, []), key=lambda r: r.id)
-        lines += [_Line(None, c[2], c[7][:500], c[8]) for c in by_user.get(uid, ())]
-        subject, body_text, body_html = _render(user, lines)
-        if uid in pending:
-            digests.append({"id": pending[uid], "subject": subject, "body_text": body_text, "body_html": body_html})
-            continue
-        address = mail_address(user.email)
-        new_rows.append({"recipient_id": uid, "to_addr": address or "", "subject": subject, "body_text": body_text,
-                         "body_html": body_html, "created_at": stamp, "attempts": 0,
-                         "not_before": send_digest if uid in daily else send_now,
-                         "status": "pending" if address else "no_address", "last_error": None if address else NO_ADDRESS})
-    message_of = dict(pending)
-    if new_rows:
-        for mid, uid in db.session.execute(insert(OutboundMessage).returning(
-                OutboundMessage.id, OutboundMessage.recipient_id), new_rows):
-            message_of[uid] = mid
-    if digests:
-        db.session.execute(update(OutboundMessage), digests)
-    reminder_rows = [{"dedupe_key": c[1], "recipient_id": uid, "kind": c[2], "item_type": c[3], "item_id": c[4],
-                      "tier": c[5], "period": c[6], "text": c[7][:500], "link": c[8], "created_at": stamp,
-                      "message_id": message_of[uid]} for uid in ids for c in by_user.get(uid, ())]
-    if reminder_rows:
-        db.session.execute(insert(Reminder), reminder_rows)
-    lone = [{"id": r.id, "message_id": message_of[uid]} for uid in ids for r in orphans.get(uid, ())]
-    if lone:
-        db.session.execute(update(Reminder), lone)
-    return len(reminder_rows) + len(lone), len(ids)
+
+def _insert_reminders(rows, created_at):
+    """One INSERT of the chunk that skips a dedupe key written meanwhile by a concurrent sweep (ON
+    CONFLICT DO NOTHING); returns the rows written. ``rows``: tuples in :data:`_COLUMNS` order."""
+    if _postgres():
+        result = db.session.execute(_JSON_INSERT, {"created_at": created_at,
+                                                   "rows": json.dumps(rows, ensure_ascii=False)})
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        result = db.session.connection().execute(  # Core executemany: the rows written come back as the rowcount
+            sqlite_insert(Reminder).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+            [{**dict(zip((c for c, _ in _COLUMNS), r)), "created_at": created_at} for r in rows])
+    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+
+
+def _write_chunk(box, batch):
+    taken = _taken({c[1] for c in batch})
+    new = []
+    for c in batch:
+        if c[1] not in taken:  # also a key twice in the chunk (a department user who is office staff too)
+            taken.add(c[1])
+            new.append(c)
+    if not new:
+        return 0
+    message_of = box.messages_for({c[0] for c in new})
+    rows = [(c[1], c[0], c[2], c[3], c[4], c[5], c[6], c[7][:500], c[8], message_of[c[0]])
+            for c in new if message_of[c[0]] is not None]
+    return _insert_reminders(rows, box.stamp) if rows else 0
+
+
+def _attach_orphans(box, chunk):
+    """Lines without a message join their recipient's message — keyset chunks by id."""
+    attached, after = 0, 0
+    while True:
+        rows = db.session.execute(select(Reminder.id, Reminder.recipient_id).where(
+            Reminder.message_id.is_(None), Reminder.id > after).order_by(Reminder.id).limit(chunk)).all()
+        if not rows:
+            return attached
+        after = rows[-1].id
+        message_of = box.messages_for({r.recipient_id for r in rows})
+        lone = [{"id": r.id, "message_id": message_of[r.recipient_id]} for r in rows
+                if message_of[r.recipient_id] is not None]
+        if lone:
+            db.session.execute(update(Reminder), lone)
+            attached += len(lone)
+        if len(rows) < chunk:
+            return attached
+
+
+class _Messages:
+    """The message of each recipient of this sweep (a daily recipient's pending digest, else a new one)."""
+
+    def __init__(self, now, policy):
+        self.now, self.policy, self.moment, self.stamp = now, policy, to_utc_naive(now), clock.utcnow()
+        self.send_now = to_utc_naive(next_send_time(now, policy))
+        self.send_digest = to_utc_naive(digest_send_time(now, policy))
+        self.message_of = {}  # user id → message id (None: no such login)
+        self.fresh = set()  # the messages written by this sweep
+
+    def messages_for(self, user_ids):
+        from .accounts import mail_address
+
+        todo = sorted(u for u in user_ids if u not in self.message_of)
+        if not todo:
+            return self.message_of
+        emails = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(todo))).all())
+        daily = set(db.session.scalars(select(AccountState.user_id).where(
+            AccountState.mail_mode == "daily", AccountState.user_id.in_([u for u in todo if u in emails]))))
+        pending = {}  # a daily recipient's pending digest (the newest) is added to
+        if daily:
+            for mid, uid in db.session.execute(select(OutboundMessage.id, OutboundMessage.recipient_id).where(
+                    OutboundMessage.recipient_id.in_(sorted(daily)), OutboundMessage.status == "pending",
+                    OutboundMessage.not_before > self.moment).order_by(OutboundMessage.id)):
+                pending[uid] = mid
+        new_rows = []
+        for uid in todo:
+            if uid not in emails:
+                self.message_of[uid] = None
+            elif uid in pending:
+                self.message_of[uid] = pending[uid]
+            else:
+                address = mail_address(emails[uid])
+                new_rows.append({"recipient_id": uid, "to_addr": address or "", "subject": "", "body_text": "",
+                                 "body_html": "", "created_at": self.stamp, "attempts": 0,
+                                 "not_before": self.send_digest if uid in daily else self.send_now,
+                                 "status": "pending" if address else "no_address",
+                                 "last_error": None if address else NO_ADDRESS})
+        if new_rows:  # rendered once all their lines are in (render)
+            for mid, uid in db.session.execute(insert(OutboundMessage).returning(
+                    OutboundMessage.id, OutboundMessage.recipient_id), new_rows):
+                self.message_of[uid] = mid
+                self.fresh.add(mid)
+        return self.message_of
+
+    def render(self, chunk):
+        """Subject and body of every message touched, from all its lines (a message's lines streamed in
+        id order and folded, :class:`_Digest`); a new message left without lines (its keys all taken by
+        a concurrent sweep) goes. Returns the number of messages."""
+        mids = sorted({m for m in self.message_of.values() if m is not None})
+        per = max(1, chunk // 20)
+        kept = 0
+        for i in range(0, len(mids), per):
+            part = mids[i:i + per]
+            names = {mid: _name(first, last, username) for mid, first, last, username in db.session.execute(
+                select(OutboundMessage.id, User.first_name, User.last_name, User.username).join(
+                    User, User.id == OutboundMessage.recipient_id).where(OutboundMessage.id.in_(part)))}
+            bodies, digest, current = [], None, None
+            for mid, kind, text, link in _streamed(select(Reminder.message_id, Reminder.kind, Reminder.text, Reminder.link)
+                                                   .where(Reminder.message_id.in_(part))
+                                                   .order_by(Reminder.message_id, Reminder.id)):
+                if mid != current:
+                    if digest is not None:
+                        bodies.append(_body(current, digest))
+                    current, digest = mid, _Digest(names[mid])
+                digest.add(kind, text, link)
+            if digest is not None:
+                bodies.append(_body(current, digest))
+            if bodies:
+                db.session.execute(update(OutboundMessage), bodies)
+            empty = sorted(set(part) & self.fresh - {b["id"] for b in bodies})
+            if empty:
+                db.session.execute(delete(OutboundMessage).where(OutboundMessage.id.in_(empty)))
+            kept += len(bodies)
+        return kept
+
+
+def _body(mid, digest):
+    subject, body_text, body_html = digest.render()
+    return {"id": mid, "subject": subject, "body_text": body_text, "body_html": body_html}
 
 
 def _message_for(user, now, policy):

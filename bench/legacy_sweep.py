@@ -71,7 +71,9 @@ def _reports(today, policy):
 def _issues(today, policy, office):
     """Departments: their problems approaching or past the deadline; the office: its own step
     (before transfer) and seriously overdue ones."""
-    for issue in db.session.scalars(select(Issue).where(Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None))):
+    # by id: the order a mail lists a group in, now that a long group is cut (reminders.DIGEST_LINES)
+    for issue in db.session.scalars(select(Issue).where(Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None))
+                                    .order_by(Issue.id)):
         level = tier(issue.due_on, today, policy)
         if level is None:
             continue
@@ -175,7 +177,7 @@ def sweep(now=None):
             messages += 1
         db.session.commit()
     return {"now": now.isoformat(timespec="minutes"), "drafted_reports": drafts,
-            "duty_records": len(records), "reminders": reminders, "messages": messages, **surveyed, **escalated}
+            "duty_records": records, "reminders": reminders, "messages": messages, **surveyed, **escalated}
 
 
 def _message_for(user, now, policy):
