@@ -23,7 +23,7 @@ class HomeView(IndexView):
         roles = scope.role_names(user)
         ctx = {"today": clock.today(), "week": clock.week_range(clock.today()), "ledger": _ledger_counts(user)}
         ctx["dashboard"] = scope.has_permission(user, "can_read", "Dashboard")
-        ctx["work"] = _work(user, roles)  # what to do next (issue 9 item 3; app.notifications.queues)
+        ctx["work"] = _work(user, roles, ctx["ledger"])  # what to do next (issue 9 item 3; app.notifications.queues)
         if roles & SEES_ALL_ROLES:
             ctx["counts"] = _counts()
             ctx["leader"] = bool(roles & READ_ONLY_ROLES) and not roles & OFFICE_ROLES
@@ -69,8 +69,9 @@ def _weekly_coverage(user):
     return {"visited": visited, "total": total, "rate": stats.visit_coverage(visited, total)}
 
 
-def _work(user, roles):
-    """Each role's queues; every figure is counted as the list it links to counts."""
+def _work(user, roles, ledger):
+    """Each role's queues; every figure is counted as the list it links to counts (``ledger``: the
+    page's open / overdue / approaching, which the department's block shows too)."""
     from flask import request
 
     from .notifications import queues
@@ -79,9 +80,9 @@ def _work(user, roles):
     if roles & OFFICE_ROLES:
         work["office"] = queues.office(user)
     if DEPARTMENT in roles:
-        work["department"] = queues.department(user, "done" if request.args.get("tab") == "done" else "open")
+        work["department"] = queues.department(user, "done" if request.args.get("tab") == "done" else "open", ledger)
     if OFFICER in roles:
-        work["officer"] = queues.officer(user)
+        work["officer"] = queues.officer(user, ledger=ledger)
     if roles & READ_ONLY_ROLES and not roles & OFFICE_ROLES:
         work["bulletins"] = queues.leader()
     return work

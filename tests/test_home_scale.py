@@ -186,3 +186,16 @@ def test_a_database_at_0022_with_returned_problems_upgrades_and_counts_them(tmp_
     result = flask("db", "upgrade")
     assert result.returncode == 0, result.stderr[-2000:]
     assert queue("returned") == {1} and queue("to_transfer") == {2}
+
+
+def test_a_department_counts_its_finished_problems_on_their_own_tab_only(ctx, client):
+    """The unit's finished problems (most of its ledger, growing for ever) are counted when the 已办结 tab
+    is open, as many as its list holds; the default 待办 tab does not count them."""
+    login(client, "dept01")
+    html = client.get("/").get_data(as_text=True)
+    tabs = html.split('id="cso-department-tabs"')[1].split("</ul>")[0]
+    assert re.search(r">待办 <span class=\"badge\">\d+</span>", tabs) and re.search(r">已办结</a>", tabs)
+    done = client.get("/?tab=done").get_data(as_text=True)
+    n = int(re.search(r'>已办结 <span class="badge">(\d+)</span>', done).group(1))
+    href = re.search(r'id="cso-department-all" data-n="\d+" href="([^"]+)"', done).group(1).replace("&amp;", "&")
+    assert _listed(client, href) == n

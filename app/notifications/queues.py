@@ -168,9 +168,10 @@ def office(user, today=None):
 DEPARTMENT_ROWS = 20
 
 
-def department(user, tab="open"):
+def department(user, tab="open", ledger=None):
     """To acknowledge, due soon, overdue, and the unit's items (open under 待办, finished in 已办结),
-    each marked 牵头 or 配合."""
+    each marked 牵头 or 配合. ``ledger``: the page's own counts of the same lists (open / overdue /
+    approaching, app.home), not counted twice."""
     from sqlalchemy.orm import selectinload
 
     from ..ledger.listing import build_query
@@ -182,15 +183,19 @@ def department(user, tab="open"):
     lead_ids = set(db.session.scalars(scope.department_ids(user)))  # the login's own unit(s): one or two
     rows = db.session.scalars(query.order_by(Issue.due_on.asc().nulls_last(), Issue.id).limit(DEPARTMENT_ROWS)
                               .options(selectinload(Issue.enterprise))).all()
-    n = ledger_counts(user, {"to_acknowledge": {"queue": "to_acknowledge"}, "approaching": {"tier": "approaching"},
-                             "overdue": {"tier": "overdue"}, "open": {"open": 1}, "done": {"status": done}})
+    known = {k: v for k, v in (ledger or {}).items() if k in ("open", "overdue", "approaching")}
+    lists = {"to_acknowledge": {"queue": "to_acknowledge"}, "approaching": {"tier": "approaching"},
+             "overdue": {"tier": "overdue"}, "open": {"open": 1}}
+    if tab == "done":  # the finished ones (most of a unit's ledger, growing for ever) only on their own tab
+        lists["done"] = {"status": done}
+    n = {"done": None, **known, **ledger_counts(user, {k: v for k, v in lists.items() if k not in known})}
     return {
         **n, "done_args": done,
         "tab": tab, "rows": [(i, "牵头" if i.lead_department_id in lead_ids else "配合") for i in rows],
     }
 
 
-def officer(user, today=None):
+def officer(user, today=None, ledger=None):
     from ..models import Report
 
     today = today or clock.today()
@@ -198,7 +203,9 @@ def officer(user, today=None):
     reports = db.session.scalars(select(Report).where(Report.officer_id == me.id, Report.status == "draft")
                                  .order_by(Report.due_on)).all() if me is not None else []
     tiers = (("approaching", "临期"), ("overdue_only", "超期"), ("serious", "严重超期"))
-    n = ledger_counts(user, {"open": {"open": 1}, **{t: {"tier": t} for t, _ in tiers}})
+    known = {"open": ledger["open"]} if ledger and "open" in ledger else {}  # the page's own count (app.home)
+    lists = {"open": {"open": 1}, **{t: {"tier": t} for t, _ in tiers}}
+    n = {**known, **ledger_counts(user, {k: v for k, v in lists.items() if k not in known})}
     return {
         "open": n["open"], "tiers": [(t, label, n[t]) for t, label in tiers],
         "reports": [(r, r.due_on < today) for r in reports],
