@@ -320,8 +320,8 @@ def _roster_outcome(result, job):
     if not n:
         return Outcome(summary={**found, "message": text, "endpoint": "ImportLogView.show",
                                 "endpoint_args": {"pk": result.log_id}})
-    found["message"] = (text + f"已为{n}名新服务官开通登录账号（首次登录须修改密码）。账号及初始密码表只有您本人可以下载，"
-                        f"保留{keep_days()}天后自动删除，且不能重新生成。")
+    found["message"] = (text + f"已为{n}名新服务官开通登录账号（首次登录须修改密码），请下载账号及初始密码表"
+                        f"（只有您本人可以下载，保留{keep_days()}天）。")
     import io
 
     stamp = clock.today().strftime("%Y%m%d")
