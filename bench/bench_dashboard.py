@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from urllib.parse import urlencode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -119,6 +120,9 @@ def main(argv=None):
         if args.extra_items:
             add_items(args.extra_items)
         policy_size = policy_data()
+        from app.models import Enterprise
+        top_industry = db.session.scalar(select(Enterprise.industry).where(Enterprise.industry.is_not(None)).group_by(
+            Enterprise.industry).order_by(func.count().desc()).limit(1))
         dialect = db.engine.dialect.name
         engine = db.engine
         db.session.remove()
@@ -145,6 +149,10 @@ def main(argv=None):
     scenarios += [("page /dashboard/?render=server (office, every chart in the page)", "office", False,
                    "/dashboard/?render=server")]
     scenarios += [(f"API /api/v1/dashboard/{name}", "office", True, f"/api/v1/dashboard/{name}") for name in charts.CHARTS]
+    if top_industry:  # the charts whose filters go through the enterprise (visits, notices, answers, pairs)
+        query = urlencode({"industry": top_industry, "period": "year"})
+        scenarios += [(f"API /api/v1/dashboard/{name}?industry=… (the commonest)", "office", True,
+                       f"/api/v1/dashboard/{name}?{query}") for name in ("heatmap", "units", "radar", "policy")]
     scenarios += [("API /api/v1/policy_delivery/unaware (office, 应知未知)", "office", True, "/api/v1/policy_delivery/unaware"),
                   ("page /policies/deliveries/uptake?current=1 (office, 申兑清单)", "office", False,
                    "/policies/deliveries/uptake?current=1&status=applied,accepted,paid,rejected")]
