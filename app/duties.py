@@ -7,11 +7,10 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, exists, func, insert, select
-from sqlalchemy.orm import load_only
 
 from . import clock, db, masterdata, scope, stats, workdays
 from .models import (
-    Assignment, DutyRecord, Enterprise, Issue, IssueEvent, Officer, Reminder, Report, Visit,
+    REPORT_KINDS, VISIT_MODES, Assignment, DutyRecord, Enterprise, Issue, IssueEvent, Officer, Reminder, Report, Visit,
 )
 from .settings import Policy, get_policy
 from .vocab import OPEN_STATUSES, REPORT_OWN_HEADING, REPORT_STATES
@@ -60,11 +59,14 @@ def period_key(report):
 
 # --- drafting ------------------------------------------------------------------------------------------
 
+def _in_post(query):
+    return query.where(Officer.active.is_(True), exists().where(
+        Assignment.officer_id == Officer.id, Assignment.role == "chief", Assignment.is_current)).order_by(Officer.id)
+
+
 def active_officers():
     """Chief officers in post: they owe the weekly report and the monthly work ledger."""
-    return db.session.scalars(select(Officer).where(Officer.active.is_(True), exists().where(
-        Assignment.officer_id == Officer.id, Assignment.role == "chief", Assignment.is_current))
-        .order_by(Officer.id)).all()
+    return db.session.scalars(_in_post(select(Officer))).all()
 
 
 def enterprises_of(officer_id, day=None):
@@ -126,10 +128,11 @@ def draft_facts_many(officer_ids, start, end):
     for oid, ent_id, name in db.session.execute(select(pairs.c.officer_id, Enterprise.id, Enterprise.name).join(
             Enterprise, Enterprise.id == pairs.c.enterprise_id).order_by(Enterprise.name, Enterprise.id)):
         ents.setdefault(oid, []).append((ent_id, name))
-    visits = {}
-    for v in db.session.scalars(select(Visit).where(Visit.officer_id.in_(ids), Visit.visit_date.between(start, end))
-                                .order_by(Visit.visit_date, Visit.id)):
-        visits.setdefault(v.officer_id, []).append(v)
+    visits = {}  # officer id → [(enterprise id, day, mode label, topics, summary)] — columns, not entities
+    for oid, ent_id, day, mode, topics, summary in db.session.execute(select(
+            Visit.officer_id, Visit.enterprise_id, Visit.visit_date, Visit.mode, Visit.topics, Visit.summary).where(
+            Visit.officer_id.in_(ids), Visit.visit_date.between(start, end)).order_by(Visit.visit_date, Visit.id)):
+        visits.setdefault(oid, []).append((ent_id, day, VISIT_MODES.get(mode, mode), topics, summary))
     filed = {}
     for oid, number, title in db.session.execute(select(pairs.c.officer_id, Issue.number, Issue.title).join(
             Issue, Issue.enterprise_id == pairs.c.enterprise_id).where(Issue.received_on.between(start, end))
@@ -152,15 +155,15 @@ def draft_facts_many(officer_ids, start, end):
         lines = [f"一、走访服务情况（{start:%Y-%m-%d}至{end:%Y-%m-%d}）"]
         by_ent = {}
         for v in visits.get(oid, ()):
-            by_ent.setdefault(v.enterprise_id, []).append(v)
+            by_ent.setdefault(v[0], []).append(v)
         for ent_id, name in ents.get(oid, ()):
             items = by_ent.get(ent_id, [])
             if items:
-                detail = "；".join(f"{v.visit_date:%m月%d日}{v.mode_label}：{v.summary}" for v in items)
+                detail = "；".join(f"{day:%m月%d日}{mode}：{summary}" for _, day, mode, _, summary in items)
                 lines.append(f"  {name}：走访{len(items)}次。{detail}")
             else:
                 lines.append(f"  {name}：本期未走访。")
-        policies = [v for v in visits.get(oid, ()) if v.topics and "政策宣传" in v.topics]
+        policies = [v for v in visits.get(oid, ()) if v[3] and "政策宣传" in v[3]]
         lines.append(f"二、政策宣传：{len(policies)}次。")
         f = filed.get(oid, []) if ents.get(oid) else []
         lines.append(f"三、收集企业问题{len(f)}个" + ("：" + "；".join(f) if f else "。"))
@@ -240,6 +243,10 @@ def report_state(report, today=None):
     return state, REPORT_STATES[state]
 
 
+DRAFT_CHUNK = 1_000  # officers whose drafts are derived and written at once (the sweep's memory stays flat)
+LAPSE_CHUNK = 10_000  # duty records checked against their keys and written at once
+
+
 def ensure_reports(today=None):
     """Create the draft reports of the current periods for every chief officer (idempotent).
     A period whose due day has already passed when it is first seen (a new deployment, a new
@@ -250,47 +257,36 @@ def ensure_reports(today=None):
                if p[2] >= today]
     if not periods:
         return 0
-    officers = [o.id for o in active_officers()]
-    todo = {}  # kind → (period, {officer id: facts}) — one query for who already has it, six for the facts
-    for kind, (start, end, due) in periods:
-        have = set(db.session.scalars(select(Report.officer_id).where(Report.kind == kind, Report.period_start == start)))
-        todo[kind] = ((start, end, due), draft_facts_many([o for o in officers if o not in have], start, end))
-    rows = []
-    for officer_id in officers:  # officer by officer, weekly before monthly: the ids come out as before
-        for kind, ((start, end, due), facts) in todo.items():
-            if officer_id in facts:
-                rows.append({"officer_id": officer_id, "kind": kind, "period_start": start, "period_end": end,
-                             "due_on": due, "status": "draft", "content": compose(facts[officer_id], ""),
-                             "facts": facts[officer_id], "notes": "", "created_at": clock.utcnow()})
+    officers = db.session.scalars(_in_post(select(Officer.id))).all()
+    have = {kind: set(db.session.scalars(select(Report.officer_id).where(Report.kind == kind, Report.period_start == p[0])))
+            for kind, p in periods}  # who already has it: one query per kind
     db.session.flush()
-    if rows:
-        db.session.execute(insert(Report), rows)  # one executemany
-    return len(rows)
+    written = 0
+    for i in range(0, len(officers), DRAFT_CHUNK):  # six queries per kind and one INSERT per chunk of officers
+        part = officers[i:i + DRAFT_CHUNK]
+        todo = {kind: ((start, end, due), draft_facts_many([o for o in part if o not in have[kind]], start, end))
+                for kind, (start, end, due) in periods}
+        rows = []
+        for officer_id in part:  # officer by officer, weekly before monthly: the ids come out as before
+            for kind, ((start, end, due), facts) in todo.items():
+                if officer_id in facts:
+                    rows.append({"officer_id": officer_id, "kind": kind, "period_start": start, "period_end": end,
+                                 "due_on": due, "status": "draft", "content": compose(facts[officer_id], ""),
+                                 "facts": facts[officer_id], "notes": "", "created_at": clock.utcnow()})
+        if rows:
+            db.session.execute(insert(Report), rows)  # one executemany
+            written += len(rows)
+    return written
 
 
-def _record(officer_id, kind, period, enterprise_id=None, report_id=None, note=None, keys=None):
-    """A duty record once per key; ``keys``: the keys already there, read in bulk by the caller (and
-    added to), else one look-up."""
-    key = f"{kind}:{officer_id}:{period}:{enterprise_id or '-'}"
-    if keys is not None:
-        if key in keys:
-            return None
-        keys.add(key)
-    elif db.session.scalar(select(DutyRecord.id).where(DutyRecord.key == key)):
+def _record(officer_id, kind, period, enterprise_id=None, report_id=None, note=None):
+    """A duty record once per key (one look-up; the sweep's lapses are written in bulk, _write_records)."""
+    row = _row(clock.utcnow(), officer_id, kind, period, enterprise_id, report_id, note)
+    if db.session.scalar(select(DutyRecord.id).where(DutyRecord.key == row["key"])):
         return None
-    rec = DutyRecord(key=key, officer_id=officer_id, kind=kind, period=period, enterprise_id=enterprise_id,
-                     report_id=report_id, note=note, created_at=clock.utcnow())
-    if keys is None:
-        db.session.add(rec)
-    return rec  # with ``keys`` the caller inserts it (with the others, one executemany)
-
-
-_RECORD_COLUMNS = ("key", "officer_id", "kind", "period", "enterprise_id", "report_id", "note", "created_at")
-
-
-def _insert_records(records):
-    if records:
-        db.session.execute(insert(DutyRecord), [{c: getattr(r, c) for c in _RECORD_COLUMNS} for r in records])
+    rec = DutyRecord(**row)
+    db.session.add(rec)
+    return rec
 
 
 def _own_report(user, report_id):
@@ -339,49 +335,70 @@ def submit_report(user, report_id, content):
 
 def record_lapses(today=None):
     """After due days pass: missing reports (漏报), urged but still missing (催而不报), and last
-    week's enterprises nobody visited. Idempotent; returns how many records it wrote."""
+    week's enterprises nobody visited. Idempotent; returns how many records it wrote. The lapses are
+    read as a stream and written LAPSE_CHUNK at a time (the chunk's keys looked up, one INSERT)."""
     today = today or clock.today()
-    policy = get_policy()
+    written, batch = 0, []
+    for row in _lapses(today, get_policy()):
+        batch.append(row)
+        if len(batch) >= LAPSE_CHUNK:
+            written += _write_records(batch)
+            batch = []
+    if batch:
+        written += _write_records(batch)
+    return written
+
+
+def _lapses(today, policy):
+    """The duty records due at ``today`` (some already written), as rows."""
+    stamp = clock.utcnow()
+    drafts = db.session.execute(select(Report.id, Report.officer_id, Report.kind, Report.period_start).where(
+        Report.status == "draft", Report.due_on < today).order_by(Report.id).execution_options(yield_per=LAPSE_CHUNK))
+    for part in drafts.partitions():
+        urged = dict(db.session.execute(select(Reminder.item_id, func.min(Reminder.created_at)).where(
+            Reminder.item_type == "report", Reminder.tier == "late", Reminder.item_id.in_([r.id for r in part]))
+            .group_by(Reminder.item_id)).all())
+        for report in part:
+            label = REPORT_KINDS.get(report.kind, report.kind)
+            period = week_key(report.period_start) if report.kind == "weekly" else month_key(report.period_start)
+            yield _row(stamp, report.officer_id, "missing_report", period, report_id=report.id,
+                       note=f"{label}（{report.period_start:%Y-%m-%d}起）逾期未报")
+            urged_on = urged.get(report.id)
+            if urged_on and workdays.workdays_between(clock.local(urged_on).date(), today) >= policy.urge_grace_days:
+                yield _row(stamp, report.officer_id, "urged_missing", period, report_id=report.id,
+                           note=f"{clock.local(urged_on):%Y-%m-%d}催报后仍未报送")
     last_week = clock.week_start(today) - timedelta(days=7)
-    drafts = db.session.scalars(select(Report).options(load_only(
-        Report.id, Report.officer_id, Report.kind, Report.period_start, Report.due_on)).where(
-        Report.status == "draft", Report.due_on < today).order_by(Report.id)).all()
-    late = select(Report.id).where(Report.status == "draft", Report.due_on < today)
-    periods = {period_key(r) for r in drafts} | {week_key(last_week)}
-    keys = set(db.session.scalars(select(DutyRecord.key).where(DutyRecord.period.in_(sorted(periods)))))
-    urged = dict(db.session.execute(select(Reminder.item_id, func.min(Reminder.created_at)).where(
-        Reminder.item_type == "report", Reminder.tier == "late", Reminder.item_id.in_(late)).group_by(Reminder.item_id)).all())
-    new = []
-    for report in drafts:
-        rec = _record(report.officer_id, "missing_report", period_key(report), report_id=report.id,
-                      note=f"{report.kind_label}（{report.period_start:%Y-%m-%d}起）逾期未报", keys=keys)
-        if rec:
-            new.append(rec)
-        urged_on = urged.get(report.id)
-        if urged_on and workdays.workdays_between(clock.local(urged_on).date(), today) >= policy.urge_grace_days:
-            rec = _record(report.officer_id, "urged_missing", period_key(report), report_id=report.id,
-                          note=f"{clock.local(urged_on):%Y-%m-%d}催报后仍未报送", keys=keys)
-            if rec:
-                new.append(rec)
-    new += _missed_visits(last_week, last_week + timedelta(days=6), keys)
-    db.session.flush()
-    _insert_records(new)  # one executemany
-    return len(new)
+    yield from _missed_visits(last_week, last_week + timedelta(days=6), stamp)
 
 
-def _missed_visits(start, end, keys=None):
-    """Enterprises with an active chief and no visit by any of their officers in [start, end]."""
+def _row(stamp, officer_id, kind, period, enterprise_id=None, report_id=None, note=None):
+    return {"key": f"{kind}:{officer_id}:{period}:{enterprise_id or '-'}", "officer_id": officer_id, "kind": kind,
+            "period": period, "enterprise_id": enterprise_id, "report_id": report_id, "note": note, "created_at": stamp}
+
+
+def _write_records(batch):
+    """Write the rows of ``batch`` whose key is not there yet (one look-up of the batch's keys, one INSERT)."""
+    taken = set(db.session.scalars(select(DutyRecord.key).where(DutyRecord.key.in_({r["key"] for r in batch}))))
+    rows = []
+    for r in batch:
+        if r["key"] not in taken:
+            taken.add(r["key"])
+            rows.append(r)
+    if rows:
+        db.session.execute(insert(DutyRecord), rows)  # one executemany
+    return len(rows)
+
+
+def _missed_visits(start, end, stamp):
+    """Enterprises with an active chief and no visit by any of their officers in [start, end] — only
+    those come back from the database (a NOT EXISTS), streamed."""
+    visited = exists().where(Visit.enterprise_id == Assignment.enterprise_id, Visit.visit_date.between(start, end))
     chiefs = db.session.execute(select(Assignment.enterprise_id, Assignment.officer_id).where(
-        Assignment.role == "chief", Assignment.start_date <= start, Assignment.is_current)).all()
-    visited = set(db.session.scalars(select(Visit.enterprise_id).where(Visit.visit_date.between(start, end))))
-    out = []
+        Assignment.role == "chief", Assignment.start_date <= start, Assignment.is_current, ~visited)
+        .order_by(Assignment.id).execution_options(yield_per=LAPSE_CHUNK))
     for enterprise_id, officer_id in chiefs:
-        if enterprise_id not in visited:
-            rec = _record(officer_id, "missed_visit", week_key(start), enterprise_id=enterprise_id,
-                          note=f"{start:%Y-%m-%d}至{end:%Y-%m-%d}未走访", keys=keys)
-            if rec:
-                out.append(rec)
-    return out
+        yield _row(stamp, officer_id, "missed_visit", week_key(start), enterprise_id=enterprise_id,
+                   note=f"{start:%Y-%m-%d}至{end:%Y-%m-%d}未走访")
 
 
 def unvisited_this_week(today):

@@ -11,7 +11,7 @@ from datetime import timedelta
 from html import escape
 
 from flask import current_app
-from sqlalchemy import JSON, String, and_, bindparam, cast, delete, exists, func, insert, select, update
+from sqlalchemy import and_, delete, exists, insert, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import load_only
 
@@ -61,6 +61,12 @@ def _link(path):
     return current_app.config["PORTAL_BASE_URL"].rstrip("/") + path
 
 
+def _linker():
+    """:func:`_link` with the base read once (the sweep makes a link per due item)."""
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    return lambda path: base + path
+
+
 # --- what is due (set-based, issue 11) -------------------------------------------------------------
 # Each rule is one query (the problems: one per tier) that selects only what is due, read as a stream
 # (``yield_per``: a server-side cursor on PostgreSQL); recipients come from maps read once per sweep.
@@ -90,14 +96,15 @@ def candidates(now):
     policy = get_policy()
     office = [u.id for u in users_with_role(*OFFICE_STAFF_ROLES)]
     depts = department_users_map()
-    for rule in (_unvisited(today, policy), _reports(today, policy), _issues(today, policy, office, depts),
-                 _urged(office), _summaries(today), _ladder(today, office, depts)):
+    link = _linker()
+    for rule in (_unvisited(today, policy, link), _reports(today, policy, link), _issues(today, policy, office, depts, link),
+                 _urged(office, link), _summaries(today, link), _ladder(today, office, depts, link)):
         for c in rule or ():
             if c[0] is not None:
                 yield c
 
 
-def _unvisited(today, policy):
+def _unvisited(today, policy, link):
     """Officers: an enterprise with no visit yet this week (from the set weekday on) — one query."""
     from .models import Assignment, Enterprise, Officer, Visit
 
@@ -112,10 +119,10 @@ def _unvisited(today, policy):
         .order_by(Enterprise.id, Officer.user_id))
     for ent_id, ent_name, uid in rows:
         yield (uid, f"visit:{ent_id}:{week}:{uid}", "visit", "enterprise", ent_id, "unvisited", week,
-               f"{ent_name}：本周（{week}）尚未走访，每周至少走访一次。", _link(f"/enterpriseview/show/{ent_id}"))
+               f"{ent_name}：本周（{week}）尚未走访，每周至少走访一次。", link(f"/enterpriseview/show/{ent_id}"))
 
 
-def _reports(today, policy):
+def _reports(today, policy, link):
     """Officers: reports due within N working days, or late — one query (report, officer's login)."""
     from .models import Officer
 
@@ -129,13 +136,13 @@ def _reports(today, policy):
         if report.due_on < today:
             yield (uid, f"report:{report.id}:late", "report_late", "report", report.id, "late", period,
                    f"{report.kind_label}（{period}）应于{report.due_on:%Y-%m-%d}前报送，已逾期，请尽快报送。",
-                   _link(f"/reports/{report.id}"))
+                   link(f"/reports/{report.id}"))
         elif workdays.workdays_between(today, report.due_on) <= policy.report_remind_days:
             yield (uid, f"report:{report.id}:due_soon", "report_due", "report", report.id, "due_soon", period,
-                   f"{report.kind_label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", _link(f"/reports/{report.id}"))
+                   f"{report.kind_label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", link(f"/reports/{report.id}"))
 
 
-def _issues(today, policy, office, depts):
+def _issues(today, policy, office, depts, link):
     """Departments: their problems approaching or past the deadline; the office: its own step
     (before transfer) and seriously overdue ones — one query per tier."""
     from .models import Enterprise
@@ -149,7 +156,7 @@ def _issues(today, policy, office, depts):
             query = query.where(Issue.due_on >= low)
         for iid, number, title, due_on, status, lead, ent_name in _streamed(query.order_by(Issue.id)):
             text = f"{number} {ent_name}：{title}（时限{due_on:%Y-%m-%d}，{TIERS[level]}）"
-            link = _link(f"/ledger/{iid}")
+            page = link(f"/ledger/{iid}")
             period = due_on.isoformat()
             recipients = []
             if lead and status in WITH_DEPARTMENT:
@@ -158,10 +165,10 @@ def _issues(today, policy, office, depts):
                 recipients += office
             for uid in recipients:
                 yield (uid, f"issue:{iid}:{level}:{period}:{uid}", f"issue_{level}", "issue", iid, level, period,
-                       text, link)
+                       text, page)
 
 
-def _urged(office):
+def _urged(office, link):
     """The office: officers who ignore an urge (催而不报) — one query."""
     from .models import Officer
 
@@ -170,7 +177,7 @@ def _urged(office):
     for rec_id, period, note, name in rows:
         for uid in office:
             yield (uid, f"urged:{rec_id}:{uid}", "urged_missing", "duty", rec_id, "urged", period,
-                   f"{name}：{note or ''}", _link("/dutyrecordview/list/"))
+                   f"{name}：{note or ''}", link("/dutyrecordview/list/"))
 
 
 def _daily_leaders():
@@ -182,18 +189,18 @@ def _daily_leaders():
         .order_by(User.id)).all()
 
 
-def _ladder(today, office, depts):
+def _ladder(today, office, depts, link):
     """The urging ladder's reminders: the unit (blue), the office (督办单, 通报批评 drafts, "overdue with
     explanation") and leaders who asked for the daily summary (督办单 are copied to them)."""
     from .accountability import ladder
 
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(office)))} if office else {}
-    for c in ladder.candidates(today, _link, lambda d: depts.get(d, []), [users[i] for i in office if i in users],
+    for c in ladder.candidates(today, link, lambda d: depts.get(d, []), [users[i] for i in office if i in users],
                                _daily_leaders()):
         yield (c[0].id, *c[1:])
 
 
-def _summaries(today):
+def _summaries(today, link):
     """Leaders who asked for it: a daily summary (the two counts read once)."""
     leaders = _daily_leaders()
     if not leaders:
@@ -201,7 +208,7 @@ def _summaries(today):
     overdue, total = stats.open_count(Issue.due_on < today), stats.open_count()
     for user in leaders:
         yield (user.id, f"summary:{today.isoformat()}:{user.id}", "summary", "summary", None, "daily",
-               today.isoformat(), f"{today:%Y-%m-%d}：未办结问题{total}个，其中超期{overdue}个。", _link("/ledger/?open=1"))
+               today.isoformat(), f"{today:%Y-%m-%d}：未办结问题{total}个，其中超期{overdue}个。", link("/ledger/?open=1"))
 
 
 class _Digest:
@@ -331,8 +338,8 @@ def _postgres():
 def _taken(keys):
     """The dedupe keys among ``keys`` already written (PostgreSQL: one JSON array, not 10,000 values)."""
     if _postgres():
-        payload = bindparam("keys", json.dumps(sorted(keys), ensure_ascii=False), type_=String)
-        where = Reminder.dedupe_key.in_(select(func.json_array_elements_text(cast(payload, JSON))))
+        where = sql_text("reminder.dedupe_key = ANY(ARRAY(SELECT json_array_elements_text(CAST(:keys AS json))))") \
+            .bindparams(keys=json.dumps(sorted(keys), ensure_ascii=False))
     else:
         where = Reminder.dedupe_key.in_(keys)
     return set(db.session.scalars(select(Reminder.dedupe_key).where(where)))

@@ -1,6 +1,7 @@
 """The province-scale figures of issue 11 on a generated data set (bench/generate.py): the sweep (first
 run at a moment, repeat run, a quarter hour later), the weekly and monthly bulletin drafts, and the
-home pages of each role — wall time, SQL statements and the process's peak memory growth.
+home pages of each role — wall time, SQL statements and peak memory growth (a sweep phase: its peak
+RSS above the RSS it started from).
 
     .venv/bin/python -m bench.bench_scale --db postgresql+psycopg://postgres@127.0.0.1:5432/cso_bench
     .venv/bin/python -m bench.bench_scale --db sqlite:////tmp/cso-bench.db --only home --runs 30
@@ -9,6 +10,7 @@ The sweep and the bulletins write to the database (reminders, messages, drafts):
 ``--at 2026-12-02T10:00`` the sweep's moment (default: the next working day after the data's day, 10:00).
 """
 import argparse
+import gc
 import os
 import resource
 import statistics
@@ -31,6 +33,29 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _status_mb(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith(field))
+
+
+def phase_start():
+    """The RSS a phase starts from, with the peak reset (Linux: /proc/self/clear_refs), so that each
+    sweep phase's growth is its own and not hidden under an earlier phase's peak. Elsewhere: the peak
+    so far (ru_maxrss — a later phase then shows only what goes beyond it)."""
+    gc.collect()
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return ("hwm", _status_mb("VmRSS:"))
+    except OSError:
+        return ("maxrss", rss_mb())
+
+
+def phase_growth(start):
+    how, before = start
+    return (_status_mb("VmHWM:") if how == "hwm" else rss_mb()) - before
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True)
@@ -39,6 +64,7 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=20, help="home page requests per login (after 3 warm-ups)")
     parser.add_argument("--password", default=PASSWORD)
     parser.add_argument("--legacy", action="store_true", help="the row-by-row sweep of bench/legacy_sweep.py (before)")
+    parser.add_argument("--chunk", type=int, help="the sweep's chunk size (app.reminders.CHUNK, default 10,000)")
     args = parser.parse_args(argv)
     only = set(args.only or ("sweep", "bulletin", "home"))
 
@@ -73,21 +99,24 @@ def main(argv=None):
                     day += timedelta(days=1)
                 moment = datetime.combine(day, datetime.min.time()).replace(hour=10)
             sweep = reminders.sweep
+            if args.chunk:
+                reminders.CHUNK = args.chunk
             if args.legacy:
                 from bench import legacy_sweep
 
                 sweep = legacy_sweep.sweep
             for label, at in (("sweep: first run", moment), ("sweep: repeat run", moment),
                               ("sweep: a quarter hour later", moment + timedelta(minutes=15))):
-                before = rss_mb()
+                start = phase_start()  # the peak above the RSS at the phase's start: the sweep's own
                 with counting(db.engine) as c:
                     t = time.perf_counter()
                     summary = sweep(at)
                     seconds = time.perf_counter() - t
                 db.session.remove()
-                row(label, seconds, c.count, rss_mb() - before,
+                row(label, seconds, c.count, phase_growth(start),
                     f"{summary['reminders']:,} reminders, {summary['messages']:,} messages, "
-                    f"{summary['drafted_reports']:,} drafts, {summary['duty_records']:,} duty records")
+                    f"{summary['drafted_reports']:,} drafts, {summary['duty_records']:,} duty records; "
+                    f"RSS at start {start[1]:.0f} MB")
         if "bulletin" in only:
             import json
 
