@@ -116,3 +116,49 @@ def test_the_favicon_is_served_from_this_server(client, ctx):
     resp = client.get("/favicon.ico")
     assert resp.status_code == 200 and resp.mimetype in ("image/x-icon", "image/vnd.microsoft.icon")
     assert resp.data[:4] == b"\x00\x00\x01\x00" and 0 < len(resp.data) < 20_000
+
+
+def test_statements_do_not_grow_with_items_criteria_or_visits(client, ctx):
+    """The filtered charts and the policy funnel run as many statements after the library gets more benefit
+    items (each with criteria of every kind) and the district more visits: the criteria are read once."""
+    from sqlalchemy import event
+
+    from app import db
+    from app.models import Visit
+    from world import department_of_login
+
+    headers = api_token(client, "office")
+    industry = _sql("SELECT industry FROM enterprise WHERE industry IS NOT NULL GROUP BY industry "
+                    "ORDER BY count(*) DESC LIMIT 1")[0][0]
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    def measure():
+        out = {}
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            for name in ("heatmap", "units", "radar", "policy"):
+                for args in ({}, {"industry": industry}):
+                    client.get(f"/api/v1/dashboard/{name}", headers=headers, query_string=args)  # warm
+                    statements.clear()
+                    assert client.get(f"/api/v1/dashboard/{name}", headers=headers, query_string=args).status_code == 200
+                    out[(name, tuple(args))] = len(statements)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return out
+
+    before = measure()
+    resp = client.post("/api/v1/policy/", headers=headers, json={"title": "语句数测试", "level": "district"})
+    policy = resp.get_json()["id"]
+    for n in range(6):
+        resp = client.post("/api/v1/policy_item/", headers=headers, json={
+            "policy": policy, "name": f"语句数事项{n}", "benefit": "补助", "cash_mode": "apply",
+            "department": department_of_login("dept01"), "industries": [industry, f"行业{n}"],
+            "categories": ["规上工业", "专精特新"][: 1 + n % 2], "sizes": ["small"], "subdistricts": [] if n % 2 else ["某街道"]})
+        assert resp.status_code == 201, resp.get_json()
+    cols = [c.name for c in Visit.__table__.columns if c.name != "id"]
+    db.session.execute(text(f"INSERT INTO visit ({', '.join(cols)}) SELECT {', '.join(cols)} FROM visit ORDER BY id LIMIT 40"))
+    db.session.commit()
+    assert measure() == before
