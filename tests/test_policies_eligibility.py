@@ -207,3 +207,20 @@ def test_applied_and_cashed_land_on_the_uptake_list_of_that_many(ctx, client):
     assert _listed(client, links["已申报"]) == stages["已申报"]
     resp = client.get("/policies/deliveries/uptake?status=nonsense", follow_redirects=True)
     assert "筛选条件有误" in resp.get_data(as_text=True)
+
+
+def test_many_distinct_criteria_nest_the_union_and_keep_the_pairs(ctx, client, monkeypatch):
+    """Past MAX_BRANCHES distinct criteria sets the UNION ALL nests (SQLite allows 500 terms in one compound
+    SELECT); with the limit lowered to 3 the 应知未知 list and the funnel are unchanged."""
+    _varied_items(client)
+    token = api_token(client, "office")
+
+    def both():
+        listed = client.get("/api/v1/policy_delivery/unaware", headers=token).get_json()["result"]
+        return sorted((r["item"], r["enterprise"]) for r in listed), _funnel(client, token)[0]
+
+    plain = both()
+    monkeypatch.setattr(rules, "MAX_BRANCHES", 3)
+    assert both() == plain
+    in_force = _in_force()
+    assert set(plain[0]) == {p for p in old_pairs() if p[0] in in_force} - old_told()
