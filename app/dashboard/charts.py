@@ -143,7 +143,7 @@ def _enterprise_conds(ctx):
     return conds
 
 
-def _filter_note(ctx, applies, not_applies):
+def _filter_note(applies, not_applies):
     """The definition's sentence on which of the page's filters narrow a chart."""
     names = {"region": "街道", "industry": "行业", "ent_category": "企业类别", "level": "问题层级"}
     on = [names[k] for k in applies]
@@ -554,7 +554,7 @@ def heatmap(ctx):
     }
     definition = (f"最近{HEATMAP_WEEKS}周（截至{end:%Y-%m-%d}所在周）每位在岗服务官每周登记的走访次数；"
                   f"按走访总数排列，最多显示{HEATMAP_OFFICERS}人。"
-                  + _filter_note(ctx, ("region", "industry", "ent_category"), ("level",))
+                  + _filter_note(("region", "industry", "ent_category"), ("level",))
                   + "街道、行业、企业类别为被走访企业的。点击格子查看该周的全部走访记录（走访记录尚不能按服务官、行业、企业类别筛选）。")
     result = _base(ctx, "服务官每周走访热力图", definition, option, ["服务官", *labels], rows, links,
                    {"type": "column", "series": list(range(1, HEATMAP_WEEKS + 1)), "stacked": True})
@@ -665,7 +665,7 @@ def radar(ctx):
                   + ("责任单位的评价，全区合计。" if kind == "department" and subjects is None
                      else "本单位的评价。" if kind == "department" else "对本人的评价。")
                   + f"每个维度评价不足{stats.min_sample()}条时不显示。"
-                  + _filter_note(ctx, ("region", "industry", "ent_category"), ("level",))
+                  + _filter_note(("region", "industry", "ent_category"), ("level",))
                   + "街道、行业、企业类别为评价企业的。")
     table = [r[:4] for r in rows]
     return _base(ctx, f"满意度（四个维度，{p.label}）", definition, option, ["维度", "满意度", "满意条数", "评价条数"],
