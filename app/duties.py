@@ -243,7 +243,7 @@ def report_state(report, today=None):
     return state, REPORT_STATES[state]
 
 
-DRAFT_CHUNK = 1_000  # officers whose drafts are derived and written at once (the sweep's memory stays flat)
+DRAFT_CHUNK = 500  # officers whose drafts are derived and written at once (the sweep's memory stays flat)
 LAPSE_CHUNK = 10_000  # duty records checked against their keys and written at once
 
 
@@ -261,22 +261,24 @@ def ensure_reports(today=None):
     have = {kind: set(db.session.scalars(select(Report.officer_id).where(Report.kind == kind, Report.period_start == p[0])))
             for kind, p in periods}  # who already has it: one query per kind
     db.session.flush()
-    written = 0
-    for i in range(0, len(officers), DRAFT_CHUNK):  # six queries per kind and one INSERT per chunk of officers
-        part = officers[i:i + DRAFT_CHUNK]
-        todo = {kind: ((start, end, due), draft_facts_many([o for o in part if o not in have[kind]], start, end))
-                for kind, (start, end, due) in periods}
-        rows = []
-        for officer_id in part:  # officer by officer, weekly before monthly: the ids come out as before
-            for kind, ((start, end, due), facts) in todo.items():
-                if officer_id in facts:
-                    rows.append({"officer_id": officer_id, "kind": kind, "period_start": start, "period_end": end,
-                                 "due_on": due, "status": "draft", "content": compose(facts[officer_id], ""),
-                                 "facts": facts[officer_id], "notes": "", "created_at": clock.utcnow()})
-        if rows:
-            db.session.execute(insert(Report), rows)  # one executemany
-            written += len(rows)
-    return written
+    return sum(_draft_chunk(officers[i:i + DRAFT_CHUNK], periods, have) for i in range(0, len(officers), DRAFT_CHUNK))
+
+
+def _draft_chunk(part, periods, have):
+    """The drafts of a chunk of officers: six queries per kind and one INSERT (a function of its own, so
+    that a chunk's texts are gone before the next chunk's are derived)."""
+    todo = {kind: ((start, end, due), draft_facts_many([o for o in part if o not in have[kind]], start, end))
+            for kind, (start, end, due) in periods}
+    rows = []
+    for officer_id in part:  # officer by officer, weekly before monthly: the ids come out as before
+        for kind, ((start, end, due), facts) in todo.items():
+            if officer_id in facts:
+                rows.append({"officer_id": officer_id, "kind": kind, "period_start": start, "period_end": end,
+                             "due_on": due, "status": "draft", "content": compose(facts[officer_id], ""),
+                             "facts": facts[officer_id], "notes": "", "created_at": clock.utcnow()})
+    if rows:
+        db.session.execute(insert(Report), rows)  # one executemany
+    return len(rows)
 
 
 def _record(officer_id, kind, period, enterprise_id=None, report_id=None, note=None):
