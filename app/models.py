@@ -179,6 +179,8 @@ class Visit(Model):
 
     __table_args__ = (
         CheckConstraint("mode in ('onsite', 'phone', 'video', 'meeting')", name="ck_visit_mode"),
+        # an enterprise's visits of a week: the home pages' 本周已走访 (one probe per enterprise; 0023)
+        Index("ix_visit_enterprise_date", "enterprise_id", "visit_date"),
     )
 
     @property

@@ -118,6 +118,10 @@ def test_each_home_block_counts_in_one_statement(ctx, client):
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + stmt, params))
         for index in ("ix_issue_status_returned", "ix_issue_pending", "ix_issue_unable"):
             assert index in plan, (index, plan)
+        stmt, params = next((s, p) for s, p in seen if "NOT (EXISTS (SELECT" in s and "FROM visit" in s)  # 本周已走访
+        with engine.connect() as conn:
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + stmt, params))
+        assert "ix_visit_enterprise_date" in plan, plan
 
 
 def test_a_database_at_0022_with_returned_problems_upgrades_and_counts_them(tmp_path):
@@ -176,6 +180,8 @@ def test_a_database_at_0022_with_returned_problems_upgrades_and_counts_them(tmp_
     with sqlite3.connect(path) as c:
         indexes = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'issue'")}
     assert {"ix_issue_status_returned", "ix_issue_pending", "ix_issue_unable"} <= indexes
+    with sqlite3.connect(path) as c:
+        assert c.execute("SELECT 1 FROM sqlite_master WHERE name = 'ix_visit_enterprise_date'").fetchone()
 
     result = flask("db", "downgrade", "0022")
     assert result.returncode == 0, result.stderr[-2000:]
