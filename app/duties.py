@@ -3,10 +3,12 @@ monthly work ledger (月度工作台账) due by the 5th, a visit to every enterp
 records of what was late (迟报), missing (漏报), urged but still missing (催而不报) or not visited.
 
 Every entry point (screens, CLI, beat) calls these functions with an explicit ``today``/``now``."""
+import json
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, exists, func, insert, select
+from sqlalchemy import text as sql_text
 
 from . import clock, db, masterdata, scope, stats, workdays
 from .models import (
@@ -378,9 +380,20 @@ def _row(stamp, officer_id, kind, period, enterprise_id=None, report_id=None, no
             "period": period, "enterprise_id": enterprise_id, "report_id": report_id, "note": note, "created_at": stamp}
 
 
+def keys_taken(column, keys):
+    """The values among ``keys`` already in the unique ``column`` — one query for a chunk of thousands
+    (PostgreSQL: one JSON array parameter, not a bound value each; the sweep's chunks, issue 11)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        where = sql_text(f"{column.table.name}.{column.name} = ANY(ARRAY(SELECT json_array_elements_text("
+                         "CAST(:keys AS json))))").bindparams(keys=json.dumps(sorted(keys), ensure_ascii=False))
+    else:
+        where = column.in_(keys)
+    return set(db.session.scalars(select(column).where(where)))
+
+
 def _write_records(batch):
     """Write the rows of ``batch`` whose key is not there yet (one look-up of the batch's keys, one INSERT)."""
-    taken = set(db.session.scalars(select(DutyRecord.key).where(DutyRecord.key.in_({r["key"] for r in batch}))))
+    taken = keys_taken(DutyRecord.key, {r["key"] for r in batch})
     rows = []
     for r in batch:
         if r["key"] not in taken:

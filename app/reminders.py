@@ -13,14 +13,13 @@ from html import escape
 from flask import current_app
 from sqlalchemy import and_, delete, exists, insert, select, update
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import load_only
 
 from . import clock, db, duties, stats, workdays
 from .ledger.deadlines import tier_bounds
 from .vocab import BEFORE_TRANSFER, LEADER, OFFICE_STAFF_ROLES, OPEN_STATUSES, TIERS, WITH_DEPARTMENT
 from .mail import NO_ADDRESS, digest_send_time, new_message, next_send_time, short_subject, to_utc_naive
 from .models import (
-    AccountState, DepartmentUser, DutyRecord, Issue, OutboundMessage, Reminder, Report, User,
+    REPORT_KINDS, AccountState, DepartmentUser, DutyRecord, Issue, OutboundMessage, Reminder, Report, User,
 )
 from .settings import get_policy
 
@@ -86,7 +85,8 @@ KIND_LISTS = {  # where the full list of a group lives (the link under a group c
 
 
 def _streamed(query):
-    return db.session.execute(query.execution_options(yield_per=CHUNK))
+    """Rows of a column query, CHUNK at a time (Core: no ORM row processing for a stream of tuples)."""
+    return db.session.connection().execute(query.execution_options(yield_per=CHUNK))
 
 
 def candidates(now):
@@ -127,19 +127,20 @@ def _reports(today, policy, link):
     from .models import Officer
 
     last = workdays.add_workdays(today, policy.report_remind_days + 1) - timedelta(days=1)
-    rows = _streamed(select(Report, Officer.user_id).join(Officer, Officer.id == Report.officer_id)
-                     .options(load_only(Report.id, Report.kind, Report.period_start, Report.due_on))
+    rows = _streamed(select(Report.id, Report.kind, Report.period_start, Report.due_on, Officer.user_id)
+                     .join(Officer, Officer.id == Report.officer_id)
                      .where(Report.status == "draft", Officer.user_id.is_not(None), Report.due_on <= last)
                      .order_by(Report.id))
-    for report, uid in rows:
+    for report in rows:  # a row with the report's columns (what period_key and the text read)
+        uid, label = report.user_id, REPORT_KINDS.get(report.kind, report.kind)
         period = duties.period_key(report)
         if report.due_on < today:
             yield (uid, f"report:{report.id}:late", "report_late", "report", report.id, "late", period,
-                   f"{report.kind_label}（{period}）应于{report.due_on:%Y-%m-%d}前报送，已逾期，请尽快报送。",
+                   f"{label}（{period}）应于{report.due_on:%Y-%m-%d}前报送，已逾期，请尽快报送。",
                    link(f"/reports/{report.id}"))
         elif workdays.workdays_between(today, report.due_on) <= policy.report_remind_days:
             yield (uid, f"report:{report.id}:due_soon", "report_due", "report", report.id, "due_soon", period,
-                   f"{report.kind_label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", link(f"/reports/{report.id}"))
+                   f"{label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", link(f"/reports/{report.id}"))
 
 
 def _issues(today, policy, office, depts, link):
@@ -336,13 +337,8 @@ def _postgres():
 
 
 def _taken(keys):
-    """The dedupe keys among ``keys`` already written (PostgreSQL: one JSON array, not 10,000 values)."""
-    if _postgres():
-        where = sql_text("reminder.dedupe_key = ANY(ARRAY(SELECT json_array_elements_text(CAST(:keys AS json))))") \
-            .bindparams(keys=json.dumps(sorted(keys), ensure_ascii=False))
-    else:
-        where = Reminder.dedupe_key.in_(keys)
-    return set(db.session.scalars(select(Reminder.dedupe_key).where(where)))
+    """The dedupe keys among ``keys`` already written."""
+    return duties.keys_taken(Reminder.dedupe_key, keys)
 
 
 def _insert_reminders(rows, created_at):
