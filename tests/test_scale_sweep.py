@@ -156,3 +156,23 @@ def test_report_drafts_in_bulk_read_as_one_by_one(app, province):
             many = duties.draft_facts_many([o.id for o in officers], start, end)
             assert many == {o.id: duties.draft_facts(o, start, end) for o in officers}
         assert any("走访" in text and "次。" in text for text in many.values())
+
+
+def test_keys_written_meanwhile_by_a_concurrent_sweep_are_skipped(app, province, monkeypatch):
+    """The key look-up of a chunk and its INSERT are not atomic: a concurrent sweep may write a key in
+    between. Its rows win quietly (ON CONFLICT DO NOTHING) and a message left without lines goes."""
+    from sqlalchemy import func, select
+
+    moment = _moments(province.today)[0]
+    with app.app_context():
+        first = reminders.sweep(moment)
+        db.session.remove()
+        counts = lambda: (db.session.scalar(select(func.count()).select_from(Reminder)),  # noqa: E731
+                          db.session.scalar(select(func.count()).select_from(OutboundMessage)))
+        before = counts()
+        monkeypatch.setattr(reminders, "_taken", lambda keys: set())  # as if every key were still free
+        again = reminders.sweep(moment)
+        db.session.remove()
+        assert first["reminders"] > 100
+        assert (again["reminders"], again["messages"]) == (0, 0)
+        assert counts() == before
