@@ -300,8 +300,9 @@ def write(now, cands, chunk=None):
     """Write the new reminders of ``cands`` (any iterable, read once) and their messages, a chunk of
     ``chunk`` (default :data:`CHUNK`) candidates at a time: the chunk's dedupe keys already written (one
     query), the new recipients' logins, mail modes and pending digests (one query each) and their new
-    messages (one INSERT … RETURNING), then one executemany INSERT of the chunk's reminders with their
-    final message ids (ON CONFLICT DO NOTHING: a concurrent sweep that got there first wins quietly).
+    messages (one INSERT … RETURNING), then one INSERT of the chunk's reminders with their final
+    message ids (PostgreSQL: one jsonb array; SQLite: an executemany; ON CONFLICT DO NOTHING: a
+    concurrent sweep that got there first wins quietly).
     The lines still without a message (hand-overs told during this sweep, or left by a crash) join
     their recipient's message; last, each message touched is rendered from its rows, a few hundred
     messages per query. What stays in memory across chunks is one message id per recipient.
