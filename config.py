@@ -59,6 +59,10 @@ if SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
     SQLALCHEMY_DATABASE_URI = "postgresql://" + SQLALCHEMY_DATABASE_URI[len("postgres://"):]
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# PostgreSQL session options of the app's connections (create_app adds them to the engine when the URL is
+# PostgreSQL): no JIT — the portal runs short statements, and a JIT compile (~260 ms) costs more than it
+# saves (docs/architecture.md#settings)
+DATABASE_PG_OPTIONS = env("DATABASE_PG_OPTIONS", "-c jit=off")
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "sqla+" + _sqlite("celery-broker.db"))

@@ -32,6 +32,10 @@ def create_app(overrides=None):
     app.config.from_object(config)
     app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = security.password_complexity
     app.config.update(overrides or {})
+    if app.config.get("DATABASE_PG_OPTIONS") and str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # e.g. jit=off (config.py)
+        options["connect_args"] = {**options.get("connect_args", {}), "options": app.config["DATABASE_PG_OPTIONS"]}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)  # 1. database
