@@ -94,30 +94,6 @@ class PolicyView(BaseView):
                                     levels=POLICY_LEVELS, today=clock.today(), can_keep=rules.may_keep(user),
                                     is_office=rules.is_office(user))
 
-    @expose("/uptake")
-    @has_access
-    def uptakes(self):
-        """申兑清单: the uptake rows the user may see, by 申兑状态 and the enterprise's 街道/行业/企业类别;
-        ``current=1`` keeps the pairs of in-force items that apply (the dashboard's 已申报 / 已兑现)."""
-        user = scope.current_user()
-        args = {k: v for k, v in request.args.items() if v not in (None, "")}
-        try:
-            query = deliveries.uptake_query(user, args)
-            total = rules.count(query)
-        except querystring.QueryError as exc:
-            flash(f"筛选条件有误：{exc.message}", "danger")
-            return redirect(url_for("DeliveryView.uptakes"))
-        rows = db.session.scalars(query.limit(UPTAKE_PAGE)).all()
-        latest = {}
-        if rows:
-            for d in db.session.scalars(scope.restrict(PolicyDelivery, select(PolicyDelivery), user).where(
-                    PolicyDelivery.item_id.in_({r.item_id for r in rows}),
-                    PolicyDelivery.enterprise_id.in_({r.enterprise_id for r in rows})).order_by(PolicyDelivery.id)):
-                latest[(d.item_id, d.enterprise_id)] = d.id
-        chosen = set((args.get("status") or "").split(","))
-        return self.render_template("policies/uptakes.html", rows=rows, total=total, args=args, statuses=UPTAKE_STATUSES,
-                                    chosen=chosen, latest=latest, page=UPTAKE_PAGE)
-
     @expose("/new", methods=["GET", "POST"])
     @has_access
     def add(self):
