@@ -36,16 +36,32 @@ class HomeView(IndexView):
         if ENTERPRISE in roles:
             ents = db.session.scalars(scope.restrict(Enterprise, select(Enterprise), user)).all()
             ctx["own_enterprises"] = [(e, _serving(e)) for e in ents]
+        ctx["capped"] = _capped(ctx)
         return self.render_template(self.index_template, appbuilder=self.appbuilder, **ctx)
 
 
-def _ledger_counts(user):
-    """Open / overdue / approaching problems the user may see (same filters as the ledger list), in
-    one statement."""
+def _capped(ctx):
+    """The cap when a figure on the page stopped counting at it (queues.COUNT_CAP, shown as "10,000+"), else None."""
     from .notifications import queues
 
-    return queues.ledger_counts(user, {"open": {"open": 1}, "overdue": {"open": 1, "tier": "overdue"},
-                                       "approaching": {"open": 1, "tier": "approaching"}})
+    work = ctx["work"]
+    figures = [*ctx["ledger"].values(), *(n for _, _, n in work.get("office", {}).get("queues", ())),
+               work.get("office", {}).get("late_total"), *work.get("department", {}).values(),
+               work.get("officer", {}).get("open"), *(n for _, _, n in work.get("officer", {}).get("tiers", ()))]
+    return queues.COUNT_CAP if any(isinstance(n, queues.AtLeast) for n in figures) else None
+
+
+def _ledger_counts(user):
+    """Open / overdue / approaching problems the user may see (same filters as the ledger list), and a
+    unit's 待签收 (its block's figure: one pass over its co-department problems for all four), in one
+    statement."""
+    from .notifications import queues
+
+    lists = {"open": {"open": 1}, "overdue": {"open": 1, "tier": "overdue"},
+             "approaching": {"open": 1, "tier": "approaching"}}
+    if DEPARTMENT in scope.role_names(user):
+        lists["to_acknowledge"] = {"queue": "to_acknowledge"}
+    return queues.ledger_counts(user, lists, queues.COUNT_CAP)
 
 
 def _counts():

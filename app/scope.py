@@ -11,8 +11,11 @@ Every entry point (HTML views, REST API, bulk actions, exports, dashboards, CLI)
 * Enterprise: itself, its assignments, the officers serving it, its visits.
 A user with several roles gets the union.
 """
+import contextvars
+from contextlib import contextmanager
+
 from flask import current_app, has_request_context
-from sqlalchemy import Boolean, and_, false, or_, select, true
+from sqlalchemy import Boolean, and_, false, not_, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -79,6 +82,46 @@ def addressed(user):
     depts = department_ids(user)
     return or_(member_of(Issue.lead_department_id, depts), member_of(Issue.id, select(
         issue_codepartment.c.issue_id).where(member_of(issue_codepartment.c.department_id, depts))))
+
+
+# the counting parts of a unit's problems (:func:`issue_parts`): while one is set, a department-only login's
+# Issue criterion is that part alone — a subset of :func:`addressed`, never wider
+_ISSUE_PART = contextvars.ContextVar("cso_issue_part", default=None)
+
+
+def issue_parts(user):
+    """The names of disjoint parts whose union is the user's Issue criterion, or None when it is not split:
+    a department-only login's problems as lead unit (``lead``) and the rest of those it co-handles (``co``).
+    Counted one part at a time (:func:`issue_part`), PostgreSQL reads the lead part off the index
+    (lead_department_id, status, due_on) and the co part from the co-department rows, where the OR of
+    :func:`addressed` reads every matching problem's row (docs/notifications.md#province-size)."""
+    roles = role_names(user)
+    if user is None or sees_all(user) or DEPARTMENT not in roles or roles & {OFFICER, ENTERPRISE}:
+        return None
+    return ("lead", "co")
+
+
+@contextmanager
+def issue_part(name):
+    """Within the block a department-only login's Issue criterion is the part ``name`` of :func:`issue_parts`."""
+    token = _ISSUE_PART.set(name)
+    try:
+        yield
+    finally:
+        _ISSUE_PART.reset(token)
+
+
+def _addressed_part(user, part):
+    depts = department_ids(user)
+    lead = member_of(Issue.lead_department_id, depts)
+    if part == "lead":
+        return lead
+    # plain INs: with no OR around them PostgreSQL joins from the unit's co-department rows (a semi-join it
+    # sizes from department_user), and as a filter each is one hashed look-up per row (= ANY(ARRAY(…))
+    # searches the array row by row)
+    co = Issue.id.in_(select(issue_codepartment.c.issue_id).where(
+        issue_codepartment.c.department_id.in_(department_ids(user))))
+    return and_(co, or_(Issue.lead_department_id.is_(None), not_(lead)))  # NULL lead: not the lead part
 
 
 def current_user():
@@ -257,6 +300,9 @@ def _criterion(model, user, write=False):
         column = Issue.id if model is Issue else IssueEvent.issue_id
         conds = [column.in_(select(Issue.id).where(Issue.enterprise_id.in_(ents)))] if roles & {OFFICER, ENTERPRISE} else []
         if DEPARTMENT in roles and user is not None:
+            part = _ISSUE_PART.get() if model is Issue and issue_parts(user) else None
+            if part is not None:  # one counting part of addressed(user) (issue_parts): a subset of it
+                return _addressed_part(user, part)
             conds.append(addressed(user) if model is Issue else column.in_(select(Issue.id).where(addressed(user))))
         return or_(*conds) if conds else false()
     if model in (Notice, NoticeEvent, NoticeRecipient):  # assignment notices (app/notices)

@@ -76,19 +76,44 @@ def criterion(name, user):
 
 # --- counting, as the lists count -----------------------------------------------------------------
 
+# A home-page figure of problems counts at most this many rows and then shows "10,000+" (AtLeast): the
+# list it links to has the exact number. Counting all of them grew with the province (the office's
+# 320,000 open problems at 5x: 40 ms); counting to the cap costs the same at any size (issue 11,
+# docs/notifications.md#province-size).
+COUNT_CAP = 10_000
+
+
+class AtLeast(int):
+    """A count that stopped at the cap: the cap as a number, shown as "10,000+"."""
+
+    def __str__(self):
+        return f"{int(self):,}+"
+
+
+def _label(n, cap):
+    return AtLeast(cap) if cap is not None and n > cap else n
+
+
 def _count(query):
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
-def count_all(queries):
-    """{name: how many rows each query holds} in one statement: each list's own query as a scalar
-    subquery, so a home page's figures cost one round trip (issue 11; docs/notifications.md)."""
+def _rows(queries, cap=None):
+    """{key: rows of each query} in one statement (``cap``: at most cap + 1 of each)."""
     if not queries:
         return {}
     row = db.session.execute(select(*(
-        select(func.count()).select_from(q.order_by(None).subquery()).scalar_subquery().label(f"n{i}")
+        select(func.count()).select_from((q.order_by(None) if cap is None else q.order_by(None).limit(cap + 1))
+                                         .subquery()).scalar_subquery().label(f"n{i}")
         for i, q in enumerate(queries.values())))).one()
     return {name: n or 0 for name, n in zip(queries, row)}
+
+
+def count_all(queries, cap=None):
+    """{name: how many rows each query holds} in one statement: each list's own query as a scalar
+    subquery, so a home page's figures cost one round trip (issue 11; docs/notifications.md).
+    ``cap``: count at most so many, past it the figure is :class:`AtLeast` ``cap``."""
+    return {name: _label(n, cap) for name, n in _rows(queries, cap).items()}
 
 
 def _ledger(user, **args):
@@ -101,9 +126,38 @@ def ledger_count(user, **args):
     return _count(_ledger(user, **args))
 
 
-def ledger_counts(user, named):
-    """{name: count} of the ledger lists ``{name: filter args}`` (one statement)."""
-    return count_all({name: _ledger(user, **args) for name, args in named.items()})
+def ledger_counts(user, named, cap=None):
+    """{name: count} of the ledger lists ``{name: filter args}`` (one statement; ``cap`` as in
+    :func:`count_all`). A unit's lists are counted as the sum of their scope's disjoint parts
+    (``scope.issue_parts``: as lead unit, as co-department only), each of which PostgreSQL reads off an
+    index, where the lead-or-co criterion read every matching problem's row."""
+    from ..models import Issue
+
+    parts = scope.issue_parts(user) if named else None
+    if parts:
+        with scope.issue_part(parts[0]):
+            probe = _ledger(user, **next(iter(named.values()))) if named else None
+        if probe is not None and probe.get_final_froms() != [Issue.__table__]:
+            parts = None  # the one-pass counts below read the lists' criteria on the issue table alone
+    if not parts:
+        return count_all({name: _ledger(user, **args) for name, args in named.items()}, cap)
+    first, *rest = parts
+    with scope.issue_part(first):  # as lead unit: each list on the index, up to the cap
+        queries = {(name, first): _ledger(user, **args) for name, args in named.items()}
+    columns = [select(func.count()).select_from((q.order_by(None) if cap is None else q.order_by(None).limit(cap + 1))
+                                                .subquery()).scalar_subquery() for q in queries.values()]
+    keys = list(queries)
+    for part in rest:  # as co-department only: every list in one pass over those problems (a few thousand)
+        with scope.issue_part(part):
+            lists = {name: _ledger(user, **args) for name, args in named.items()}
+            base = scope.restrict(Issue, select(Issue.id), user)
+        one_pass = select(*(func.count().filter(q.whereclause).label(f"c{i}") for i, q in enumerate(lists.values()))
+                          ).where(base.whereclause).subquery()
+        columns += [one_pass.c[f"c{i}"] for i in range(len(lists))]
+        keys += [(name, part) for name in lists]
+    row = db.session.execute(select(*columns)).one()
+    n = dict(zip(keys, (v or 0 for v in row)))
+    return {name: _label(sum(n[(name, part)] for part in parts), cap) for name in named}
 
 
 def unvisited_query(user, today=None):
@@ -158,7 +212,7 @@ OFFICE_QUEUES = ("to_accept", "to_transfer", "returned", "extension", "unable", 
 def office(user, today=None):
     """The six queues and the late reports (the first :data:`LATE_ROWS`, with how many there are)."""
     n = count_all({**{name: _ledger(user, queue=name) for name in OFFICE_QUEUES},
-                   "late_reports": late_report_query(user, today)})
+                   "late_reports": late_report_query(user, today)}, COUNT_CAP)
     return {
         "queues": [(name, QUEUE_LABELS[name], n[name]) for name in OFFICE_QUEUES],
         "late_reports": late_reports(today, LATE_ROWS), "late_total": n["late_reports"],
@@ -171,7 +225,7 @@ DEPARTMENT_ROWS = 20
 def department(user, tab="open", ledger=None):
     """To acknowledge, due soon, overdue, and the unit's items (open under 待办, finished in 已办结),
     each marked 牵头 or 配合. ``ledger``: the page's own counts of the same lists (open / overdue /
-    approaching, app.home), not counted twice."""
+    approaching / to_acknowledge, app.home), not counted twice."""
     from sqlalchemy.orm import selectinload
 
     from ..ledger.listing import build_query
@@ -183,12 +237,12 @@ def department(user, tab="open", ledger=None):
     lead_ids = set(db.session.scalars(scope.department_ids(user)))  # the login's own unit(s): one or two
     rows = db.session.scalars(query.order_by(Issue.due_on.asc().nulls_last(), Issue.id).limit(DEPARTMENT_ROWS)
                               .options(selectinload(Issue.enterprise))).all()
-    known = {k: v for k, v in (ledger or {}).items() if k in ("open", "overdue", "approaching")}
+    known = {k: v for k, v in (ledger or {}).items() if k in ("open", "overdue", "approaching", "to_acknowledge")}
     lists = {"to_acknowledge": {"queue": "to_acknowledge"}, "approaching": {"tier": "approaching"},
              "overdue": {"tier": "overdue"}, "open": {"open": 1}}
     if tab == "done":  # the finished ones (most of a unit's ledger, growing for ever) only on their own tab
         lists["done"] = {"status": done}
-    n = {"done": None, **known, **ledger_counts(user, {k: v for k, v in lists.items() if k not in known})}
+    n = {"done": None, **known, **ledger_counts(user, {k: v for k, v in lists.items() if k not in known}, COUNT_CAP)}
     return {
         **n, "done_args": done,
         "tab": tab, "rows": [(i, "牵头" if i.lead_department_id in lead_ids else "配合") for i in rows],
@@ -205,7 +259,7 @@ def officer(user, today=None, ledger=None):
     tiers = (("approaching", "临期"), ("overdue_only", "超期"), ("serious", "严重超期"))
     known = {"open": ledger["open"]} if ledger and "open" in ledger else {}  # the page's own count (app.home)
     lists = {"open": {"open": 1}, **{t: {"tier": t} for t, _ in tiers}}
-    n = {**known, **ledger_counts(user, {k: v for k, v in lists.items() if k not in known})}
+    n = {**known, **ledger_counts(user, {k: v for k, v in lists.items() if k not in known}, COUNT_CAP)}
     return {
         "open": n["open"], "tiers": [(t, label, n[t]) for t, label in tiers],
         "reports": [(r, r.due_on < today) for r in reports],
