@@ -169,12 +169,25 @@ def unvisited_query(user, today=None):
     return scope.restrict(Enterprise, select(Enterprise), user).where(not_(visited))
 
 
+def visited_query(today=None):
+    """The enterprises with a visit in the week holding ``today``, for a login that sees them all: the
+    week's visits, distinct by enterprise (every visit has its enterprise), the complement of
+    :func:`unvisited_query` — where the unvisited list's anti-join read all 50,000 enterprises at 5x."""
+    from ..models import Visit
+
+    start, end = clock.week_range(today or clock.today())
+    return select(Visit.enterprise_id).where(Visit.visit_date.between(start, end)).distinct()
+
+
 def coverage(user, today=None):
     """本周走访覆盖: (visited, total) over the enterprises the user sees."""
     from ..models import Enterprise
 
-    n = count_all({"total": scope.restrict(Enterprise, select(Enterprise.id), user),
-                   "unvisited": unvisited_query(user, today)})
+    total = scope.restrict(Enterprise, select(Enterprise.id), user)
+    if scope.enterprise_ids(user) is None:  # sees every enterprise
+        n = count_all({"total": total, "visited": visited_query(today)})
+        return n["visited"], n["total"]
+    n = count_all({"total": total, "unvisited": unvisited_query(user, today)})
     return n["total"] - n["unvisited"], n["total"]
 
 
