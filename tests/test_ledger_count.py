@@ -1,0 +1,53 @@
+"""A unit's ledger counts (listing.page): counted as its scope's two disjoint parts (scope.issue_parts — as
+lead unit, as co-department only), the total must still be every problem the unit leads or co-handles,
+once, under any filter — the same number the list itself holds (docs/architecture.md#scoping)."""
+import re
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from app import db, ledger
+from app.models import Issue, issue_codepartment
+from conftest import api_token, login
+from world import department_of_login, enterprise_of_login
+
+
+def _user(name):
+    return current_app.appbuilder.sm.find_user(username=name)
+
+
+def _assigned(lead, co):
+    issue = ledger.create_issue(_user("officer01"), enterprise_of_login("ent01"), "计数样例", "问题描述")
+    ledger.transition(_user("office"), issue.id, "accept", {})
+    ledger.transition(_user("office"), issue.id, "assign", {
+        "department": department_of_login(lead), "co_departments": [department_of_login(d) for d in co]})
+    db.session.commit()
+    return issue
+
+
+def _addressed(login_name):
+    dept = department_of_login(login_name)
+    return set(db.session.scalars(select(Issue.id).where(or_(Issue.lead_department_id == dept, Issue.id.in_(
+        select(issue_codepartment.c.issue_id).where(issue_codepartment.c.department_id == dept))))))
+
+
+def test_a_units_count_is_its_led_and_co_handled_problems_once(ctx, client):
+    led_and_co = _assigned("dept02", ["dept01"])  # dept02 leads it; dept01 co-handles it
+    co_only = _assigned("dept01", ["dept02", "dept03"])  # dept02 only co-handles it
+    mine = _addressed("dept02")
+    assert {led_and_co.id, co_only.id} <= mine and len(mine) <= 100  # one page holds them all
+
+    headers = api_token(client, "dept02")
+    for args in ("", "open=1", "status=assigned", "tier=approaching,overdue,serious", "queue=co", "queue=lead",
+                 f"department={department_of_login('dept03')}"):
+        body = client.get(f"/api/v1/issue/?page_size=100&{args}", headers=headers).get_json()
+        assert body["count"] == len(body["ids"]) == len(set(body["ids"])), args
+        assert set(body["ids"]) <= mine, args
+    body = client.get("/api/v1/issue/?page_size=100", headers=headers).get_json()
+    assert body["count"] == len(mine) and set(body["ids"]) == mine
+    co = client.get("/api/v1/issue/?page_size=100&queue=co", headers=headers).get_json()
+    assert co_only.id in co["ids"] and led_and_co.id not in co["ids"]
+
+    login(client, "dept02")
+    html = client.get("/ledger/").get_data(as_text=True)
+    assert int(re.search(r'id="cso-count">(\d+)<', html).group(1)) == len(mine)
