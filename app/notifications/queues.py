@@ -5,7 +5,7 @@ Every figure is counted with the same query as the list it links to — the ledg
 unvisited-enterprise list of :mod:`.views` — so a count and its list always agree. Queries are
 built from ``scope`` subqueries (never lists of ids), so a home page costs the same number of
 statements however much data there is."""
-from sqlalchemy import and_, exists, func, not_, select
+from sqlalchemy import and_, exists, func, literal_column, not_, select
 
 from .. import clock, db, scope
 from ..vocab import WITH_DEPARTMENT
@@ -98,13 +98,24 @@ def _count(query):
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
+def _bounded(query, cap):
+    """``query`` for counting its rows, at most ``cap + 1`` of them (``cap`` None: all). Bounded, it
+    selects a constant: SQLite does not flatten a LIMITed subquery, and with the list's columns it read
+    every row from the table instead of the index (the office's home 48 -> 120 ms at 1x)."""
+    query = query.order_by(None)
+    if cap is None:
+        return query
+    if not query._distinct and not query._group_by_clauses:  # rows, not the columns' values, are counted
+        query = query.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    return query.limit(cap + 1)
+
+
 def _rows(queries, cap=None):
     """{key: rows of each query} in one statement (``cap``: at most cap + 1 of each)."""
     if not queries:
         return {}
     row = db.session.execute(select(*(
-        select(func.count()).select_from((q.order_by(None) if cap is None else q.order_by(None).limit(cap + 1))
-                                         .subquery()).scalar_subquery().label(f"n{i}")
+        select(func.count()).select_from(_bounded(q, cap).subquery()).scalar_subquery().label(f"n{i}")
         for i, q in enumerate(queries.values())))).one()
     return {name: n or 0 for name, n in zip(queries, row)}
 
@@ -135,17 +146,14 @@ def ledger_counts(user, named, cap=None):
 
     parts = scope.issue_parts(user) if named else None
     if parts:
-        with scope.issue_part(parts[0]):
-            probe = _ledger(user, **next(iter(named.values()))) if named else None
-        if probe is not None and probe.get_final_froms() != [Issue.__table__]:
+        first, *rest = parts
+        with scope.issue_part(first):  # as lead unit: each list on the index, up to the cap
+            queries = {(name, first): _ledger(user, **args) for name, args in named.items()}
+        if any(q.get_final_froms() != [Issue.__table__] for q in queries.values()):
             parts = None  # the one-pass counts below read the lists' criteria on the issue table alone
     if not parts:
         return count_all({name: _ledger(user, **args) for name, args in named.items()}, cap)
-    first, *rest = parts
-    with scope.issue_part(first):  # as lead unit: each list on the index, up to the cap
-        queries = {(name, first): _ledger(user, **args) for name, args in named.items()}
-    columns = [select(func.count()).select_from((q.order_by(None) if cap is None else q.order_by(None).limit(cap + 1))
-                                                .subquery()).scalar_subquery() for q in queries.values()]
+    columns = [select(func.count()).select_from(_bounded(q, cap).subquery()).scalar_subquery() for q in queries.values()]
     keys = list(queries)
     for part in rest:  # as co-department only: every list in one pass over those problems (a few thousand)
         with scope.issue_part(part):
