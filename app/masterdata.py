@@ -246,17 +246,21 @@ def _run_hooks(user, item):
 
 
 def own_visit_errors(user, item):
-    """A visit already saved is changed or deleted only by the office or by the officer who recorded it
-    or made it — not by a colleague who serves the same enterprise (docs/domain.md, 走访记录)."""
+    """A visit already saved is changed or deleted only by the office, by whoever recorded it, by the officer
+    who made it or by the enterprise's chief officer (首席服务官) — not by a liaison colleague who serves
+    the same enterprise (docs/domain.md, 走访记录)."""
     if not isinstance(item, Visit) or item.id is None or user is None or scope.writes_all(user):
         return {}
-    stored = db.session.execute(select(Visit.officer_id, Visit.created_by_id).where(Visit.id == item.id)).first()
-    if stored is None:
+    stored = db.session.execute(select(Visit.officer_id, Visit.created_by_id, Visit.enterprise_id)
+                                .where(Visit.id == item.id)).first()
+    if stored is None or stored.created_by_id == user.id:
         return {}
     officer = scope.officer_of(user)
-    if stored.created_by_id == user.id or (officer is not None and stored.officer_id == officer.id):
+    if officer is not None and (stored.officer_id == officer.id or db.session.scalar(select(Assignment.id).where(
+            Assignment.officer_id == officer.id, Assignment.enterprise_id == stored.enterprise_id,
+            Assignment.role == "chief", Assignment.is_current).limit(1))):
         return {}
-    return {"_": "只能修改或删除本人登记或本人走访的记录。"}
+    return {"_": "只能修改或删除本人登记、本人走访或本人担任首席服务官的企业的走访记录。"}
 
 
 def save_errors(user, item):

@@ -213,7 +213,7 @@ def _colleague_login(enterprise_id):
     return liaison.officer
 
 
-def test_a_colleague_on_the_same_enterprise_cannot_change_or_delete_your_visit(ctx, client):
+def test_a_liaison_colleague_cannot_change_or_delete_the_chiefs_visit(ctx, client):
     from app.policies.models import PolicyDelivery
 
     own = enterprises_of("officer01")[0]
@@ -224,13 +224,13 @@ def test_a_colleague_on_the_same_enterprise_cannot_change_or_delete_your_visit(c
     other = api_token(client, "liaison_t")
     assert client.get(f"/api/v1/visit/{visit}", headers=other).status_code == 200  # sees it: same enterprise
     resp = client.put(f"/api/v1/visit/{visit}", headers=other, json={"summary": "改掉", "officer": colleague.id})
-    assert resp.status_code == 422 and "本人登记或本人走访" in str(resp.get_json())
+    assert resp.status_code == 422 and "本人登记、本人走访" in str(resp.get_json())
     assert client.delete(f"/api/v1/visit/{visit}", headers=other).status_code == 422
     login(client, "liaison_t")
     client.post("/visitview/action_post", data={"action": "delete_visits", "rowid": [str(visit)]})
     client.post(f"/visitview/delete/{visit}")
     page = client.post(f"/visitview/edit/{visit}", data={"summary": "改掉"}, follow_redirects=True)
-    assert "本人登记或本人走访" in page.get_data(as_text=True)
+    assert "本人登记、本人走访" in page.get_data(as_text=True)
     db.session.expire_all()
     row = db.session.get(Visit, visit)
     assert row is not None and row.summary == "首席走访" and row.officer_id == officer_of("officer01").id
@@ -238,6 +238,8 @@ def test_a_colleague_on_the_same_enterprise_cannot_change_or_delete_your_visit(c
     mine = client.post("/api/v1/visit/", headers=other, json={
         "enterprise": own, "visit_date": str(clock.today()), "mode": "phone", "summary": "分包人电话"}).get_json()["id"]
     assert client.put(f"/api/v1/visit/{mine}", headers=other, json={"summary": "分包人电话回访"}).status_code == 200
+    # the enterprise's chief officer answers for its service record: may correct the liaison's visit
+    assert client.put(f"/api/v1/visit/{mine}", headers=chief, json={"summary": "分包人电话回访（首席核对）"}).status_code == 200
     assert client.delete(f"/api/v1/visit/{mine}", headers=other).status_code == 200
     # a visit problems were filed from or policy promotion recorded against keeps its history
     office = api_token(client, "office")
