@@ -17,7 +17,7 @@ def create_app(overrides=None):
 
     from . import (
         api, calendar_views, cli, clock, duty_views, errors, files, guards,
-        messages, security, views,
+        menu_cache, messages, security, views,
     )
     from .exports import views as export_views
     from .ledger import views as ledger_views
@@ -72,4 +72,5 @@ def create_app(overrides=None):
     app.add_template_filter(clock.local_text, "local")  # stored UTC → YYYY-MM-DD HH:MM local
     cli.register(app)  # 11. `flask cso …`
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))  # 12. the tab's icon (local)
+    menu_cache.install(app)  # 13. the navbar's menu rendered once per role set
     return app
