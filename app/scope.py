@@ -114,8 +114,8 @@ def issue_part(name):
 def _addressed_part(user, part):
     depts = department_ids(user)
     lead = member_of(Issue.lead_department_id, depts)
-    if part == "lead":
-        return lead
+    if part == "lead":  # a plain IN: a semi-join from department_user onto (lead, status, due_on), where
+        return Issue.lead_department_id.in_(depts)  # = ANY(ARRAY(…)) let a page walk the due-date index
     # plain INs: with no OR around them PostgreSQL joins from the unit's co-department rows (a semi-join it
     # sizes from department_user), and as a filter each is one hashed look-up per row (= ANY(ARRAY(…))
     # searches the array row by row)
