@@ -35,8 +35,9 @@ SCENARIOS = [
     ("API /api/v1/issue/?tier=serious", "office", "api", "/api/v1/issue/?tier=serious"),
     ("officer \"my problems\" /ledger/ (officer01)", "officer01", "html", "/ledger/"),
     ("dept inbox API /api/v1/issue/ (dept01)", "dept01", "api", "/api/v1/issue/"),
+    ("department 临期 /ledger/?tier=approaching (dept01)", "dept01", "html", "/ledger/?tier=approaching"),
 ]
-TARGET_MEDIAN, TARGET_P95 = 150, 300
+TARGET_MEDIAN, TARGET_P95 = 100, 200  # issue 11 target 4 (the first ledger issue's were 150 / 300)
 
 
 def percentile(values, q):

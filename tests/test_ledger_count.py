@@ -12,7 +12,7 @@ from app import db, ledger
 from app.models import Issue, issue_codepartment
 from app.notifications import queues
 from conftest import api_token, login
-from world import department_of_login, enterprise_of_login
+from world import department_of_login, enterprise_of_login, enterprises_of
 
 
 def _user(name):
@@ -83,3 +83,22 @@ def test_a_units_pages_drawn_from_its_scope_parts_are_the_same_rows_in_the_same_
     assert sum(len(ids) for _, ids in one.values()) > 20  # the pages hold rows (a vacuous match would not do)
     monkeypatch.setattr(listing, "PARTS_PAGE_MAX", 3)  # past it: the one query again, same rows
     assert pages(True) == one
+
+
+def test_a_units_ledger_filters_cost_nothing_that_grows_with_its_problems(ctx, client):
+    """A unit's officer filter is the type-ahead (no probe of every officer of its enterprises) and its 街道 are
+    the district's; an officer keeps the drop-down of their own few officers and their own 街道."""
+    from app.models import Enterprise
+
+    towns = {t for t in db.session.scalars(select(Enterprise.subdistrict).distinct()) if t}
+    login(client, "dept01")
+    html = client.get("/ledger/").get_data(as_text=True)
+    assert "data-cso-typeahead" in html and 'name="officer"' in html
+    shown = set(re.findall(r"<option (?:selected )?>([^<]+)</option>", html))
+    assert towns <= shown
+    login(client, "officer01")
+    html = client.get("/ledger/").get_data(as_text=True)
+    assert "data-cso-typeahead" not in html
+    own = {t for t in db.session.scalars(select(Enterprise.subdistrict).where(
+        Enterprise.id.in_(enterprises_of("officer01"))).distinct()) if t}
+    assert not (set(re.findall(r"<option (?:selected )?>([^<]+)</option>", html)) & (towns - own))
