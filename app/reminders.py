@@ -274,26 +274,27 @@ def sweep(now=None):
     from .notifications.service import gathered
 
     with clock.at(now), gathered():  # hand-overs told during the sweep join its one mail per recipient
-        today = now.date()
-        drafts = duties.ensure_reports(today)
-        records = duties.record_lapses(today)
-        from .surveys.rules import sweep as survey_sweep  # 满意度评价: send queued, remind after 3 days, expire after 15
-
-        surveyed = {f"surveys_{k}": v for k, v in survey_sweep().items()}
-        from .accountability import ladder
-
-        escalated = ladder.escalate(today) if workdays.is_workday(today) else {}
-        from .policies import alerts as policy_alerts  # 惠企政策: expiry by date, application-window alerts
-
-        escalated = {**escalated, **policy_alerts.run(today)}
-        from .recall import rules as recall_rules  # 服务官调整: cases whose effective date has come (app/recall)
-
-        escalated["recall_applied"] = len(recall_rules.apply_due(today)[0])
-        db.session.commit()
+        done = duties_and_steps(now.date())
         reminders, messages = write(now, candidates(now))
         db.session.commit()
-    return {"now": now.isoformat(timespec="minutes"), "drafted_reports": drafts,
-            "duty_records": records, "reminders": reminders, "messages": messages, **surveyed, **escalated}
+    return {"now": now.isoformat(timespec="minutes"), **done, "reminders": reminders, "messages": messages}
+
+
+def duties_and_steps(today):
+    """The sweep's steps before its reminders, committed: report drafts, duty lapses, and the other
+    modules' own steps. Returns their figures for the sweep's summary."""
+    from .accountability import ladder
+    from .policies import alerts as policy_alerts  # 惠企政策: expiry by date, application-window alerts
+    from .recall import rules as recall_rules  # 服务官调整: cases whose effective date has come (app/recall)
+    from .surveys.rules import sweep as survey_sweep  # 满意度评价: send queued, remind after 3 days, expire after 15
+
+    done = {"drafted_reports": duties.ensure_reports(today), "duty_records": duties.record_lapses(today)}
+    done.update({f"surveys_{k}": v for k, v in survey_sweep().items()})
+    done.update(ladder.escalate(today) if workdays.is_workday(today) else {})
+    done.update(policy_alerts.run(today))
+    done["recall_applied"] = len(recall_rules.apply_due(today)[0])
+    db.session.commit()
+    return done
 
 
 def write(now, cands, chunk=None):

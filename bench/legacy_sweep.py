@@ -12,7 +12,7 @@ from app import clock, db, duties, stats, workdays
 from app.ledger.deadlines import tier
 from app.mail import digest_send_time, new_message, next_send_time, to_utc_naive
 from app.models import AccountState, DepartmentUser, DutyRecord, Issue, OutboundMessage, Reminder, Report, User
-from app.reminders import _render
+from app.reminders import _render, duties_and_steps
 from app.settings import get_policy
 from app.vocab import BEFORE_TRANSFER, LEADER, OFFICE_STAFF_ROLES, OPEN_STATUSES, TIERS, WITH_DEPARTMENT
 
@@ -127,21 +127,7 @@ def sweep(now=None):
 
     with clock.at(now), gathered():  # hand-overs told during the sweep join its one mail per recipient
         today = now.date()
-        drafts = duties.ensure_reports(today)
-        records = duties.record_lapses(today)
-        from app.surveys.rules import sweep as survey_sweep  # 满意度评价: send queued, remind after 3 days, expire after 15
-
-        surveyed = {f"surveys_{k}": v for k, v in survey_sweep().items()}
-        from app.accountability import ladder
-
-        escalated = ladder.escalate(today) if workdays.is_workday(today) else {}
-        from app.policies import alerts as policy_alerts  # 惠企政策: expiry by date, application-window alerts
-
-        escalated = {**escalated, **policy_alerts.run(today)}
-        from app.recall import rules as recall_rules  # 服务官调整: cases whose effective date has come (app/recall)
-
-        escalated["recall_applied"] = len(recall_rules.apply_due(today)[0])
-        db.session.commit()
+        done = duties_and_steps(today)  # the same steps before the reminders as app.reminders.sweep
         policy = get_policy()
         existing = set(db.session.scalars(select(Reminder.dedupe_key)))
         by_user = {}
@@ -176,8 +162,7 @@ def sweep(now=None):
             reminders += len(rows) + len(orphans.get(user.id, []))
             messages += 1
         db.session.commit()
-    return {"now": now.isoformat(timespec="minutes"), "drafted_reports": drafts,
-            "duty_records": records, "reminders": reminders, "messages": messages, **surveyed, **escalated}
+    return {"now": now.isoformat(timespec="minutes"), **done, "reminders": reminders, "messages": messages}
 
 
 def _message_for(user, now, policy):

@@ -163,16 +163,11 @@ def _by_parts(user, args, order, through, query):
     scope's disjoint parts (``scope.issue_parts``), each ordered and cut at the page's end on its own
     indexes: under the lead-or-co OR, PostgreSQL walked the due-date index over every unit's problems
     (dept01's 临期 page at 5x: 2 s; each part: ~30 ms). Same rows, same order (docs/architecture.md#scoping)."""
-    from ..notifications.queues import SPLIT_DIALECTS
-
-    parts = scope.issue_parts(user) if db.engine.dialect.name in SPLIT_DIALECTS else None
-    if not parts or through > PARTS_PAGE_MAX:
+    parts = _part_queries(user, args)
+    if parts is None or through > PARTS_PAGE_MAX:
         return query
-    heads = []
-    for part in parts:
-        with scope.issue_part(part):
-            head = build_query(user, args).with_only_columns(Issue.id).order_by(*ORDERS[order]).limit(through)
-        heads.append(select(head.subquery().c.id))  # a subquery each: SQLite's compound SELECT takes no LIMIT
+    heads = [select(part.with_only_columns(Issue.id).order_by(*ORDERS[order]).limit(through).subquery().c.id)
+             for part in parts]  # a subquery each: SQLite's compound SELECT takes no LIMIT
     ids = union_all(*heads).subquery()
     return select(Issue).where(Issue.id.in_(select(ids.c.id)))
 
@@ -182,17 +177,24 @@ def _count(user, args, query):
     its scope's disjoint parts (``scope.issue_parts``: as lead unit, as co-department only), each read off an
     index; the lead-or-co criterion read every matching problem's row (dept01 at 5x: 150 ms; docs/architecture.md#scoping).
     Only where that pays (``queues.SPLIT_DIALECTS``: PostgreSQL; on SQLite the parts cost 1–2 ms more)."""
+    parts = _part_queries(user, args)
+    return sum(db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
+               for q in (parts if parts is not None else [query]))
+
+
+def _part_queries(user, args):
+    """``build_query(user, args)`` once per disjoint part of a unit's scope (``scope.issue_parts``), or None
+    where the list is not split (other logins; SQLite, ``queues.SPLIT_DIALECTS``)."""
     from ..notifications.queues import SPLIT_DIALECTS
 
     parts = scope.issue_parts(user) if db.engine.dialect.name in SPLIT_DIALECTS else None
     if not parts:
-        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    total = 0
+        return None
+    built = []
     for part in parts:
-        with scope.issue_part(part):
-            total += db.session.scalar(select(func.count()).select_from(
-                build_query(user, args).order_by(None).subquery()))
-    return total
+        with scope.issue_part(part):  # the part's criterion is fixed into the query as it is built
+            built.append(build_query(user, args))
+    return built
 
 
 def _policy():
