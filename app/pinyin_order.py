@@ -4,7 +4,8 @@ Sorting Chinese text by Unicode code point puts 焦 (U+7126) after 温 (U+6E29) 
 of the same surname; offices look names up alphabetically by pinyin. ``pypinyin`` (pinned in
 requirements.txt) gives each character's reading with tone numbers; ties keep the text itself, so
 the order is total and stable. Used by every pick-list the portal builds itself (ledger filters,
-report filters, forms) and, through :func:`sort_choices`, by FAB's select fields."""
+report filters, forms) and, through :func:`sorted_query`, by FAB's related-field selects (add, edit and
+search forms of every ``CSOModelView``)."""
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
@@ -24,12 +25,14 @@ def sort_rows(rows, key=None):
     return sorted(rows, key=lambda row: _key(get(row)))
 
 
-def sort_choices(choices):
-    """(value, label) pairs by the pinyin of the label; an empty-valued first choice stays first."""
-    choices = list(choices)
-    head = [c for c in choices[:1] if c[0] in ("", None, "__None")]
-    rest = choices[len(head):]
-    return head + sorted(rest, key=lambda c: _key(c[1]))
+def sorted_query(query_func):
+    """FAB's ``QuerySelectField`` ``query_func`` wrapped: the same rows, by the pinyin of their label
+    (FAB 5.3 labels an option with ``str(row)``)."""
+    def rows():
+        return sort_rows(query_func(), key=str)
+
+    rows.pinyin = True
+    return rows
 
 
 _key = key

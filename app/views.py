@@ -11,7 +11,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from flask_appbuilder.fields import QuerySelectField
 from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -95,6 +97,22 @@ class EagerInterface(SQLAInterface):
         return count, query.all()
 
 
+def _pinyin_pick_lists(form):
+    """Every related-field select of a FAB form (one row / many rows) lists its rows by pinyin.
+
+    FAB 5.3 builds them as ``QuerySelectField`` / ``QuerySelectMultipleField`` unbound fields whose
+    ``query_func`` kwarg yields the rows in the database's order; on upgrade re-check
+    ``GeneralModelConverter._convert_many_to_one`` / ``_convert_many_to_many``."""
+    if form is None:
+        return
+    for name in dir(form):
+        unbound = getattr(form, name, None)
+        if (isinstance(unbound, UnboundField) and issubclass(unbound.field_class, QuerySelectField)
+                and unbound.kwargs.get("query_func")
+                and not getattr(unbound.kwargs["query_func"], "pinyin", False)):  # a form shared by two views
+            unbound.kwargs["query_func"] = pinyin_order.sorted_query(unbound.kwargs["query_func"])
+
+
 VIEW_PERMISSIONS = {"list": "read", "show": "read", "add": "write", "edit": "write", "delete": "delete"}
 # the same set on a model's screen and its REST resource (they share one permission name)
 BASE_PERMISSIONS = ["can_read", "can_write", "can_delete"]
@@ -128,6 +146,8 @@ class CSOModelView(ModelView):
                                  {idempotency.FORM_FIELD: HiddenField(default=idempotency.new_token)})
         for column in self.list_columns + self.show_columns:  # empty cells, not "None"
             self.formatters_columns.setdefault(column, _display)
+        for form in (self.add_form, self.edit_form, self.search_form):
+            _pinyin_pick_lists(form)
 
     # -- add and edit: rule errors go next to their field, the form keeps its input --------
     def _save_or_errors(self, form, item, is_add):

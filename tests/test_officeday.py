@@ -516,3 +516,23 @@ def test_migration_renames_old_enterprise_logins_and_their_history(tmp_path):
     assert con.execute("SELECT first_name || last_name FROM ab_user WHERE id = 2").fetchone()[0] == "李经理"
     assert con.execute("SELECT actor_name FROM issue_event WHERE issue_id = 1").fetchone()[0] == name
     con.close()
+
+
+def test_fab_form_pick_lists_are_in_pinyin_order(ctx, client):
+    """The related-field selects FAB builds (add, edit and search forms) list their rows by pinyin."""
+    from app.pinyin_order import key
+    login(client, "office")
+    for url in ("/assignmentview/add", "/visitview/add", "/assignmentview/list/"):
+        page = _html(client.get(url))  # the list's search form: its fields as JSON for FAB's filter script
+        page = re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m.group(1), 16)), page).replace('\\"', '"')
+        for name in ("officer", "enterprise"):
+            match = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
+            assert match, (url, name)
+            names = [t.strip() for v, t in re.findall(r'<option value="([^"_][^"]*)"[^>]*>([^<]+)</option>',
+                                                     match.group(1))]
+            assert len(names) > 5 and names == sorted(names, key=key), (url, name, names[:8])
+    page = _html(client.get("/assignmentview/add"))
+    officers = [t.strip() for v, t in re.findall(
+        r'<option value="(\d+)"[^>]*>([^<]+)</option>',
+        re.search(r'<select[^>]*name="officer"[^>]*>(.*?)</select>', page, re.S).group(1))]
+    assert officers != sorted(officers)  # code point order would differ for the demo's names
