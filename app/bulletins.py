@@ -1,6 +1,6 @@
-"""通报 — weekly and month-end bulletins for the leading group (seed 六(三)(四), 七(一)).
+"""通报 — weekly, month-end and quarterly bulletins for the leading group (seed 六(三)(四), 七(一)).
 
-``generate`` (beat on Fridays and on the 1st, or ``flask cso bulletin``) writes a *draft* with a
+``generate`` (beat on Fridays, on the 1st and on the quarter's first day, or ``flask cso bulletin``) writes a *draft* with a
 snapshot of the figures; the office edits the commentary and ``publish``es it: then it is a page
 in the portal, an .xlsx attachment and an e-mail to the leaders."""
 import io
@@ -47,11 +47,35 @@ def get_for(user, bulletin_id):
     return bulletin
 
 
+# the kinds of bulletin: what the office picks (label of its period) and what the bulletin is called
+KINDS = {"weekly": "本周工作周通报", "monthly": "上月问题办理情况月报", "quarterly": "上季度工作通报"}
+SHORT = {"weekly": "周通报", "monthly": "月度通报", "quarterly": "季度通报"}
+WITH_RATES = ("monthly", "quarterly")  # these carry the ledger's rates and the satisfaction tables (issue 13)
+
+
+def check_kind(kind):
+    """``kind`` if it is one of :data:`KINDS`, else BulletinError 422."""
+    if kind not in KINDS:
+        raise BulletinError(422, "通报类型应为 " + "、".join(f"{k}（{v}）" for k, v in SHORT.items()) + "。")
+    return kind
+
+
 def _period(kind, day):
-    """The week holding ``day`` (weekly), or the month before ``day``'s month (month-end report)."""
+    """The week holding ``day`` (weekly), the month before ``day``'s month (month-end report), or the
+    quarter before ``day``'s quarter (quarterly)."""
     if kind == "weekly":
         return stats.period("week", day)
+    if kind == "quarterly":
+        return stats.period("quarter", day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1) - timedelta(days=1))
     return stats.period("month", day.replace(day=1) - timedelta(days=1))
+
+
+def _title(kind, start, end):
+    if kind == "weekly":
+        return f"首席服务官工作周通报（{start:%Y年%m月%d日}—{end:%m月%d日}）"
+    if kind == "quarterly":
+        return f"首席服务官工作季度通报（{start.year}年第{(start.month - 1) // 3 + 1}季度）"
+    return f"企业问题办理情况月报（{start:%Y年%m月}）"
 
 
 TOP = 20  # a list section names at most this many problems, with a link to the whole list (issue 11)
@@ -138,11 +162,10 @@ def snapshot(kind, p):
 
     data["criticisms"] = [[c.department.name if c.department else (c.officer.name if c.officer else ""),
                            c.basis_label, c.title] for c in published_between(start, end)]
-    if kind == "monthly":  # satisfaction per officer and unit (app/surveys)
+    if kind in WITH_RATES:  # satisfaction per officer and unit (app/surveys), the ledger's rates
         from .surveys.results import bulletin_rows
 
         data.update(bulletin_rows(p))
-    if kind == "monthly":
         data["by_status"] = [[ISSUE_STATUSES[s], n] for s, n in db.session.execute(
             select(Issue.status, func.count()).group_by(Issue.status))]
         data["by_category"] = [[name or "未分类", n] for name, n in db.session.execute(
@@ -162,16 +185,14 @@ def total(bulletin, key):
 
 def generate(kind, day=None):
     """Write (or refresh) the draft bulletin of the period holding ``day``; a published one stays."""
-    if kind not in ("weekly", "monthly"):
-        raise BulletinError(422, "通报类型应为 weekly（周通报）或 monthly（月通报）。")
+    check_kind(kind)
     day = day or clock.today()
     p = _period(kind, day)
     start, end = p.start, p.end
     bulletin = db.session.scalar(select(Bulletin).where(Bulletin.kind == kind, Bulletin.period_start == start))
     if bulletin is not None and bulletin.status == "published":
         return bulletin
-    title = (f"首席服务官工作周通报（{start:%Y年%m月%d日}—{end:%m月%d日}）" if kind == "weekly"
-             else f"企业问题办理情况月报（{start:%Y年%m月}）")
+    title = _title(kind, start, end)
     if bulletin is None:
         bulletin = Bulletin(kind=kind, period_start=start, period_end=end, status="draft", title=title, commentary="",
                             data={}, created_at=clock.utcnow())

@@ -116,14 +116,18 @@ def sweep_cmd(now_iso, as_json, no_send):
 
 
 @cso.command("bulletin")
-@click.argument("kind", type=click.Choice(["weekly", "monthly"]))
-@click.option("--period", default=None, help="期间内任一天，如 2026-11-20（默认：本周 / 上月）")
+@click.argument("kind", metavar="weekly|monthly|quarterly")
+@click.option("--period", default=None, help="期间内任一天，如 2026-11-20（默认：本周 / 上月 / 上季度）")
 def bulletin_cmd(kind, period):
-    """Generate a bulletin draft by hand (beat does it on Fridays and on the 1st)."""
+    """Generate a bulletin draft by hand (beat does it on Fridays, on the 1st and each quarter's first day)."""
     from datetime import date
 
     from . import bulletins
 
+    try:
+        bulletins.check_kind(kind)
+    except bulletins.BulletinError as exc:
+        raise click.BadParameter(exc.message, param_hint="KIND") from None
     try:
         day = date.fromisoformat(period) if period else None
     except ValueError:

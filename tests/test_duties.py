@@ -181,6 +181,24 @@ def test_bulletin_generate_publish_download(ctx, client, monkeypatch):
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK" and "filename*=UTF-8''" in xlsx.headers["Content-Disposition"]
 
 
+def test_quarterly_bulletin_from_the_screen_and_the_cli(ctx, client, checker):
+    """The office picks 上季度工作通报 on the bulletins page; ``flask cso bulletin quarterly`` does the same
+    by hand, and an unknown kind is refused in Chinese (app/bulletins.KINDS, issue 13 item 4)."""
+    from app.models import Bulletin
+
+    login(client, "office")
+    page = client.get("/bulletins/").get_data(as_text=True)
+    assert '<option value="quarterly">上季度工作通报</option>' in page and "每季度首日8:30" in page
+    done = checker.test_cli_runner().invoke(args=["cso", "bulletin", "quarterly", "--period", "2026-10-08"])
+    assert done.exit_code == 0 and "首席服务官工作季度通报（2026年第3季度）" in done.output, done.output
+    b = db.session.scalar(select(Bulletin).where(Bulletin.kind == "quarterly"))
+    assert (b.period_start, b.period_end, b.status) == (date(2026, 7, 1), date(2026, 9, 30), "draft")
+    bad = checker.test_cli_runner().invoke(args=["cso", "bulletin", "yearly"])
+    assert bad.exit_code == 2 and "quarterly（季度通报）" in bad.output
+    r = client.post("/bulletins/generate", data={"kind": "yearly"}, follow_redirects=True)
+    assert "通报类型应为" in r.get_data(as_text=True)
+
+
 def test_cli_sweep_json_and_outbox(checker, tmp_path, monkeypatch):
     import json
 

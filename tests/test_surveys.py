@@ -371,6 +371,12 @@ def test_rates_match_a_small_world_worked_out_by_hand(ctx, small_sample):
     name = db.session.get(Officer, officer).name
     assert [r[1:6] for r in bulletin.data["satisfaction_officer"] if r[1] == name] == [[name, 3, 1, "75.0%", "68.8%"]]
     assert any(r[4] == "83.3%" for r in bulletin.data["satisfaction_department"])
+    # … and so does the quarterly bulletin of the fourth quarter (issue 13 item 4), made on 2027-01-04
+    quarterly = bulletins.generate("quarterly", date(2027, 1, 4))
+    assert (quarterly.kind, quarterly.period_start, quarterly.period_end) == ("quarterly", date(2026, 10, 1), date(2026, 12, 31))
+    assert quarterly.title == "首席服务官工作季度通报（2026年第4季度）"
+    assert [r[1:6] for r in quarterly.data["satisfaction_officer"] if r[1] == name] == [[name, 3, 1, "75.0%", "68.8%"]]
+    assert {r["label"] for r in quarterly.data["rates"]} >= {"解决率", "销号率"}
     assert {k: len(v) for k, v in metrics.bad_reviews("officer", None, nov, verified_only=False).items()} == {officer: 2}
     assert metrics.bad_reviews("officer", None, nov) == {}  # none verified yet
     # R3's case about O: the rated officer appeals, the director upholds → excluded, kept visible

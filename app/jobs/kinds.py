@@ -132,10 +132,8 @@ def bulletin_as_job(user, kind, period=None):
     """The office's 生成草稿: a job (a province-sized snapshot takes a while); bad kind → BulletinError."""
     from . import rules
 
-    if kind not in ("weekly", "monthly"):
-        raise bulletins.BulletinError(422, "通报类型应为 weekly（周通报）或 monthly（月通报）。")
-    label = "周通报" if kind == "weekly" else "月度通报"
-    return rules.start(user, "bulletin", {"kind": kind, "period": period}, f"生成{label}草稿", total=1)
+    bulletins.check_kind(kind)
+    return rules.start(user, "bulletin", {"kind": kind, "period": period}, f"生成{bulletins.SHORT[kind]}草稿", total=1)
 
 
 def export_as_job(kind, user, args):
