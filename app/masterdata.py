@@ -8,6 +8,7 @@ model's change hooks in the same transaction (a holiday re-derives open deadline
 a refusal is one :class:`RuleError` (field → Chinese message). The caller commits.
 """
 from sqlalchemy import and_, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from . import clock, db, scope, validation
@@ -26,7 +27,11 @@ class RuleError(Exception):
 
 def _id_of(item, attr):
     related = getattr(item, attr, None)
-    return related.id if related is not None else getattr(item, attr + "_id", None)
+    if related is not None:
+        return related.id
+    if sa_inspect(item).attrs[attr].history.has_changes():  # a form cleared it: the old *_id goes at flush
+        return None
+    return getattr(item, attr + "_id", None)
 
 
 def _taken(model, column, value, own_id):
@@ -143,7 +148,7 @@ def prepare(item, user, is_add):
     if isinstance(item, Assignment):
         sync_assignment_status(item)
     if isinstance(item, Visit):
-        if item.officer is None and item.officer_id is None and user is not None:
+        if _id_of(item, "officer") is None and user is not None:
             item.officer = scope.officer_of(user)  # the visiting officer defaults to the caller's own record
         if is_add:
             item.created_by_id = user.id if user is not None else None
@@ -279,7 +284,8 @@ def removal_errors(user, item):
 
 def save(user, item, is_add):
     """Write a new or changed row for ``user``; returns the notes of its change hooks."""
-    prepare(item, user, is_add)
+    with db.session.no_autoflush:  # a half-filled row (a cleared field) is checked before it is written
+        prepare(item, user, is_add)
     errors = save_errors(user, item)
     if errors:
         raise RuleError(errors)

@@ -2,7 +2,7 @@
 import re
 from datetime import date, datetime
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request
 from markupsafe import Markup
 from flask_appbuilder import ModelView, action, expose
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
@@ -180,6 +180,7 @@ class CSOModelView(ModelView):
         flash(self.add_row_message if is_add else self.edit_row_message, "success")
         for note in notes:
             flash(note, "info")
+        g.cso_saved_row = item  # for post_add_redirect / post_edit_redirect of this request
         return True
 
     def _delete(self, pk):
@@ -472,6 +473,26 @@ class VisitView(CSOModelView):
         if officer is not None and "officer" in form:
             form.officer.data = officer
 
+
+    def post_add_redirect(self):
+        return self._next_step() or super().post_add_redirect()
+
+    def post_edit_redirect(self):
+        return self._next_step() or super().post_edit_redirect()
+
+    def _next_step(self):
+        """A visit saved with the topic 政策宣传 and no item recorded yet goes on to picking the items told
+        (issue 15 item 2: the delivery is recorded from the visit; app/policies/deliveries.record)."""
+        from .policies.views import policy_delivery_link
+
+        item = g.pop("cso_saved_row", None)
+        if item is None or item.id is None:
+            return None
+        url, _, asks = policy_delivery_link(item.id)
+        if not asks:
+            return None
+        flash("本次走访的服务内容含“政策宣传”，请选择向企业宣传的惠企事项（宣传方式、是否当面讲解）。", "info")
+        return redirect(url)
 
     @action("delete_visits", "删除", "确定删除所选走访记录吗？", "fa-trash", multiple=True, single=False)
     def delete_visits(self, items):

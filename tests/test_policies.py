@@ -154,6 +154,29 @@ def test_delivery_from_a_visit_takes_its_day_and_officer(ctx, client, office):
     assert "测试事项" in page and "记录政策宣传" not in page
 
 
+def test_a_visit_saved_with_the_topic_goes_on_to_pick_the_items(ctx, client, office):
+    """登记走访 with 政策宣传 among its topics: saving it opens the items to pick for that visit (issue 15
+    item 2); without the topic, or once an item is recorded, the form saves as any other."""
+    item = _item(client, office, _policy(client, office))
+    ent = enterprises_of("officer01")[0]
+    web = login(client, "officer01")
+    fields = {"enterprise": str(ent), "visit_date": str(clock.today()), "mode": "onsite", "summary": "走访并宣传政策"}
+    resp = web.post("/visitview/add", data={**fields, "topics": ["政策宣传", "问题收集"]})
+    visit = db.session.scalar(select(Visit).where(Visit.enterprise_id == ent).order_by(Visit.id.desc()).limit(1))
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/policies/deliveries/new?visit={visit.id}")
+    assert "测试事项" in web.get(resp.headers["Location"]).get_data(as_text=True)
+    web.post("/policies/deliveries/new", data={"visit": visit.id, "items": [item], "channel": "visit"})
+    resp = web.post(f"/visitview/edit/{visit.id}", data={**fields, "topics": ["政策宣传"], "summary": "补充记录"})
+    assert resp.status_code == 302 and "/policies/deliveries/" not in resp.headers["Location"]  # already recorded
+    resp = web.post("/visitview/add", data={**fields, "topics": ["问题收集"]})
+    assert resp.status_code == 302 and "/policies/deliveries/" not in resp.headers["Location"]
+    # the office clearing the visiting officer gets the field's message, not a database conflict
+    page = login(client, "office").post(f"/visitview/edit/{visit.id}", data={**fields, "officer": "__None"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "必填" in text and "冲突" not in text
+    assert db.session.get(Visit, visit.id).officer_id is not None
+
+
 def test_material_change_asks_for_redelivery(ctx, client, office):
     item = _item(client, office, _policy(client, office), cash_days=10)
     officer = api_token(client, "officer01")
