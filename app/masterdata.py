@@ -250,20 +250,27 @@ def _run_hooks(user, item):
     return [note for hook in CHANGE_HOOKS.get(type(item), ()) if (note := hook(user, item))]
 
 
-def own_visit_errors(user, item):
-    """A visit already saved is changed or deleted only by the office, by whoever recorded it, by the officer
-    who made it or by the enterprise's chief officer (首席服务官) — not by a liaison colleague who serves
-    the same enterprise (docs/domain.md, 走访记录)."""
-    if not isinstance(item, Visit) or item.id is None or user is None or scope.writes_all(user):
-        return {}
-    stored = db.session.execute(select(Visit.officer_id, Visit.created_by_id, Visit.enterprise_id)
-                                .where(Visit.id == item.id)).first()
-    if stored is None or stored.created_by_id == user.id:
-        return {}
+def changeable_visits(user, ids):
+    """The ids among ``ids`` of visits ``user`` may change or delete: the office's all; otherwise those the
+    user recorded, made as the visiting officer, or of an enterprise whose current chief officer (首席服务官)
+    the user is — not a liaison colleague's on the same enterprise (docs/domain.md, 走访记录). One query for
+    a whole page (the list shows 编辑/删除 only on these rows)."""
+    ids = [int(i) for i in ids if i is not None]
+    if not ids or user is None:
+        return set()
+    if scope.writes_all(user):
+        return set(ids)
+    mine = Visit.created_by_id == user.id
     officer = scope.officer_of(user)
-    if officer is not None and (stored.officer_id == officer.id or db.session.scalar(select(Assignment.id).where(
-            Assignment.officer_id == officer.id, Assignment.enterprise_id == stored.enterprise_id,
-            Assignment.role == "chief", Assignment.is_current).limit(1))):
+    if officer is not None:
+        mine = or_(mine, Visit.officer_id == officer.id, Visit.enterprise_id.in_(select(Assignment.enterprise_id).where(
+            Assignment.officer_id == officer.id, Assignment.role == "chief", Assignment.is_current)))
+    return set(db.session.scalars(select(Visit.id).where(Visit.id.in_(ids), mine)))
+
+
+def own_visit_errors(user, item):
+    """A visit already saved is changed or deleted only by those :func:`changeable_visits` names."""
+    if not isinstance(item, Visit) or item.id is None or user is None or item.id in changeable_visits(user, [item.id]):
         return {}
     return {"_": "只能修改或删除本人登记、本人走访或本人担任首席服务官的企业的走访记录。"}
 

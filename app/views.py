@@ -12,6 +12,7 @@ from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_si
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.widgets import ListWidget as FabListWidget
 from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Optional
@@ -473,6 +474,15 @@ class VisitView(CSOModelView):
         if officer is not None and "officer" in form:
             form.officer.data = officer
 
+
+    list_widget = type("VisitListWidget", (FabListWidget,), {"template": "cso/visit_list_widget.html"})
+    # FAB's list with 编辑/删除 only on the rows the viewer may change (``changeable``)
+
+    def _get_list_widget(self, filters, **kwargs):
+        widgets = super()._get_list_widget(filters, **kwargs)
+        args = widgets["list"].template_args
+        args["changeable"] = masterdata.changeable_visits(scope.current_user(), args.get("pks") or ())
+        return widgets
 
     def post_add_redirect(self):
         return self._next_step() or super().post_add_redirect()

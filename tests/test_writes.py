@@ -238,6 +238,14 @@ def test_a_liaison_colleague_cannot_change_or_delete_the_chiefs_visit(ctx, clien
     mine = client.post("/api/v1/visit/", headers=other, json={
         "enterprise": own, "visit_date": str(clock.today()), "mode": "phone", "summary": "分包人电话"}).get_json()["id"]
     assert client.put(f"/api/v1/visit/{mine}", headers=other, json={"summary": "分包人电话回访"}).status_code == 200
+    # the list offers 编辑 / 删除 (and the row's checkbox) only on the visits the viewer may change
+    page = client.get(f"/visitview/list/?_flt_0_enterprise={own}&psize_VisitView=100").get_data(as_text=True)
+    assert f"/visitview/edit/{mine}" in page and f"/visitview/delete/{mine}" in page and f'value="{mine}"' in page
+    assert f"/visitview/show/{visit}" in page and f"/visitview/edit/{visit}" not in page
+    assert f"/visitview/delete/{visit}" not in page and f'value="{visit}" type="checkbox"' not in page
+    chief_page = login(client, "officer01").get(f"/visitview/list/?_flt_0_enterprise={own}&psize_VisitView=100")
+    assert f"/visitview/edit/{mine}" in chief_page.get_data(as_text=True)  # the chief may correct the liaison's
+    login(client, "liaison_t")
     # the enterprise's chief officer answers for its service record: may correct the liaison's visit
     assert client.put(f"/api/v1/visit/{mine}", headers=chief, json={"summary": "分包人电话回访（首席核对）"}).status_code == 200
     assert client.delete(f"/api/v1/visit/{mine}", headers=other).status_code == 200
