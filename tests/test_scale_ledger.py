@@ -59,3 +59,19 @@ def test_the_type_ahead_answers_within_the_viewers_scope(ctx, client):
 
     anonymous = current_app.test_client()
     assert anonymous.get("/ledger/choices/officer").status_code in (302, 401, 403)
+
+
+def test_the_district_wide_town_filter_lists_every_town_once(ctx, client):
+    """The 街道 of a login that sees every enterprise (and of a unit) are read off the index one town at a time
+    (listing.towns, a recursive skip): the same towns as a DISTINCT over the enterprises, without NULL."""
+    from app.models import Enterprise
+
+    db.session.add(Enterprise(name="无街道企业", subdistrict=None))
+    db.session.commit()
+    towns = {t for t in db.session.scalars(select(Enterprise.subdistrict).distinct()) if t}
+    assert len(towns) > 1 and sorted(db.session.scalars(listing.towns())) == sorted(towns)
+    login(client, "office")
+    html = client.get("/ledger/").get_data(as_text=True)
+    region = re.search(r'<select[^>]*name="region".*?</select>', html, re.S).group(0)
+    shown = re.findall(r"<option (?:selected )?>([^<]+)</option>", region)
+    assert sorted(shown) == sorted(towns) and len(shown) == len(set(shown))

@@ -16,6 +16,7 @@ from ..models import (
     ESCALATION_LEVELS, ISSUE_LEVELS, ISSUE_SOURCES, ISSUE_STATUSES, SATISFACTION, TRIAGE_CLASSES, Department,
     Enterprise, Issue, IssueCategory, Officer, Visit,
 )
+from ..notifications import queues
 from ..settings import get_policy
 from ..vocab import (
     COLOUR_CLASSES, ENTERPRISE, FILER_ROLES, FINAL_STATUSES, LEADER, MENU_LEDGER, OFFICE_ROLES, OFFICER, TIER_FILTERS,
@@ -69,8 +70,10 @@ class LedgerView(BaseView):
         (the district's own map, not its enterprises; the towns of every enterprise of its problems cost 70-90 ms
         at 5x, and a 街道 without its problems simply lists none)."""
         query = select(Enterprise.subdistrict).distinct()
-        if scope.issue_parts(user) is None:
+        if scope.issue_parts(user) is None and scope.enterprise_ids(user) is not None:
             query = scope.restrict(Enterprise, query, user)
+        else:  # every 街道 of the district (a unit; the logins that see every enterprise): off the index
+            query = listing.towns()
         return pinyin_order.sort_rows({r for r in db.session.scalars(query) if r})
 
     @staticmethod
@@ -99,25 +102,28 @@ class LedgerView(BaseView):
                 return redirect(url_for("LedgerView.list") + "?" + urlencode(args))
             args["page"] = str(int(goto) - 1)
         try:
-            count, rows = listing.page(user, args, max_size=current_app.config["CSO_MAX_PAGE_SIZE"])
+            found = listing.screen_page(user, args, max_size=current_app.config["CSO_MAX_PAGE_SIZE"])
         except listing.FilterError as exc:
             flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
             return redirect(url_for("LedgerView.list"))
-        size = int(args.get("page_size") or page_size())
-        if not rows and count and int(args.get("page") or 0) > 0:  # past the last page: show the last one
+        count, rows, size, number = found.count, found.rows, found.size, found.number
+        if not rows and count and number > 0 and found.exact:  # past the last page: show the last one
             return redirect(url_for("LedgerView.list") + "?" + urlencode({**args, "page": (count - 1) // size}))
         today, policy = clock.today(), get_policy()
         internal = ledger.sees_internal(user)
         items = [listing.serialize(r, today, policy, internal=internal) for r in rows]
         for item in items:
             item["row_class"] = TIER_ROW_CLASS.get(item["tier"]) or (COLOUR_CLASSES["green"] if item["status"] == "closed" else "")
-        number = int(args.get("page") or 0)
+        # an estimated total (past queues.COUNT_CAP): the pager offers the pages that certainly exist — the next
+        # one when this page read a row past its end — never a "last page" it cannot know (issue 11)
         pages = max(1, (count + size - 1) // size)
+        beyond = not rows and number > 0  # a page past the real end of an estimated list: said, not a 500
         link = lambda **kw: url_for("LedgerView.list") + "?" + urlencode({**args, **kw})  # noqa: E731
         roles = scope.role_names(user)
         order = args.get("order") or "due_on"
         return self.render_template(
             "cso/ledger_list.html", items=items, count=count, args=args, page=number, pages=pages, link=link,
+            exact=found.exact, more=found.more, beyond=beyond, count_cap=queues.COUNT_CAP, max_page=listing.MAX_PAGE,
             page_size=size, page_sizes=sorted({n for n in (*listing.PAGE_SIZES, size) if n <= current_app.config["CSO_MAX_PAGE_SIZE"]}),
             order=order, order_labels=listing.ORDER_LABELS, internal=internal, levels=ISSUE_LEVELS,
             sort_link=lambda column: (f"-{column}" if order == column else column),
