@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, exists, func, insert, select
+from sqlalchemy import String, and_, cast, exists, func, insert, literal, select
 from sqlalchemy import text as sql_text
 
 from . import clock, db, masterdata, scope, stats, workdays
@@ -404,12 +404,26 @@ def _write_records(batch):
     return len(rows)
 
 
+def sql_key(*parts):
+    """A key built in SQL the way Python spells it in an f-string: string literals and columns joined
+    with ``||`` (integers as their digits) — what an anti-join on a unique key compares with (the
+    sweep's candidates and lapses that are already written stay in the database, issue 11)."""
+    out = None
+    for part in parts:
+        part = literal(part, String) if isinstance(part, str) else cast(part, String)
+        out = part if out is None else out + part
+    return out
+
+
 def _missed_visits(start, end, stamp):
-    """Enterprises with an active chief and no visit by any of their officers in [start, end] — only
-    those come back from the database (a NOT EXISTS), streamed."""
+    """Enterprises with an active chief and no visit by any of their officers in [start, end], whose
+    record is not written yet — only those come back from the database (two NOT EXISTS: a repeat run
+    reads nothing), streamed."""
     visited = exists().where(Visit.enterprise_id == Assignment.enterprise_id, Visit.visit_date.between(start, end))
+    written = exists().where(DutyRecord.key == sql_key(
+        "missed_visit:", Assignment.officer_id, f":{week_key(start)}:", Assignment.enterprise_id))  # as _row spells it
     chiefs = db.session.execute(select(Assignment.enterprise_id, Assignment.officer_id).where(
-        Assignment.role == "chief", Assignment.start_date <= start, Assignment.is_current, ~visited)
+        Assignment.role == "chief", Assignment.start_date <= start, Assignment.is_current, ~visited, ~written)
         .order_by(Assignment.id).execution_options(yield_per=LAPSE_CHUNK))
     for enterprise_id, officer_id in chiefs:
         yield _row(stamp, officer_id, "missed_visit", week_key(start), enterprise_id=enterprise_id,

@@ -11,7 +11,7 @@ from datetime import timedelta
 from html import escape
 
 from flask import current_app
-from sqlalchemy import and_, delete, exists, insert, select, update
+from sqlalchemy import String, and_, case, cast, delete, exists, func, insert, literal, select, true, union_all, update
 from sqlalchemy import text as sql_text
 
 from . import clock, db, duties, stats, workdays
@@ -46,6 +46,15 @@ def department_users(department_id):
         DepartmentUser.department_id == department_id, User.active.is_(True))).all()
 
 
+def office_ids():
+    """The office's active logins (:data:`OFFICE_STAFF_ROLES`) as a subquery of ids — what a rule's
+    query joins when the office is among its recipients (no id list as parameters)."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    return select(User.id.label("uid")).where(User.active.is_(True), User.roles.any(
+        Role.name.in_(OFFICE_STAFF_ROLES))).subquery("office")
+
+
 def department_users_map():
     """{department id: [its active logins]} — every department's users in one query (the sweep's
     recipients of a department's problems and notices)."""
@@ -68,7 +77,10 @@ def _linker():
 
 # --- what is due (set-based, issue 11) -------------------------------------------------------------
 # Each rule is one query (the problems: one per tier) that selects only what is due, read as a stream
-# (``yield_per``: a server-side cursor on PostgreSQL); recipients come from maps read once per sweep.
+# (``yield_per``: a server-side cursor on PostgreSQL); the problems' and 催而不报 recipients are joined in
+# the query (a unit's active logins, the office as a subquery of ids), the ladder's from maps read once.
+# The sweep reads only candidates whose dedupe key is not written yet (``fresh``, an anti-join): a
+# repeat run a quarter hour later builds nothing for what it already said.
 # A candidate is (recipient user id, dedupe key, kind, item type, item id, tier, period, text, link).
 # The row-by-row logic this replaced is kept in bench/legacy_sweep.py, and tests/test_scale_sweep.py
 # checks that both make the same reminders and messages (docs/domain.md#the-sweep).
@@ -89,22 +101,39 @@ def _streamed(query):
     return db.session.connection().execute(query.execution_options(yield_per=CHUNK))
 
 
-def candidates(now):
+def candidates(now, fresh=False):
     """Everything worth a reminder at ``now``, one at a time (a generator: the sweep writes them in
-    chunks): (user id, key, kind, item_type, item_id, tier, period, text, link)."""
+    chunks): (user id, key, kind, item_type, item_id, tier, period, text, link). ``fresh``: only those
+    whose dedupe key is not written yet — the database drops the others (:func:`_unwritten`), so a
+    repeat run reads and builds nothing for what it already said (what the sweep asks for)."""
     today = now.date()
     policy = get_policy()
     office = [u.id for u in users_with_role(*OFFICE_STAFF_ROLES)]
     depts = department_users_map()
     link = _linker()
-    for rule in (_unvisited(today, policy, link), _reports(today, policy, link), _issues(today, policy, office, depts, link),
-                 _urged(office, link), _summaries(today, link), _ladder(today, office, depts, link)):
+    for rule in (_unvisited(today, policy, link, fresh), _reports(today, policy, link, fresh),
+                 _issues(today, policy, link, fresh), _urged(link, fresh), _summaries(today, link, fresh),
+                 _ladder(today, office, depts, link, fresh)):
         for c in rule or ():
             if c[0] is not None:
                 yield c
 
 
-def _unvisited(today, policy, link):
+def _iso_day(column):
+    """A date column as ``date.isoformat()`` spells it (SQLite keeps dates as that text)."""
+    return func.to_char(column, "YYYY-MM-DD") if _postgres() else cast(column, String)
+
+
+def _unwritten(key):
+    """The candidate's reminder is not written yet: an anti-join on the unique dedupe key, ``key`` its
+    SQL spelling (:func:`duties.sql_key`), so that what a repeat run already said never leaves the
+    database. Per (item, recipient): a recipient added later (a new department login) has keys of
+    their own and is still reminded. A filter only — the chunk's key look-up and ON CONFLICT stay what
+    makes a reminder happen once (a key spelled differently here would cost time, not a duplicate)."""
+    return ~exists().where(Reminder.dedupe_key == key)
+
+
+def _unvisited(today, policy, link, fresh=False):
     """Officers: an enterprise with no visit yet this week (from the set weekday on) — one query."""
     from .models import Assignment, Enterprise, Officer, Visit
 
@@ -113,24 +142,29 @@ def _unvisited(today, policy, link):
     week = duties.week_key(today)
     start, end = clock.week_range(today)
     visited = exists().where(Visit.enterprise_id == Enterprise.id, Visit.visit_date.between(start, end))
-    rows = _streamed(select(Enterprise.id, Enterprise.name, Officer.user_id).distinct().join(
+    query = select(Enterprise.id, Enterprise.name, Officer.user_id).distinct().join(
         Assignment, and_(Assignment.enterprise_id == Enterprise.id, Assignment.is_current)).join(
         Officer, Officer.id == Assignment.officer_id).where(Officer.user_id.is_not(None), ~visited)
-        .order_by(Enterprise.id, Officer.user_id))
+    if fresh:
+        query = query.where(_unwritten(duties.sql_key("visit:", Enterprise.id, f":{week}:", Officer.user_id)))
+    rows = _streamed(query.order_by(Enterprise.id, Officer.user_id))
     for ent_id, ent_name, uid in rows:
         yield (uid, f"visit:{ent_id}:{week}:{uid}", "visit", "enterprise", ent_id, "unvisited", week,
                f"{ent_name}：本周（{week}）尚未走访，每周至少走访一次。", link(f"/enterpriseview/show/{ent_id}"))
 
 
-def _reports(today, policy, link):
+def _reports(today, policy, link, fresh=False):
     """Officers: reports due within N working days, or late — one query (report, officer's login)."""
     from .models import Officer
 
     last = workdays.add_workdays(today, policy.report_remind_days + 1) - timedelta(days=1)
-    rows = _streamed(select(Report.id, Report.kind, Report.period_start, Report.due_on, Officer.user_id)
-                     .join(Officer, Officer.id == Report.officer_id)
-                     .where(Report.status == "draft", Officer.user_id.is_not(None), Report.due_on <= last)
-                     .order_by(Report.id))
+    query = select(Report.id, Report.kind, Report.period_start, Report.due_on, Officer.user_id).join(
+        Officer, Officer.id == Report.officer_id).where(
+        Report.status == "draft", Officer.user_id.is_not(None), Report.due_on <= last)
+    if fresh:  # the key's tier as below: late before today, else due soon
+        query = query.where(_unwritten(duties.sql_key("report:", Report.id) + case(
+            (Report.due_on < today, literal(":late", String)), else_=literal(":due_soon", String))))
+    rows = _streamed(query.order_by(Report.id))
     for report in rows:  # a row with the report's columns (what period_key and the text read)
         uid, label = report.user_id, REPORT_KINDS.get(report.kind, report.kind)
         period = duties.period_key(report)
@@ -143,42 +177,48 @@ def _reports(today, policy, link):
                    f"{label}（{period}）请于{report.due_on:%Y-%m-%d}前报送。", link(f"/reports/{report.id}"))
 
 
-def _issues(today, policy, office, depts, link):
+def _issues(today, policy, link, fresh=False):
     """Departments: their problems approaching or past the deadline; the office: its own step
-    (before transfer) and seriously overdue ones — one query per tier."""
+    (before transfer) and seriously overdue ones — one query per tier, a row per (problem, recipient):
+    the lead department's active logins, then the office's (a login in both is said once: same key)."""
     from .models import Enterprise
 
+    office = office_ids()
     for level, bounds in (("serious", "serious"), ("overdue", "overdue_only"), ("approaching", "approaching")):
         low, high = tier_bounds(bounds, today, policy)
-        query = select(Issue.id, Issue.number, Issue.title, Issue.due_on, Issue.status, Issue.lead_department_id,
-                       Enterprise.name).join(Enterprise, Enterprise.id == Issue.enterprise_id).where(
-            Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None), Issue.due_on <= high)
+        due = [Issue.status.in_(OPEN_STATUSES), Issue.due_on.is_not(None), Issue.due_on <= high]
         if low is not None:
-            query = query.where(Issue.due_on >= low)
-        for iid, number, title, due_on, status, lead, ent_name in _streamed(query.order_by(Issue.id)):
-            text = f"{number} {ent_name}：{title}（时限{due_on:%Y-%m-%d}，{TIERS[level]}）"
-            page = link(f"/ledger/{iid}")
+            due.append(Issue.due_on >= low)
+        columns = (Issue.id.label("iid"), Issue.number, Issue.title, Issue.due_on, Enterprise.name.label("ent_name"))
+        to_unit = select(*columns, User.id.label("uid")).join(Enterprise, Enterprise.id == Issue.enterprise_id).join(
+            DepartmentUser, DepartmentUser.department_id == Issue.lead_department_id).join(
+            User, and_(User.id == DepartmentUser.user_id, User.active.is_(True))).where(
+            *due, Issue.status.in_(WITH_DEPARTMENT))
+        to_office = select(*columns, office.c.uid).join(Enterprise, Enterprise.id == Issue.enterprise_id).join(
+            office, true()).where(*due, *(() if level == "serious" else (Issue.status.in_(BEFORE_TRANSFER),)))
+        if fresh:
+            key = lambda uid: _unwritten(duties.sql_key("issue:", Issue.id, f":{level}:", _iso_day(Issue.due_on), ":", uid))  # noqa: E731
+            to_unit, to_office = to_unit.where(key(User.id)), to_office.where(key(office.c.uid))
+        both = union_all(to_unit, to_office).subquery()
+        # by problem id: the order a mail lists a group in (a long group is cut at DIGEST_LINES)
+        for iid, number, title, due_on, ent_name, uid in _streamed(select(both).order_by(both.c.iid, both.c.uid)):
             period = due_on.isoformat()
-            recipients = []
-            if lead and status in WITH_DEPARTMENT:
-                recipients += [u.id for u in depts.get(lead, ())]
-            if level == "serious" or status in BEFORE_TRANSFER:
-                recipients += office
-            for uid in recipients:
-                yield (uid, f"issue:{iid}:{level}:{period}:{uid}", f"issue_{level}", "issue", iid, level, period,
-                       text, page)
+            yield (uid, f"issue:{iid}:{level}:{period}:{uid}", f"issue_{level}", "issue", iid, level, period,
+                   f"{number} {ent_name}：{title}（时限{due_on:%Y-%m-%d}，{TIERS[level]}）", link(f"/ledger/{iid}"))
 
 
-def _urged(office, link):
-    """The office: officers who ignore an urge (催而不报) — one query."""
+def _urged(link, fresh=False):
+    """The office: officers who ignore an urge (催而不报) — one query, a row per (record, office login)."""
     from .models import Officer
 
-    rows = _streamed(select(DutyRecord.id, DutyRecord.period, DutyRecord.note, Officer.name).join(
-        Officer, Officer.id == DutyRecord.officer_id).where(DutyRecord.kind == "urged_missing").order_by(DutyRecord.id))
-    for rec_id, period, note, name in rows:
-        for uid in office:
-            yield (uid, f"urged:{rec_id}:{uid}", "urged_missing", "duty", rec_id, "urged", period,
-                   f"{name}：{note or ''}", link("/dutyrecordview/list/"))
+    office = office_ids()
+    query = select(DutyRecord.id, DutyRecord.period, DutyRecord.note, Officer.name, office.c.uid).join(
+        Officer, Officer.id == DutyRecord.officer_id).join(office, true()).where(DutyRecord.kind == "urged_missing")
+    if fresh:
+        query = query.where(_unwritten(duties.sql_key("urged:", DutyRecord.id, ":", office.c.uid)))
+    for rec_id, period, note, name, uid in _streamed(query.order_by(DutyRecord.id, office.c.uid)):
+        yield (uid, f"urged:{rec_id}:{uid}", "urged_missing", "duty", rec_id, "urged", period,
+               f"{name}：{note or ''}", link("/dutyrecordview/list/"))
 
 
 def _daily_leaders():
@@ -190,20 +230,37 @@ def _daily_leaders():
         .order_by(User.id)).all()
 
 
-def _ladder(today, office, depts, link):
+def _ladder(today, office, depts, link, fresh=False):
     """The urging ladder's reminders: the unit (blue), the office (督办单, 通报批评 drafts, "overdue with
-    explanation") and leaders who asked for the daily summary (督办单 are copied to them)."""
+    explanation") and leaders who asked for the daily summary (督办单 are copied to them). A few papers
+    (app/accountability/ladder.py builds them): ``fresh`` drops the keys written, CHUNK at a time."""
     from .accountability import ladder
 
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(office)))} if office else {}
+    batch = []
     for c in ladder.candidates(today, link, lambda d: depts.get(d, []), [users[i] for i in office if i in users],
                                _daily_leaders()):
-        yield (c[0].id, *c[1:])
+        batch.append((c[0].id, *c[1:]))
+        if len(batch) >= CHUNK:
+            yield from _not_taken(batch) if fresh else batch
+            batch = []
+    yield from _not_taken(batch) if fresh else batch  # (at the end: always one look-up when fresh)
 
 
-def _summaries(today, link):
-    """Leaders who asked for it: a daily summary (the two counts read once)."""
+def _not_taken(batch):
+    """The candidates of ``batch`` whose key is not written yet — one look-up, also for an empty batch
+    (the statements of a sweep do not depend on whether the ladder has papers)."""
+    taken = _taken({c[1] for c in batch})
+    return [c for c in batch if c[1] not in taken]
+
+
+def _summaries(today, link, fresh=False):
+    """Leaders who asked for it: a daily summary (the two counts read once, and only when a leader's
+    summary of the day is still to be written)."""
     leaders = _daily_leaders()
+    if fresh and leaders:
+        taken = _taken({f"summary:{today.isoformat()}:{user.id}" for user in leaders})
+        leaders = [user for user in leaders if f"summary:{today.isoformat()}:{user.id}" not in taken]
     if not leaders:
         return
     overdue, total = stats.open_count(Issue.due_on < today), stats.open_count()
@@ -275,7 +332,7 @@ def sweep(now=None):
 
     with clock.at(now), gathered():  # hand-overs told during the sweep join its one mail per recipient
         done = duties_and_steps(now.date())
-        reminders, messages = write(now, candidates(now))
+        reminders, messages = write(now, candidates(now, fresh=True))
         db.session.commit()
     return {"now": now.isoformat(timespec="minutes"), **done, "reminders": reminders, "messages": messages}
 

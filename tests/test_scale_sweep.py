@@ -161,7 +161,7 @@ def test_report_drafts_in_bulk_read_as_one_by_one(app, province):
 def test_keys_written_meanwhile_by_a_concurrent_sweep_are_skipped(app, province, monkeypatch):
     """The key look-up of a chunk and its INSERT are not atomic: a concurrent sweep may write a key in
     between. Its rows win quietly (ON CONFLICT DO NOTHING) and a message left without lines goes."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, true
 
     moment = _moments(province.today)[0]
     with app.app_context():
@@ -171,8 +171,87 @@ def test_keys_written_meanwhile_by_a_concurrent_sweep_are_skipped(app, province,
                           db.session.scalar(select(func.count()).select_from(OutboundMessage)))
         before = counts()
         monkeypatch.setattr(reminders, "_taken", lambda keys: set())  # as if every key were still free
+        monkeypatch.setattr(reminders, "_unwritten", lambda key: true())  # (the candidates' anti-join too)
         again = reminders.sweep(moment)
         db.session.remove()
         assert first["reminders"] > 100
         assert (again["reminders"], again["messages"]) == (0, 0)
         assert counts() == before
+
+
+def test_the_sweep_reads_only_candidates_not_yet_written(app, province):
+    """The sweep's own candidates (``fresh``): the database drops those whose dedupe key is written
+    (an anti-join), so a repeat run builds nothing — and what it keeps is exactly everything due minus
+    the keys written, at every moment (a changed tier or a new week is a new key)."""
+    from sqlalchemy import select
+
+    from app import duties
+    from app.models import DutyRecord
+    from app.settings import get_policy
+
+    moments = _moments(province.today)
+    lapses = 0
+    with app.app_context():
+        for moment in (moments[0], moments[2], moments[4], moments[6]):
+            aware = moment.replace(tzinfo=clock.tz())
+            for _ in range(2):  # before the sweep at this moment, then after it
+                with clock.at(aware):
+                    written = set(db.session.scalars(select(Reminder.dedupe_key)))
+                    everything = _as_ids(reminders.candidates(aware))
+                    fresh = _as_ids(reminders.candidates(aware, fresh=True))
+                    # the lapses read likewise: a missed visit whose record is written stays in the database
+                    missed = [r["key"] for r in duties._lapses(aware.date(), get_policy()) if r["kind"] == "missed_visit"]
+                    recorded = set(db.session.scalars(select(DutyRecord.key)))
+                assert fresh == {c for c in everything if c[1] not in written}, moment
+                assert not recorded & set(missed), moment
+                lapses += len(missed)
+                reminders.sweep(moment)
+                db.session.remove()
+            assert everything and not fresh and not missed  # after the sweep: all written, nothing read again
+    assert lapses > 0
+
+
+def test_a_login_added_after_the_first_run_is_reminded_on_the_repeat_run(app, province):
+    """A department login (and an office one) created after the first run at a moment: the repeat run
+    reminds them of everything due to them, like the row-by-row sweep, and nobody else of anything."""
+    from collections import Counter
+
+    from sqlalchemy import func, select
+
+    from app import accounts
+    from app.models import DepartmentUser, Issue
+    from app.vocab import DEPARTMENT, DIRECTOR, WITH_DEPARTMENT
+
+    moment = _moments(province.today)[0]
+
+    def run(sweep):
+        with app.app_context():
+            sweep(moment)
+            db.session.remove()
+            before = Counter(r.recipient_id for r in db.session.scalars(select_all(Reminder)))
+            busiest = db.session.execute(select(Issue.lead_department_id, func.count()).where(
+                Issue.status.in_(WITH_DEPARTMENT), Issue.due_on < province.today,
+                Issue.lead_department_id.in_(select(DepartmentUser.department_id))).group_by(
+                Issue.lead_department_id).order_by(func.count().desc(), Issue.lead_department_id).limit(1)).first()[0]
+            unit = accounts.create_login("dept_late", DEPARTMENT, "Late-Login-2026", department_id=busiest,
+                                         email="dept_late@cso.example")
+            office = accounts.create_login("director_late", DIRECTOR, "Late-Login-2026",
+                                           email="director_late@cso.example")
+            ids = (unit.id, office.id)
+            db.session.remove()
+            again = sweep(moment)
+            db.session.remove()
+            after = Counter(r.recipient_id for r in db.session.scalars(select_all(Reminder)))
+            state = _state()
+        return ids, before, after, again, state
+
+    old = run(legacy_sweep.sweep)
+    _restore()
+    new = run(reminders.sweep)
+    _restore()
+    (ids, before, after, again, state), (_, _, _, old_again, old_state) = new, old
+    assert after[ids[0]] > 10 and after[ids[1]] > 10  # the newcomers: their share of what is due
+    assert {u: n for u, n in after.items() if u not in ids} == dict(before)  # nobody else: nothing new
+    assert (again["reminders"], again["messages"]) == (old_again["reminders"], old_again["messages"])
+    assert again["reminders"] == after[ids[0]] + after[ids[1]] and again["messages"] == 2
+    _same([moment], [old_state], [state])
