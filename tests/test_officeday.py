@@ -54,16 +54,29 @@ def test_holiday_page_import_form_only_for_the_office_and_the_builtin_calendar_f
 
 
 def test_calendar_banner_asks_only_those_who_can_act(ctx, client):
-    """The 2027 calendar is not in the package: the office is asked to enter it; the others get a
-    short note (and are not told to go to a page they cannot change)."""
+    """The 2027 calendar is not in the package: the office is asked to enter it (on the ledger list and on a
+    problem whose deadlines reach into 2027); the others get a short note only on such a problem's page —
+    not on every page, about deadlines that do not concern them."""
     with clock.at(datetime(2026, 12, 1, 10, 0)):
         login(client, "office")
         assert "请办公室在“节假日”中" in _html(client.get("/ledger/"))
+        mine = _u("ent01")
+        near = ledger.create_issue(mine, enterprise_of_login("ent01"), "年内问题", "时限都在年内。", source="direct")
+        far = ledger.create_issue(mine, enterprise_of_login("ent01"), "跨年问题", "时限到明年。", source="direct")
+        db.session.commit()
+        db.session.get(Issue, far.id).resolve_due = date(2027, 1, 20)
+        db.session.commit()
+        assert "2027年" not in _html(client.get(f"/ledger/{near.id}"))
+        assert "请办公室在“节假日”中" in _html(client.get(f"/ledger/{far.id}"))
         for who in ("officer01", "dept01", "ent01", "leader"):
             login(client, who)
             page = _html(client.get("/ledger/"))
-            assert "请办公室在“节假日”中" not in page, who
-            assert "2027年的节假日安排尚未录入" in page, who
+            assert "请办公室在“节假日”中" not in page and "尚未录入" not in page, who
+        for who in ("officer01", "ent01", "leader"):
+            login(client, who)
+            assert "尚未录入" not in _html(client.get(f"/ledger/{near.id}")), who
+            page = _html(client.get(f"/ledger/{far.id}"))
+            assert "2027年的节假日安排尚未录入" in page and "请办公室在“节假日”中" not in page, who
 
 
 # --- item 5: forms that help ------------------------------------------------------------------------

@@ -24,14 +24,25 @@ from ..vocab import (
 )
 
 
-def calendar_warning():
-    """Plain words when this or next year's official calendar is not known (falls back to Mon–Fri)."""
-    year = clock.today().year
-    missing = workdays.uncovered_years([year, year + 1])
+def calendar_warning(issue=None):
+    """Plain words when an official calendar the deadlines need is not known (they fall back to Mon–Fri).
+
+    On a problem's page: the years of its own deadlines, for whoever reads it. On the list: this and next
+    year, and only to those who can enter the calendar (the office) — the others would be told, on every
+    page, of something they can neither change nor (for most problems) are touched by."""
+    may_enter = current_app.appbuilder.sm.has_access("can_write", "Holiday")
+    if issue is not None:
+        days = (issue.transfer_due, issue.feedback_due, issue.resolve_due, issue.due_on, issue.pending_due)
+        missing = workdays.uncovered_years({d.year for d in days if d is not None})
+    elif may_enter:
+        year = clock.today().year
+        missing = workdays.uncovered_years([year, year + 1])
+    else:
+        missing = []
     if not missing:
         return None
     years = "、".join(f"{y}年" for y in missing)
-    if not current_app.appbuilder.sm.has_access("can_write", "Holiday"):  # only those who can act are asked to
+    if not may_enter:  # only those who can act are asked to
         return f"说明：{years}的节假日安排尚未录入，涉及这些年份的办理时限暂按周一至周五计算，录入后自动更新。"
     return (f"{years}的法定节假日和调休安排尚未录入，这些年份暂按周一至周五计算工作日，时限可能不准。"
             "请办公室在“节假日”中按国务院办公厅通知录入或导入。")
@@ -163,7 +174,7 @@ class LedgerView(BaseView):
                                           .order_by(IssueCategory.sort)).all(),
             triage_classes=TRIAGE_CLASSES, levels=ISSUE_LEVELS, labels=ACTION_LABELS,
             can_edit=bool(scope.role_names(user) & OFFICE_ROLES) and issue.status not in FINAL_STATUSES,
-            edit_fields=ledger.editable_fields(user, issue), warning=calendar_warning())
+            edit_fields=ledger.editable_fields(user, issue), warning=calendar_warning(issue))
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
