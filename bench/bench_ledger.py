@@ -129,9 +129,11 @@ def main(argv=None):
     def total(resp, kind):
         if kind == "api":
             return f"{resp.get_json()['count']:,}"
-        # past queues.COUNT_CAP the screen shows the planner's estimate: 共约 <span … data-cso-estimate="1">1,000,000
-        match = re.search(r'id="cso-count"( data-cso-estimate="1")?>([\d,]+)<', resp.get_data(as_text=True))
-        return (("≈" if match.group(1) else "") + f"{int(match.group(2).replace(',', '')):,}") if match else None
+        # past queues.COUNT_CAP the screen shows an estimate: <small id="cso-total" data-cso-estimate="1">共约 …
+        html = resp.get_data(as_text=True)
+        match = re.search(r'id="cso-count">([\d,]+)<', html)
+        estimated = 'data-cso-estimate="1"' in html
+        return (("≈" if estimated else "") + f"{int(match.group(1).replace(',', '')):,}") if match else None
 
     if args.max_load is not None:  # other work on a small machine skews the figures: wait for quiet
         deadline = time.time() + args.wait * 60

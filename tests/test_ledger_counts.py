@@ -19,8 +19,8 @@ CAP = 2
 
 
 def _count(html):
-    m = re.search(r'id="cso-count"( data-cso-estimate="1")?>([\d,]+)<', html)
-    return int(m.group(2).replace(",", "")), bool(m.group(1))
+    m = re.search(r'id="cso-count">([\d,]+)<', html)
+    return int(m.group(1).replace(",", "")), 'id="cso-total" data-cso-estimate="1"' in html
 
 
 def _rows(html):
