@@ -184,3 +184,19 @@ def test_every_page_links_the_print_stylesheet(ctx, client):
     for tier in ("danger", "warning", "success"):
         assert f".table > tbody > tr.{tier} > td" in css  # more specific than Bootstrap's `.table td` reset
     assert "print-color-adjust: exact" in css
+
+
+def test_a_printed_ledger_page_says_which_page_it_is_and_where_the_whole_list_is(ctx, client):
+    """A list page prints its own rows: the print says so (page n of m, how many in all, 导出Excel for the
+    whole list) and leaves out the page-size picker and the jump form (the walk-through's print of /ledger/
+    showed 25 of 61 rows, the picker and no page number)."""
+    login(client, "office")
+    page = client.get("/ledger/?page_size=10&page=1").get_data(as_text=True)
+    total = int(re.search(r'<span id="cso-count">(\d+)</span>', page).group(1))
+    note = re.search(r'<p class="visible-print-block" id="cso-print-extent">([^<]+)</p>', page)
+    assert note and f"第 2 页（每页 10 条），共 {-(-total // 10)} 页 {total} 条" in note.group(1) and "导出Excel" in note.group(1)
+    css = client.get("/static/cso-print.css").get_data(as_text=True)
+    hidden = css[:css.index("display: none !important")]
+    assert "#cso-page-sizes" in hidden and "#cso-goto" in hidden
+    small = client.get(f"/ledger/?page_size=100").get_data(as_text=True)
+    assert total <= 100 and 'id="cso-print-extent"' not in small  # one page: nothing to explain
