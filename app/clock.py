@@ -19,18 +19,37 @@ def tz():
 
 
 _override = ContextVar("cso_now", default=None)
+_ceiling = ContextVar("cso_now_ceiling", default=None)
 
 
 @contextmanager
 def at(moment: datetime):
-    """Run the block as if it were ``moment`` (naive = local time)."""
+    """Run the block as if it were ``moment`` (naive = local time) — no later than the ceiling of an
+    enclosing :func:`no_later_than`."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz())
+    ceiling = _ceiling.get()
+    if ceiling is not None and moment > ceiling:
+        moment = ceiling
     token = _override.set(moment)
     try:
         yield moment
     finally:
         _override.reset(token)
+
+
+@contextmanager
+def no_later_than(moment: datetime):
+    """Inside the block every :func:`at` runs at ``moment`` at the latest: the demo seeder places its
+    records at office hours of today (problems received at 9:30, steps until 8:00 …), and seeded before
+    those hours it would date them after the moment it runs."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz())
+    token = _ceiling.set(moment)
+    try:
+        yield moment
+    finally:
+        _ceiling.reset(token)
 
 
 def now():

@@ -173,3 +173,45 @@ def test_celery_worker_runs_the_scheduled_task(app, ctx, tmp_path):
         assert result == {"enterprises": db.session.scalar(select(func.count()).select_from(Enterprise))}
     finally:
         stop_worker(worker)
+
+
+def test_the_demo_seeded_at_dawn_dates_nothing_after_that_moment(tmp_path):
+    """The demo places its records at office hours of today (problems received at 9:30, steps until 8:00,
+    notices, 代办, surveys …); seeded at 4:36 it dated 53 problem-history rows and 42 messages later that
+    day (the walk-through). Every stored moment of the past is at most the moment it ran (planned times —
+    a meeting, an appointment, expiries, a held mail's send time — may lie ahead)."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from flask_migrate import upgrade
+    from sqlalchemy import DateTime
+
+    from app import create_app
+    from app.demo import seed
+    from conftest import BASE_OVERRIDES
+
+    fresh = create_app({**BASE_OVERRIDES, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/dawn.db",
+                        "FILE_STORE_DIR": str(tmp_path / "files")})
+    ahead = {("meeting", "planned_at"), ("proxy_case", "appointment_at"), ("survey_request", "expires_at"),
+             ("survey_request", "token_expires_at"), ("outbound_message", "not_before"), ("policy", "expires_at")}
+    with fresh.app_context():
+        upgrade()
+        # four days ago, before office hours; what the wall clock stamps (FAB's user rows …) is stamped now,
+        # after the window looked at: the window is (dawn, the moment the test began)
+        began = datetime.now(timezone.utc).replace(tzinfo=None)
+        dawn = datetime.combine(clock.today() - timedelta(days=4), time(4, 36))
+        with clock.at(dawn):
+            seed(PASSWORD)
+        limit = dawn.replace(tzinfo=clock.tz()).astimezone(timezone.utc).replace(tzinfo=None)
+        later, seen = {}, 0
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, DateTime) and (table.name, column.name) not in ahead:
+                    n = db.session.execute(select(func.count()).select_from(table).where(
+                        column > limit, column < began)).scalar()
+                    seen += db.session.execute(select(func.count()).select_from(table).where(
+                        column <= limit)).scalar()
+                    if n:
+                        later[f"{table.name}.{column.name}"] = n
+        db.session.remove()
+        db.engine.dispose()
+    assert seen > 500 and not later, later
