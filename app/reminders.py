@@ -47,12 +47,15 @@ def department_users(department_id):
 
 
 def office_ids():
-    """The office's active logins (:data:`OFFICE_STAFF_ROLES`) as a subquery of ids — what a rule's
-    query joins when the office is among its recipients (no id list as parameters)."""
-    from flask_appbuilder.security.sqla.models import Role
+    """The office's active logins (:data:`OFFICE_STAFF_ROLES`, as :func:`users_with_role`) as a subquery
+    of ids — what a rule's query joins when the office is among its recipients (no id list as
+    parameters). A DISTINCT join, not an EXISTS: SQLite materialises it once instead of probing the
+    roles of every login for every problem."""
+    from flask_appbuilder.security.sqla.models import Role, assoc_user_role
 
-    return select(User.id.label("uid")).where(User.active.is_(True), User.roles.any(
-        Role.name.in_(OFFICE_STAFF_ROLES))).subquery("office")
+    return select(User.id.label("uid")).join(assoc_user_role, assoc_user_role.c.user_id == User.id).join(
+        Role, Role.id == assoc_user_role.c.role_id).where(
+        User.active.is_(True), Role.name.in_(OFFICE_STAFF_ROLES)).distinct().subquery("office")
 
 
 def department_users_map():
