@@ -87,10 +87,50 @@ def context(user, args, today=None):
     region = str(args.get("region") or "").strip() or None
     if region and len(region) > MAX_REGION:
         raise QueryError("region", f"街道/乡镇名称不超过{MAX_REGION}个字。")
+    if region:
+        check_region(region)
     return Context(user, p, region, today, filters=clean_filters(args))
 
 
 FILTER_NAMES = {"industry": "行业", "ent_category": "企业类别", "level": "问题层级"}  # query args = the ledger list's
+FIELD_LABELS = {"period": "期间", "region": "街道/乡镇", **FILTER_NAMES}  # the page's flash names the field in Chinese
+PERIOD_CHOICES = {"week": 8, "month": 12, "quarter": 8, "year": 3}  # how many past periods the 期间 pick-list offers
+
+
+def region_choices():
+    """The 街道/乡镇 the page's pick-list offers: every enterprise's 所属街道 (the ledger's own list,
+    ``listing.towns``), by pinyin."""
+    from ..ledger.listing import towns
+    from ..pinyin_order import sort_rows
+
+    return sort_rows(v for v in db.session.scalars(towns()) if v)
+
+
+def check_region(region):
+    """QueryError unless ``region`` is the 所属街道 of some enterprise (one index look-up): an inexact name
+    (文昌 for 文昌街道) would count nothing and show zeros as if there were no problems."""
+    if db.session.scalar(select(Enterprise.id).where(Enterprise.subdistrict == region).limit(1)) is not None:
+        return
+    known = region_choices()
+    near = [t for t in known if region in t or t in region]
+    hint = (f"您要找的可能是：{'、'.join(near[:5])}。" if near else "")
+    shown = "、".join(known[:20]) + (f"等{len(known)}个" if len(known) > 20 else "")
+    raise QueryError("region", f"街道/乡镇“{region[:MAX_REGION]}”不存在（须为完整名称）。{hint}"
+                               f"请从列表中选择：{shown or '（无）'}。")
+
+
+def period_choices(today=None):
+    """The 期间 pick-list: the current week / month / quarter / year (by kind name), then the past ones
+    by key (2026-11, 2026Q3, 2026-W47, 2025) — the values ``context`` accepts, labelled in Chinese."""
+    today = today or clock.today()
+    groups = []
+    for kind, label in (("month", "月份"), ("quarter", "季度"), ("week", "周"), ("year", "年度")):
+        current, options = stats.period(kind, today), []
+        for _ in range(PERIOD_CHOICES[kind]):
+            current = current.previous()
+            options.append((current.key, current.label))
+        groups.append((label, options))
+    return groups
 
 
 def filter_choices():
@@ -154,10 +194,23 @@ def _filter_note(applies, not_applies):
 
 # --- 1. KPI tiles ----------------------------------------------------------------------------------
 
+def _filtered(ctx):
+    return bool(ctx.region or ctx.filters)
+
+
 def _notice_counts(ctx):
+    """(交办单未办结, 交办单逾期) now; with the page's filters, the notices of the problems the ledger list
+    shows with them (as the units chart counts them; a meeting's notice with no problem is not counted)."""
     base = scope.restrict(Notice, select(func.count()).select_from(Notice), ctx.user)
+    if _filtered(ctx):
+        base = base.where(Notice.issue_id.in_(select(Issue.id).where(ctx.where())))
     return (db.session.scalar(base.where(Notice.status.in_(NOTICE_OPEN))) or 0,
             db.session.scalar(base.where(Notice.status.in_(NOTICE_RUNNING), Notice.due_on < ctx.today)) or 0)
+
+
+NOTICE_FILTER_NOTE = ("按街道、行业、企业类别、问题层级筛选时，只计所涉问题符合条件的交办单（不涉及问题的会议决定交办单不计），"
+                      "不分期间；链接的交办单清单不按这些条件筛选。")
+NOTICE_TILE_NOTE = "按所涉问题筛选；清单为全部"
 
 
 def kpi(ctx):
@@ -184,14 +237,16 @@ def kpi(ctx):
         ("超期问题", ctx.count(tier="overdue"), None, ctx.link(tier="overdue"), "当前已过时限仍未办结的问题（含严重超期）。"),
         ("严重超期", ctx.count(tier="serious"), None, ctx.link(tier="serious"), "当前超过时限5个工作日及以上仍未办结的问题。"),
         ("交办单未办结", notices_open, None, url_for("NoticeView.list", status=",".join(NOTICE_OPEN)),
-         "尚未审结或作废的交办通知单。"),
+         "当前尚未审结或作废的交办通知单。" + NOTICE_FILTER_NOTE),
         ("交办单逾期", notices_overdue, None, url_for("NoticeView.list", status=",".join(NOTICE_RUNNING)),
-         "已送达或已签收、已过办理期限仍未回复的交办通知单；链接为在办的交办单。"),
+         "当前已送达或已签收、已过办理期限仍未回复的交办通知单；链接为在办的交办单。" + NOTICE_FILTER_NOTE),
     ]
+    notes = {"交办单未办结": NOTICE_TILE_NOTE, "交办单逾期": NOTICE_TILE_NOTE} if _filtered(ctx) else {}
     rows = [[name, now, "—" if last is None else last] for name, now, last, _, _ in tiles]
     links = [[None, link, None] for *_, link, _ in tiles]
-    definition = "；".join(f"{name}：{text}" for name, _, _, _, text in tiles)
-    tiles_out = [{"name": n, "value": v, "last": last, "url": u, "definition": d} for n, v, last, u, d in tiles]
+    definition = "；".join(f"{name}：{text.rstrip('。')}" for name, _, _, _, text in tiles) + "。"
+    tiles_out = [{"name": n, "value": v, "last": last, "url": u, "definition": d, "note": notes.get(n)}
+                 for n, v, last, u, d in tiles]
     result = _base(ctx, f"关键指标（{p.label}）", definition, {}, ["指标", "本期", "上期"], rows, links, None)
     result["tiles"] = tiles_out
     return result
@@ -336,6 +391,13 @@ def _arrow(now, before):
     return "＝"
 
 
+LEAGUE_EMPTY = "本期没有办结满{n}件的单位（{insufficient}），暂不排名：按期办结率只在样本足够时比较。\n{advice}"
+LONGER = {"week": "请在上方“期间”中选择较长的期间（如本月、本季度）后点“查看”。",
+          "month": "请在上方“期间”中选择较长的期间（如本季度、本年）后点“查看”。",
+          "quarter": "请在上方“期间”中选择较长的期间（如本年）后点“查看”。",
+          "year": "可在上方“期间”中选择上一年度查看。"}
+
+
 def league(ctx):
     """按期办结率 per department over the problems resolved in the period (hidden under the minimum
     sample), with the overdue count now."""
@@ -360,8 +422,10 @@ def league(ctx):
                              for _, _, r, _ in shown]}],
     }
     if not shown:
-        option["title"] = {"text": f"各单位本期办结均不足{stats.min_sample()}件（{stats.INSUFFICIENT}），不排名",
-                           "left": "center", "top": "middle", "textStyle": {"color": "#777", "fontSize": 14}}
+        option["title"] = {"text": LEAGUE_EMPTY.format(n=stats.min_sample(), insufficient=stats.INSUFFICIENT,
+                                                     advice=LONGER[ctx.period.kind]),
+                           "left": "center", "top": "middle", "textStyle": {"color": "#777", "fontSize": 14,
+                                                                             "lineHeight": 24}}
     definition = (f"{stats.RATES['on_time'].definition}按单位（牵头或协办）统计本期办结的问题；"
                   f"办结不足{stats.min_sample()}件的单位不排名（{stats.INSUFFICIENT}）。"
                   "≥95%绿、85%–95%黄、<85%红。超期数为当前已过时限仍未办结的问题。"
@@ -459,6 +523,13 @@ def categories(ctx):
 
 # --- 6. escalation funnel ------------------------------------------------------------------------
 
+def _funnel_scale(values):
+    """ECharts funnel widths proportional to the values: 0 件 draws as no block (ECharts maps
+    [min, max] onto [minSize, maxSize]; a minSize above 0 drew 0 as a block as wide as a small stage)."""
+    top = max([int(v or 0) for v in values] + [1])
+    return {"min": 0, "max": top, "minSize": "0%", "maxSize": "100%"}
+
+
 FUNNEL_LEVELS = (("consultation", "部门会商"), ("director", "重大问题会商办公会议"), ("leading_group", "领导小组会议"))
 
 
@@ -495,7 +566,8 @@ def funnel(ctx):
     option = {
         "tooltip": {"trigger": "item", "formatter": "{b}：{c}件"},
         "series": [{"name": "逐级上升", "type": "funnel", "sort": "none", "left": "10%", "width": "60%",
-                    "minSize": "8%", "label": {"show": True, "position": "right", "formatter": "{b}\n{c}件"},
+                    **_funnel_scale(r[1] for r in rows),
+                    "label": {"show": True, "position": "right", "formatter": "{b}\n{c}件"},
                     "data": [{"name": r[0], "value": r[1]} for r in rows]}],
     }
     definition = ("本期反映的问题（不含已作废）逐级上升的情况：全部问题先在服务官层面协调；交办为已转交牵头单位；"
@@ -658,7 +730,8 @@ def radar(ctx):
                     "data": [{"name": "满意度（%）", "value": [r[4] or 0 for r in rows]}]}],
     }
     if all(r[4] is None for r in rows):
-        option["title"] = {"text": f"本期评价不足{stats.min_sample()}条（{stats.INSUFFICIENT}）", "left": "center",
+        option["title"] = {"text": (f"本期评价不足{stats.min_sample()}条（{stats.INSUFFICIENT}），不显示。\n"
+                                     + LONGER[p.kind]), "left": "center",
                            "top": "middle", "textStyle": {"color": "#777", "fontSize": 14}}
     definition = (f"{stats.RATES['satisfaction'].definition}"
                   "按四个维度（" + "、".join(SURVEY_DIMENSIONS) + "）统计本期提交的评价；"
@@ -755,7 +828,8 @@ def policy(ctx):
     links = [[None, lk, None] for lk in links_by_stage]
     option = {
         "tooltip": {"trigger": "item", "formatter": "{b}：{c}"},
-        "series": [{"name": "政策直达", "type": "funnel", "sort": "none", "left": "10%", "width": "80%", "minSize": "10%",
+        "series": [{"name": "政策直达", "type": "funnel", "sort": "none", "left": "10%", "width": "80%",
+                    **_funnel_scale(values),
                     "label": {"formatter": "{b}\n{c}"},
                     "data": [{"name": n, "value": v} for n, v in zip(names, values)]}],
     }

@@ -2,7 +2,8 @@
 and one chart's workbook ``/dashboard/<chart>.xlsx`` (the same data and an XlsxWriter native chart).
 
 Permission ``can_read`` on ``Dashboard`` (app/roles.py); the numbers are the caller's own scope
-(app/dashboard/charts.py). A bad ``period`` or ``region`` is a Chinese 400 (API) or a flash (page).
+(app/dashboard/charts.py). A bad ``period`` or ``region`` (a 街道 no enterprise is in: the page offers the list) or an unknown
+``industry`` / ``ent_category`` / ``level`` is a Chinese 400 (API) or a flash (page), never zeros.
 """
 import io
 from urllib.parse import urlencode
@@ -30,6 +31,11 @@ def page_order():
 
 def _filters():
     return {k: v for k, v in request.args.items() if k in ("period", "region", *charts.FILTER_NAMES) and v}
+
+
+def _refused(exc):
+    """A bad filter on the page: the flash names the filter in Chinese (期间, 街道/乡镇, 行业 …)."""
+    flash(f"筛选条件有误（{charts.FIELD_LABELS.get(exc.field, exc.field)}）：{exc.message}", "danger")
 
 
 def chart_data(name, user, args):
@@ -133,13 +139,14 @@ class DashboardView(BaseView):
             order = page_order()
             results = {name: chart_data(name, user, args) for name in order} if server else None
         except QueryError as exc:
-            flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
+            _refused(exc)
             return redirect(url_for("DashboardView.index"))
         query = ("?" + urlencode(args)) if args else ""
         return self.render_template(
             "cso/dashboard.html", results=results, order=order, args=args, query=query,
             kinds=stats.PERIOD_KINDS, period=ctx.period.label, min_sample=stats.min_sample(),
-            choices=charts.filter_choices(), titles=charts.CHART_TITLES,
+            choices=charts.filter_choices(), regions=charts.region_choices(),
+            periods=charts.period_choices(ctx.today), titles=charts.CHART_TITLES,
             server_url=url_for("DashboardView.index", **args, render="server"),
             district=bool(scope.role_names(user) & SEES_ALL_ROLES))
 
@@ -151,7 +158,7 @@ class DashboardView(BaseView):
         try:
             results = {name: chart_data(name, user, args) for name in page_order()}
         except QueryError as exc:
-            flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
+            _refused(exc)
             return redirect(url_for("DashboardView.index"))
         label = results["kpi"]["period"]
         filename = f"本期通报图表（{label}）.xlsx"
@@ -169,7 +176,7 @@ class DashboardView(BaseView):
         try:
             result = chart_data(name, scope.current_user(), _filters())
         except QueryError as exc:
-            flash(f"筛选条件有误（{exc.field}）：{exc.message}", "danger")
+            _refused(exc)
             return redirect(url_for("DashboardView.index"))
         filename = f"{result['title']}.xlsx"
         response = send_file(xlsx(result), mimetype=workbook.XLSX_MIMETYPE, as_attachment=True,

@@ -48,6 +48,7 @@
       num.appendChild(link(t.url, t.value));
       tile.appendChild(num);
       tile.appendChild(el("div", { "class": "cso-last" }, "上期：" + (t.last === null || t.last === undefined ? "—" : t.last)));
+      if (t.note) { tile.appendChild(el("div", { "class": "cso-last cso-tile-note" }, "（" + t.note + "）")); }
       box.appendChild(tile);
     });
     return box;
