@@ -443,3 +443,27 @@ def test_survey_quarter_cli_one_request_per_served_enterprise(ctx, app):
     assert again.exit_code == 0 and "新发出0份" in again.output
     bad = runner.invoke(args=["cso", "survey-quarter", "--period", "2026-11"])
     assert bad.exit_code != 0 and "季度" in bad.output
+
+
+def test_request_page_names_problems_by_number_linked_where_visible(ctx, client):
+    """The request's 涉及问题 are 问题编号 (2026-0057), not database ids (#57); each linked only for a viewer
+    who may open that problem (walk-through defect 13)."""
+    ent = enterprise_of_login("ent01")
+    clear(ent)
+    with clock.at(T0):
+        a = resolved_issue()
+    [req] = closeouts(ent)
+    foreign = db.session.scalar(select(Issue).where(Issue.enterprise_id != ent).order_by(Issue.id).limit(1))
+    req.issue_ids = [a.id, foreign.id]  # a problem the enterprise may not open: named, not linked
+    db.session.commit()
+    page = login(client, "office").get(f"/surveys/requests/{req.id}").get_data(as_text=True)
+    cell = re.search(r'id="cso-issues">(.*?)</td>', page).group(1)
+    assert f'<a href="/ledger/{a.id}">{a.number}</a>' in cell and f">{foreign.number}</a>" in cell
+    assert f"#{a.id}" not in cell
+    page = login(client, "ent01").get(f"/surveys/requests/{req.id}").get_data(as_text=True)
+    cell = re.search(r'id="cso-issues">(.*?)</td>', page).group(1)
+    assert f'<a href="/ledger/{a.id}">{a.number}</a>' in cell
+    assert foreign.number in cell and f"/ledger/{foreign.id}" not in cell
+    body = client.get(f"/api/v1/survey_request/{req.id}", headers=api_token(client, "ent01")).get_json()["result"]
+    assert body["issues"] == [{"id": a.id, "number": a.number, "visible": True},
+                              {"id": foreign.id, "number": foreign.number, "visible": False}]

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from .. import clock, scope, stats
 from ..extensions import db
-from ..models import Enterprise
+from ..models import Enterprise, Issue
 from ..querystring import QueryError
 from ..validation import valid_id
 from ..vocab import BAD_REVIEW_STATUSES, SURVEY_KINDS, SURVEY_LEVELS, SURVEY_REQUEST_STATUSES, SURVEY_TARGETS
@@ -70,6 +70,8 @@ def request_json(req, user=None, answers=False):
         "answered_at": _local(req.answered_at), "expired_at": _local(req.expired_at),
         "link_issued": req.token_hash is not None, "link_used": req.token_used_at is not None,
     }
+    if user is not None:
+        out["issues"] = issue_refs(req.issue_ids, user)
     if answers and req.response is not None and raw_answers_visible(user, req):
         r = req.response
         out["response"] = {
@@ -80,6 +82,17 @@ def request_json(req, user=None, answers=False):
                          "level_label": SURVEY_LEVELS.get(a.level), "text": a.text} for a in r.answers],
         }
     return out
+
+
+def issue_refs(issue_ids, user):
+    """The problems a request asks about by their 问题编号, in the request's order, with ``visible``: whether
+    this user may open the problem (the page links only those)."""
+    ids = [int(i) for i in issue_ids or []]
+    if not ids:
+        return []
+    numbers = dict(db.session.execute(select(Issue.id, Issue.number).where(Issue.id.in_(ids))).all())
+    visible = set(db.session.scalars(scope.restrict(Issue, select(Issue.id), user).where(Issue.id.in_(ids))))
+    return [{"id": i, "number": numbers[i], "visible": i in visible} for i in ids if i in numbers]
 
 
 def bad_review_list(user, args):
