@@ -465,3 +465,33 @@ def test_screen_actions_refuse_forged_fields_and_bad_reasons(ctx, client, items)
     assert db.session.get(ProxyCase, case.id).status == "scheduled"  # back where it was
     login(client, "officer02")
     assert client.post(url, data={"action": "resume"}).status_code == 404  # not their enterprise
+
+
+def test_urgent_is_offered_once_and_the_finish_message_says_what_happened(ctx, client, items):
+    """标记特事特办 only on a case not yet 特事特办 (a second mark would silently replace the reason); after
+    办结 the screen says 已办结, the hand-over waits for the enterprise's 签收 (walk-through defect 17)."""
+    case = running_case(items)
+    web = login(client, "officer01")
+    assert 'data-action="mark_urgent"' in web.get(f"/proxy/{case.id}").get_data(as_text=True)
+    url = f"/api/v1/proxy_case/{case.id}/transition"
+    headers = api_token(client, "officer01")
+    resp = client.post(url, headers=headers, json={"action": "mark_urgent", "reason": "省重点项目"})
+    assert resp.status_code == 200 and resp.get_json()["result"]["urgent_reason"] == "省重点项目"
+    for who in ("officer01", "office"):
+        resp = client.post(url, headers=api_token(client, who), json={"action": "mark_urgent", "reason": "另一理由"})
+        assert resp.status_code == 409 and "已是特事特办" in resp.get_json()["message"], who
+    db.session.expire_all()
+    assert db.session.get(ProxyCase, case.id).urgent_reason == "省重点项目"
+    assert 'data-action="mark_urgent"' not in login(client, "officer01").get(f"/proxy/{case.id}").get_data(as_text=True)
+    officer = _user("officer01")
+    for s in case.steps:
+        rules.transition(officer, case.id, "submit_step", {"step": s.id, "acceptance_no": f"SL{s.id}"})
+        rules.transition(officer, case.id, "complete_step", {"step": s.id, "result_no": f"R{s.id}"})
+    db.session.commit()
+    version = db.session.get(ProxyCase, case.id).version
+    html = web.post(f"/proxy/{case.id}/act", data={"action": "finish", "version": version},
+                    follow_redirects=True).get_data(as_text=True)
+    said = " ".join(flashes(html))
+    db.session.expire_all()
+    assert db.session.get(ProxyCase, case.id).status == "done"
+    assert "已办结" in said and "已办结并移交" not in said and "签收" in said

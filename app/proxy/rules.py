@@ -27,7 +27,8 @@ from ..files import rules as files
 from ..models import Assignment, DepartmentUser, Enterprise, EnterpriseUser, Officer
 from ..validation import InvalidValue, clean_date, text_problem, valid_id
 from ..vocab import (
-    ENTERPRISE, OFFICE_ROLES, OFFICER, PROXY_ACTIVE, PROXY_MODES, PROXY_OPEN, PROXY_STOP_REASONS, labelled,
+    ENTERPRISE, OFFICE_ROLES, OFFICER, PROXY_ACTIVE, PROXY_MODES, PROXY_OPEN, PROXY_STATUSES, PROXY_STOP_REASONS,
+    labelled,
 )
 from ..workflow import WorkflowError, action, numbering
 from .models import ProxyCase, ProxyEvent, ProxyStep, ServiceItem
@@ -422,6 +423,10 @@ def _schedule(step):
     return out + (f"。{p['note']}" if p.get("note") else "")
 
 
+def _not_urgent(step):
+    return f"本代办件已是特事特办（{step.doc.urgent_reason}）。" if step.doc.urgent else None
+
+
 def _mark_urgent(step):
     step.set("urgent", True)
     step.set("urgent_reason", text(step.params["reason"], "reason", 500, required=True))
@@ -710,11 +715,11 @@ ACTIONS = workflow.table(
            handler=_complete_step, check=_both(_check_authorised, _has_submitted)),
     action("open_issue", "超期转问题台账", {"officer", "office"}, ("in_progress",), None, ("step",),
            handler=_open_issue, check=_overdue_step, style="default"),
-    action("finish", "办结并移交", {"officer"}, ("in_progress",), "done", handler=_finish, check=_all_steps_done),
+    action("finish", "办结", {"officer"}, ("in_progress",), "done", handler=_finish, check=_all_steps_done),
     action("confirm_delivery", "确认签收", {"enterprise"}, ("done",), "delivered", ("met_department", "met_counterparty"),
            handler=_deliver),
     action("mark_urgent", "标记特事特办", {"officer", "office"}, RUNNING + ("requested",), None, ("reason",),
-           handler=_mark_urgent, style="default"),
+           handler=_mark_urgent, check=_not_urgent, style="default"),
     action("suspend", "中止", {"officer", "office"}, RUNNING, "suspended", ("reason",), handler=_suspend, style="danger"),
     action("resume", "恢复办理", {"officer", "office"}, ("suspended",), None, handler=_resume, style="default"),
     action("terminate", "终结", {"officer", "office"}, RUNNING + ("suspended",), "terminated", ("reason",),
@@ -731,6 +736,10 @@ ACTION_FIELDS = {  # the parameters each action takes; anything else is refused 
     "complete_step": ("step", "done_on", "result_no"), "open_issue": ("step",), "finish": (),
     "confirm_delivery": ("met_department", "met_counterparty"), "mark_urgent": ("reason",),
     "suspend": ("reason",), "resume": (), "terminate": ("reason",), "cancel": ("reason",), "reassign": ("officer",),
+}
+DONE_MESSAGES = {  # what the screen says after an action, where "已<label>" would not say what happened
+    "finish": f"{PROXY_STATUSES['done']}，已生成结果移交单；企业确认签收后为“{PROXY_STATUSES['delivered']}”。",
+    "confirm_delivery": f"已确认签收，代办结果{PROXY_STATUSES['delivered']}。",
 }
 EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {
     "create": "预约登记", "step_overdue": "环节超期提醒", "handover": "移交改派"}

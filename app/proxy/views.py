@@ -142,7 +142,7 @@ class ProxyView(BaseView):
                 abort(404)
             flash(exc.message, "danger")
         else:
-            flash(f"已{act.label}。" if act else "已完成。", "success")
+            flash(rules.DONE_MESSAGES.get(name) or (f"已{act.label}。" if act else "已完成。"), "success")
         return redirect(url_for("ProxyView.show", pk=pk))
 
     @expose("/<int:pk>/document/<kind>")
