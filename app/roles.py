@@ -1,7 +1,8 @@
 """The seven roles and their exact permission sets, declared here and synced idempotently.
 
 ``sync_roles()`` creates every permission the registered views and APIs declare, then makes
-each role hold exactly the set below (extra permissions are removed). ``Public`` gets nothing.
+each role hold exactly the set below (extra permissions are removed). ``Public`` gets nothing; ``Admin``
+gets every permission except ``NOT_FOR_ADMIN``.
 """
 from flask import current_app
 
@@ -98,7 +99,7 @@ for _role in (LEADER, OFFICE, DIRECTOR, DEPARTMENT, OFFICER):
 # feature packages declare their own permissions (app/<feature>/permissions.py: {role: [(perm, view)]})
 from .surveys.permissions import PERMISSIONS as _SURVEYS  # noqa: E402
 from .assessments.permissions import PERMISSIONS as _ASSESSMENTS  # noqa: E402
-from .policies.permissions import PERMISSIONS as _POLICIES  # noqa: E402
+from .policies.permissions import ENTERPRISE_ONLY as _POLICIES_ENTERPRISE_ONLY, PERMISSIONS as _POLICIES  # noqa: E402
 from .proxy.permissions import PERMISSIONS as _PROXY  # noqa: E402
 from .recall.permissions import PERMISSIONS as _RECALL  # noqa: E402
 from .notifications.permissions import PERMISSIONS as _NOTIFICATIONS  # noqa: E402
@@ -117,6 +118,8 @@ for _role, _perms in ROLE_PERMISSIONS.items():
         _perms.extend([("can_read", "Attachment")] + ([] if _role == LEADER else [("can_write", "Attachment")]))
 
 ALL_ROLES = [ADMIN, *ROLE_PERMISSIONS]
+# Admin holds every permission but these: menu entries that only serve another role's own data
+NOT_FOR_ADMIN = frozenset(_POLICIES_ENTERPRISE_ONLY)
 
 
 def sync_roles():
@@ -125,11 +128,12 @@ def sync_roles():
     sm = appbuilder.sm
     for role_name in ALL_ROLES:
         sm.find_role(role_name) or sm.add_role(role_name)
+    admin = sm.find_role(ADMIN)
+    before = set(admin.permissions)  # FAB's add_permissions hands the Admin role every menu entry again
     appbuilder.add_permissions(update_perms=True)
     report = {}
-    admin = sm.find_role(ADMIN)
-    every = sm.session.query(sm.permissionview_model).all()
-    before = set(admin.permissions)
+    every = [p for p in sm.session.query(sm.permissionview_model).all()
+             if (p.permission.name, p.view_menu.name) not in NOT_FOR_ADMIN]
     admin.permissions = list(every)
     report["Admin"] = (len(set(every) - before), len(before - set(every)))
     for role_name, wanted in ROLE_PERMISSIONS.items():

@@ -669,8 +669,13 @@ WHO = {"plan": {"office", "officer", "enterprise"}, "apply": {"office", "officer
        "accept": {"office", "department"}, "pay": {"office", "department"}, "reject": {"office", "department"}}
 FROM = {"plan": {None}, "apply": {None, "planned"}, "accept": {"applied"}, "pay": {"applied", "accepted"},
         "reject": {"applied", "accepted"}}
+# 免申即享: no application (no 拟申报 / 已申报); the unit records 已受理 (核定), 已兑现 or 未通过 from the start
+FROM_AUTO = {"plan": set(), "apply": set(), "accept": {None, "applied"}, "pay": {None, "applied", "accepted"},
+             "reject": {None, "applied", "accepted"}}
+FROM_BY_MODE = {"apply": FROM, "instant": FROM, "auto": FROM_AUTO}
 BUILD = {None: [], "planned": ["plan"], "applied": ["apply"], "accepted": ["apply", "accept"],
          "paid": ["apply", "accept", "pay"], "rejected": ["apply", "reject"]}
+BUILD_AUTO = {None: [], "accepted": ["accept"], "paid": ["pay"], "rejected": ["reject"]}
 
 
 def _params(action):
@@ -679,34 +684,36 @@ def _params(action):
             "pay": {"paid_on": TODAY.isoformat(), "amount": "1"}, "reject": {"reason": "不符合条件"}}[action]
 
 
-def _expected(role, action, state):
+def _expected(role, action, state, cash_mode="apply"):
     kinds = MATRIX_ROLES[role]
     if kinds is None:
         return 404
     if kinds == "read-only" or not kinds & WHO[action]:
         return 403
-    return 200 if state in FROM[action] else 409
+    return 200 if state in FROM_BY_MODE[cash_mode][action] else 409
 
 
-def test_uptake_matrix(ctx, client, office):
+@pytest.mark.parametrize("cash_mode", ["apply", "instant", "auto"])
+def test_uptake_matrix(ctx, client, office, cash_mode):
     ent = enterprise_of_login("ent01")
     tokens = {role: api_token(client, role) for role in MATRIX_ROLES}
     policy = _policy(client, office)
+    build = BUILD_AUTO if cash_mode == "auto" else BUILD
 
     def pair(state):
-        item = _item(client, office, policy, cash_days=10)
+        item = _item(client, office, policy, cash_days=10, cash_mode=cash_mode)
         delivery = client.post("/api/v1/policy_delivery/", headers=office, json={"items": [item], "enterprise": ent}
                                ).get_json()["result"][0]["id"]
-        for action in BUILD[state]:
+        for action in build[state]:
             assert _step(client, office, delivery, action, **_params(action)).status_code == 200
         return delivery
 
     wrong = []
-    for state in BUILD:
+    for state in build:
         shared = pair(state)
         for role in MATRIX_ROLES:
             for action in WHO:
-                expected = _expected(role, action, state)
+                expected = _expected(role, action, state, cash_mode)
                 delivery = pair(state) if expected == 200 else shared
                 code = _step(client, tokens[role], delivery, action, **_params(action)).status_code
                 if code != expected:
@@ -716,3 +723,66 @@ def test_uptake_matrix(ctx, client, office):
             .where(PolicyDelivery.id == shared))
         assert status == state  # refusals changed nothing
     assert wrong == []
+
+
+# --- walk-through defects 4, 14, 15 -------------------------------------------------------------------------
+
+def test_mine_is_offered_to_enterprise_logins_only(ctx, client):
+    """适用于我 answers 404 to anyone but an enterprise login: no role but enterprises is offered the menu
+    entry, the admin (who holds every other permission) included."""
+    assert 'href="/policies/mine"' in login(client, "ent01").get("/").get_data(as_text=True)
+    for name in ("admin", "office", "leader", "officer01", "dept01"):
+        web = login(client, name)
+        assert 'href="/policies/mine"' not in web.get("/").get_data(as_text=True), name
+        assert web.get("/policies/mine").status_code in (403, 404), name
+
+
+def test_auto_items_offer_no_application(ctx, client, office):
+    """免申即享: the enterprise applies for nothing — no 拟申报 / 已申报, no 有意申报; the unit records 兑现."""
+    ent = enterprise_of_login("ent01")
+    item = _item(client, office, _policy(client, office), cash_mode="auto", cash_days=10)
+    delivery = client.post("/api/v1/policy_delivery/", headers=office, json={"items": [item], "enterprise": ent}
+                           ).get_json()["result"][0]["id"]
+    page = login(client, "ent01").get(f"/policies/deliveries/{delivery}").get_data(as_text=True)
+    assert 'data-action="plan"' not in page and 'data-action="apply"' not in page and "记录：已申报" not in page
+    assert '<option value="apply"' not in page and "无需申报" in page
+    company = api_token(client, "ent01")
+    body = client.get(f"/api/v1/policy_delivery/{delivery}", headers=company).get_json()["result"]
+    assert not {"plan", "apply"} & set(body["actions"])
+    resp = _step(client, company, delivery, "apply", applied_on=TODAY.isoformat())
+    assert resp.status_code == 409 and "免申即享" in resp.get_json()["message"]
+    resp = client.post(f"/api/v1/policy_delivery/{delivery}/confirm", headers=company, json={"interest": "apply"})
+    assert resp.status_code == 422
+    dept = login(client, "dept01").get(f"/policies/deliveries/{delivery}").get_data(as_text=True)
+    assert 'data-action="pay"' in dept and 'data-action="apply"' not in dept
+    resp = _step(client, api_token(client, "dept01"), delivery, "pay", paid_on=TODAY.isoformat(), amount="3000")
+    assert resp.status_code == 200 and resp.get_json()["result"]["uptake"]["status"] == "paid"
+
+
+def test_delivery_with_a_visit_takes_no_other_day_and_returns_to_the_list(ctx, client, office):
+    """记录政策宣传 opened from 应知未知: with a visit picked, the day is the visit's and a different 送达日期 is
+    refused (not silently replaced); saved, it returns to 应知未知."""
+    item = _item(client, office, _policy(client, office))
+    ent = enterprises_of("officer01")[0]
+    visit = db.session.scalar(select(Visit).where(Visit.enterprise_id == ent, Visit.visit_date < TODAY)
+                              .order_by(Visit.visit_date.desc()).limit(1))
+    web = login(client, "officer01")
+    listed = web.get("/policies/deliveries/unaware").get_data(as_text=True)
+    assert f"/policies/deliveries/new?enterprise={ent}&amp;item={item}&amp;back=unaware" in listed
+    form = web.get(f"/policies/deliveries/new?enterprise={ent}&item={item}&back=unaware").get_data(as_text=True)
+    assert f'data-day="{visit.visit_date}"' in form and "送达日期：走访日期" in form
+    assert 'name="back" value="unaware"' in form
+    fields = {"enterprise": ent, "visit": visit.id, "items": [item], "channel": "visit", "back": "unaware"}
+    resp = web.post("/policies/deliveries/new", data={**fields, "delivered_on": TODAY.isoformat()})
+    assert resp.status_code == 200 and "送达日期即走访日期" in resp.get_data(as_text=True)
+    assert not db.session.scalars(select(PolicyDelivery).where(PolicyDelivery.item_id == item)).all()
+    resp = web.post("/policies/deliveries/new", data=fields)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/policies/deliveries/unaware")
+    [row] = db.session.scalars(select(PolicyDelivery).where(PolicyDelivery.item_id == item)).all()
+    assert (row.visit_id, row.delivered_on) == (visit.id, visit.visit_date)
+    # opened from the visit, it returns to the visit
+    other = _item(client, office, _policy(client, office, n=2), name="另一事项")
+    form = web.get(f"/policies/deliveries/new?visit={visit.id}").get_data(as_text=True)
+    assert f"送达日期：走访日期 {visit.visit_date}" in form and 'name="delivered_on"' not in form
+    resp = web.post("/policies/deliveries/new", data={"visit": visit.id, "items": [other], "back": "visit"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/visitview/show/{visit.id}")

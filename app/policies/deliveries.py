@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Assignment, Enterprise, Officer, Visit
 from ..validation import InvalidValue, clean_date, valid_id
 from ..vocab import (
-    DELIVERY_CHANNELS, DEPARTMENT, ENTERPRISE, OFFICER, POLICY_INTEREST, POLICY_ISSUE_CATEGORY, UPTAKE_STATUSES,
+    CASH_MODES, DELIVERY_CHANNELS, DEPARTMENT, ENTERPRISE, OFFICER, POLICY_INTEREST, POLICY_ISSUE_CATEGORY, UPTAKE_STATUSES,
 )
 from .models import PolicyDelivery, PolicyItem, PolicyUptake, PolicyUptakeEvent
 from .rules import (
@@ -76,6 +76,14 @@ def record(user, values):
     channel = _choice(values, "channel", "宣传方式", DELIVERY_CHANNELS, default="visit")
     if visit is not None:
         delivered_on, officer_id = visit.visit_date, visit.officer_id
+        given = values.get("delivered_on")
+        try:
+            differs = given not in (None, "") and clean_date(given) != visit.visit_date
+        except InvalidValue:
+            differs = True
+        if differs:  # the visit's day is the delivery's: a different day is refused, not silently replaced
+            raise PolicyError(422, f"已关联走访，送达日期即走访日期（{visit.visit_date}）；如另有送达日期，请不要关联走访。",
+                              "delivered_on")
     else:
         delivered_on = values.get("delivered_on")
         try:
@@ -130,7 +138,7 @@ def confirm(user, pk, interest=None, version=None):
     if version not in (None, "") and (not valid_id(version) or int(version) != delivery.version):
         raise PolicyError(409, "该记录已被修改，请刷新后重试。", "version")
     if interest not in (None, ""):
-        delivery.interest = _choice({"interest": interest}, "interest", "企业意向", POLICY_INTEREST)
+        delivery.interest = _choice({"interest": interest}, "interest", "企业意向", interests_for(delivery.item))
     if delivery.confirmed_at is None:
         delivery.confirmed_at = clock.utcnow()
         delivery.confirmed_by_id = user.id
@@ -202,13 +210,34 @@ ACTION_KINDS = {  # who records which step: the applicant side plans and applies
 }
 
 
+NO_APPLICATION = ("auto",)  # 免申即享: the enterprise applies for nothing
+APPLICATION_ACTIONS = ("plan", "apply")  # the enterprise side's steps (拟申报, 已申报)
+
+
+def action_sources(action, item):
+    """The statuses ``action`` starts from for the item's cash mode. 即申即享 and 申报审批 go through the
+    enterprise's application (拟申报 → 已申报; 即申即享 may be paid straight from 已申报). 免申即享 has no
+    application: neither 拟申报 nor 已申报, the unit records 已受理 (核定), 已兑现 or 未通过 from the start."""
+    sources = UPTAKE_ACTIONS[action][1]
+    if item.cash_mode in NO_APPLICATION:
+        return () if action in APPLICATION_ACTIONS else tuple(dict.fromkeys((None, *sources)))
+    return sources
+
+
+def interests_for(item):
+    """The interests an enterprise may answer: no 有意申报 for a 免申即享 item (there is nothing to apply for)."""
+    if item.cash_mode in NO_APPLICATION:
+        return {k: v for k, v in POLICY_INTEREST.items() if k != "apply"}
+    return POLICY_INTEREST
+
+
 def allowed_uptake(user, delivery):
     """The uptake actions the user may take now on the delivery's item × enterprise."""
     row = uptake_for(delivery.item_id, delivery.enterprise_id)
     status = row.status if row is not None else None
     kinds = uptake_kinds(user, delivery.item, delivery.enterprise_id)
-    return [name for name, (_, sources, _, _) in UPTAKE_ACTIONS.items()
-            if status in sources and kinds & ACTION_KINDS[name]]
+    return [name for name in UPTAKE_ACTIONS
+            if status in action_sources(name, delivery.item) and kinds & ACTION_KINDS[name]]
 
 
 def _amount(value):
@@ -245,7 +274,10 @@ def uptake_step(user, delivery_id, action, params=None, version=None):
     if not uptake_kinds(user, delivery.item, delivery.enterprise_id) & ACTION_KINDS[action]:
         raise PolicyError(403, f"您不能记录“{label}”。")
     status = row.status if row is not None else None
-    if status not in sources:
+    if not action_sources(action, delivery.item):
+        raise PolicyError(409, f"“{delivery.item.name}”为{CASH_MODES[delivery.item.cash_mode]}事项，企业无需申报，"
+                               f"不能记录“{label}”。")
+    if status not in action_sources(action, delivery.item):
         now_label = UPTAKE_STATUSES.get(status, "未开始")
         raise PolicyError(409, f"当前申兑状态为“{now_label}”，不能记录“{label}”。")
     for key in required:

@@ -124,8 +124,9 @@ def _deliveries(office, items, today):
             else:
                 values.update(enterprise=ent_id, delivered_on=(today - timedelta(days=7)).isoformat(), channel="paper")
             made = deliveries.record(actor, values)
-            if ent_id != ent01 and made:
-                _confirm(ent_id, made[0].id, "apply")
+            if ent_id != ent01 and made:  # 有意申报 on an item one applies for (免申即享 has no application)
+                target = next((d for d in made if "apply" in deliveries.interests_for(d.item)), None)
+                _confirm(ent_id, (target or made[0]).id, "apply" if target else None)
     _uptake(office, items, today)
 
 

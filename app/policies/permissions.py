@@ -27,3 +27,6 @@ PERMISSIONS = {
     ENTERPRISE: [(READ, "Policy"), (READ, "PolicyDelivery"), (WRITE, "PolicyDelivery")]
     + _menus(MINE, DELIVERIES),
 }
+# entries that serve enterprise logins only (the page answers 404 to anyone else): app.roles keeps them
+# from the Admin role, which otherwise holds every permission
+ENTERPRISE_ONLY = [("menu_access", MINE)]

@@ -12,7 +12,7 @@ from ..exports.workbook import XLSX_MIMETYPE
 from ..extensions import db
 from ..models import ENTERPRISE_CATEGORIES, Department, Enterprise, Issue, Visit
 from ..vocab import (
-    CASH_MODES, DELIVERY_CHANNELS, ENTERPRISE, ENTERPRISE_SIZES, MENU_POLICIES, POLICY_INTEREST, POLICY_LEVELS,
+    CASH_MODES, DELIVERY_CHANNELS, ENTERPRISE, ENTERPRISE_SIZES, MENU_POLICIES, POLICY_LEVELS,
     POLICY_STATUSES, UPTAKE_STATUSES,
 )
 from . import deliveries, documents, exports, importer, rules
@@ -330,6 +330,16 @@ class PolicyView(BaseView):
 
 
 UPTAKE_PAGE = 500  # rows shown on the 申兑清单 (the count is of all)
+# where 记录政策宣传 returns to (``back``): the list it was opened from, else the visit it was opened for
+BACK = ("unaware", "visit")
+
+
+def _back_url(back, visit, first):
+    if back == "unaware":
+        return url_for("DeliveryView.unaware")
+    if back == "visit" and visit is not None:
+        return url_for("VisitView.show", pk=visit.id)
+    return None
 
 
 class DeliveryView(BaseView):
@@ -400,6 +410,8 @@ class DeliveryView(BaseView):
         """记录政策宣传: from a visit (``visit``) or for an enterprise (``enterprise``), pick the items."""
         user = scope.current_user()
         source = request.form if request.method == "POST" else request.args
+        back = source.get("back") if source.get("back") in BACK else (
+            "visit" if request.method == "GET" and request.args.get("visit") else None)
         visit = enterprise = None
         try:
             if source.get("visit"):
@@ -425,7 +437,7 @@ class DeliveryView(BaseView):
                 first = idempotency.once(PolicyDelivery, lambda: deliveries.record(user, values)[0])
                 db.session.commit()
                 flash("已记录政策宣传，企业将在平台确认。", "success")
-                return redirect(url_for("VisitView.show", pk=visit.id) if visit else url_for("DeliveryView.show", pk=first.id))
+                return redirect(_back_url(back, visit, first) or url_for("DeliveryView.show", pk=first.id))
             except PolicyError as exc:
                 db.session.rollback()
                 error = exc.message
@@ -433,7 +445,7 @@ class DeliveryView(BaseView):
         visits = [] if visit is not None else db.session.scalars(scope.restrict(Visit, select(Visit), user).where(
             Visit.enterprise_id == enterprise.id).order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(10)).all()
         return self.render_template("policies/delivery_form.html", visit=visit, enterprise=enterprise, pairs=pairs,
-                                    visits=visits,
+                                    visits=visits, back=back, back_url=_back_url(back, visit, None),
                                     channels=DELIVERY_CHANNELS, error=error, today=clock.today(),
                                     chosen=set(request.form.getlist("items")) or set(request.args.getlist("item")),
                                     token=idempotency.new_token())
@@ -451,7 +463,8 @@ class DeliveryView(BaseView):
         visit_visible = delivery.visit_id and scope.visible(Visit, delivery.visit_id, user)
         return self.render_template(
             "policies/delivery_show.html", d=delivery, item=delivery.item, uptake=uptake, today=clock.today(),
-            may_confirm=deliveries.may_confirm(user, delivery), interests=POLICY_INTEREST,
+            may_confirm=deliveries.may_confirm(user, delivery), interests=deliveries.interests_for(delivery.item),
+            no_application=delivery.item.cash_mode in deliveries.NO_APPLICATION,
             actions=deliveries.allowed_uptake(user, delivery), action_defs=UPTAKE_ACTIONS, param_labels=PARAM_LABELS,
             statuses=UPTAKE_STATUSES, due=deliveries.cash_due(uptake) if uptake else None,
             stalled=deliveries.stalled(uptake), may_escalate=deliveries.may_escalate(user, delivery),
