@@ -74,22 +74,22 @@ CELERY_QUEUE = env("CELERY_QUEUE", "celery")
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 7)  # background jobs' result files are kept this many days (app/jobs)
 # beat's schedule, in CSO_TIMEZONE; the office sees it on 系统设置 → 定时任务
-BEAT_SCHEDULE = {
+BEAT_SCHEDULE = {  # description: what it does, in Chinese; 定时任务 derives 周期 from the crontab (app/settings.schedule_text)
     "sweep": {"task": "cso.sweep", "schedule": crontab(minute="*/15"),
-              "description": "每15分钟：生成报告草稿、记录迟报漏报、发送到期和超期提醒"},
+              "description": "生成报告草稿、记录迟报漏报、发送到期和超期提醒"},
     "bulletin-weekly": {"task": "cso.bulletin", "schedule": crontab(minute=0, hour=17, day_of_week="fri"),
-                        "args": ("weekly",), "description": "每周五17:00：生成本周通报草稿"},
+                        "args": ("weekly",), "description": "生成本周通报草稿"},
     "bulletin-monthly": {"task": "cso.bulletin", "schedule": crontab(minute=0, hour=8, day_of_month="1"),
-                         "args": ("monthly",), "description": "每月1日8:00：生成上月问题办理情况通报草稿"},
+                         "args": ("monthly",), "description": "生成上月问题办理情况通报草稿"},
     "bulletin-quarterly": {"task": "cso.bulletin",
                            "schedule": crontab(minute=30, hour=8, day_of_month="1", month_of_year="1,4,7,10"),
-                           "args": ("quarterly",), "description": "每季度首日8:30：生成上季度工作通报草稿（含满意度）"},
+                           "args": ("quarterly",), "description": "生成上季度工作通报草稿（含满意度）"},
     "heartbeat": {"task": "cso.heartbeat", "schedule": crontab(minute="*/5"),
-                  "description": "每5分钟：检查任务队列和数据库是否正常"},
+                  "description": "检查任务队列和数据库是否正常"},
     "jobs-cleanup": {"task": "cso.jobs_cleanup", "schedule": crontab(minute=30, hour=3),
-                     "description": "每天3:30：删除已过期的后台任务结果文件（导出等，默认保留7天）"},
+                     "description": "删除已过期的后台任务结果文件（导出等，默认保留7天）"},
     "proxy-sweep": {"task": "cso.proxy_sweep", "schedule": crontab(minute=30, hour=8),
-                    "description": "每天8:30（工作日）：提醒责任单位办理超过法定时限的代办环节"},
+                    "description": "提醒责任单位办理超过法定时限的代办环节（仅在工作日）"},
 }
 
 # --- mail -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired
 from . import clock, db, ledger, scope, workdays
 from .holiday_import import import_holidays, parse_holidays
 from .models import Holiday, IssueCategory
-from .settings import LABELS, RANGES, PolicyError, get_policy
+from .settings import LABELS, RANGES, TIMES, PolicyError, get_policy, time_text
 from .views import BASE_PERMISSIONS, VIEW_PERMISSIONS, CSOModelView
 from .vocab import MENU_SETTINGS
 from .workflow import WorkflowError, numbering
@@ -110,8 +110,11 @@ class DeadlinePolicyView(BaseView):
     @expose("/")
     @has_access
     def show(self):
-        formats = [(k, numbering.number_format(k)) for k in numbering.KINDS]
+        year = clock.today().year
+        formats = [(k, numbering.number_format(k), numbering.render(numbering.number_format(k), year, 1))
+                   for k in numbering.KINDS]  # with the first number of this year as the example
         return self.render_template("cso/policy.html", policy=get_policy(), labels=LABELS, ranges=RANGES,
+                                    times=TIMES, time_text=time_text, year=year,
                                     number_kinds=numbering.KINDS, formats=formats,
                                     can_write=self.appbuilder.sm.has_access("can_write", self.class_permission_name))
 

@@ -17,7 +17,7 @@ from .vocab import REPORT_OWN_HEADING, REPORT_STATE_CLASS, REPORT_STATES
 from .validation import valid_id
 from .accounts import mail_address
 from .views import CSOModelView, nowrap
-from .vocab import MENU_REPORTS, MENU_SETTINGS
+from .vocab import ADMIN, MENU_REPORTS, MENU_SETTINGS
 
 
 
@@ -257,9 +257,13 @@ class ScheduleView(BaseView):
     def show(self):
         from .tasks import celery
 
-        rows = [(name, entry["task"], entry["description"], str(entry["schedule"]))
+        from .settings import schedule_text
+
+        rows = [(entry["description"], schedule_text(entry["schedule"]), name, entry["task"])
                 for name, entry in current_app.config["BEAT_SCHEDULE"].items()]
-        return self.render_template("cso/schedule.html", rows=rows, broker=celery.conf.broker_url.split("@")[-1],
+        admin = ADMIN in scope.role_names(scope.current_user())  # the technical names only for the administrator
+        return self.render_template("cso/schedule.html", rows=rows, admin=admin,
+                                    broker=celery.conf.broker_url.split("@")[-1] if admin else None,
                                     timezone=celery.conf.timezone)
 
 
