@@ -237,6 +237,35 @@ def test_the_registered_document_reads_back(ctx, client, tokens):
     assert client.get(f"/notices/{pk}/document").status_code == 404
 
 
+def test_the_default_requirements_name_co_units_only_when_there_are_some(ctx, client, tokens):
+    """工作要求 starts as 请牵头单位会同配合单位… only with 配合单位; alone, 请你单位… — in the draft, after the
+    co-units change, and in the document (the walk-through read 会同配合单位 on a notice without any). Changing a
+    draft's co-units on its form keeps one row per unit (it failed on the unique key before)."""
+    from app.gongwen import document_text
+    from app.notices.rules import DEFAULT_REQUIREMENTS, SOLE_REQUIREMENTS
+
+    alone = _draft(client, tokens, _new_issue(), co_departments=[], due_on="2099-12-10")
+    assert client.get(f"/api/v1/notice/{alone}", headers=tokens["office"]).get_json()["body"]["requirements"] == SOLE_REQUIREMENTS
+    _to_registered(client, tokens, alone)
+    text = document_text(client.get(f"/api/v1/notice/{alone}/document", headers=tokens["office"]).data)
+    assert "请你单位认真研究" in text and "会同配合单位" not in text
+    pk = _draft(client, tokens, _new_issue(), co_departments=[])
+    with_co = _draft(client, tokens, _new_issue())
+    assert client.get(f"/api/v1/notice/{with_co}", headers=tokens["office"]).get_json()["body"]["requirements"] == DEFAULT_REQUIREMENTS
+    login(client, "office")  # the draft's form sends every section as shown, the default included
+    def edit(co, requirements):
+        notice = db.session.get(Notice, pk)
+        db.session.refresh(notice)
+        client.post(f"/notices/{pk}/edit", data={"department": str(notice.lead.id), "co_departments": co,
+                                                 "body_requirements": requirements, "version": str(notice.version)})
+        return client.get(f"/api/v1/notice/{pk}", headers=tokens["office"]).get_json()["body"]["requirements"]
+
+    assert edit([str(department_of_login("dept02"))], SOLE_REQUIREMENTS) == DEFAULT_REQUIREMENTS
+    assert edit([], DEFAULT_REQUIREMENTS) == SOLE_REQUIREMENTS
+    own = "请各单位抓紧办理。"  # the office's own words stay as written
+    assert edit([str(department_of_login("dept02"))], own) == own
+
+
 def test_ledger_export_fills_the_notice_number(ctx, client, tokens):
     issue_id = _new_issue()
     pk = _draft(client, tokens, issue_id)

@@ -10,7 +10,7 @@ from flask import current_app
 
 from .. import clock, gongwen
 from ..workflow import actor_name
-from .rules import DEFAULT_REQUIREMENTS, SECTIONS
+from .rules import SECTIONS, default_requirements
 
 CN_NUMBERS = "一二三四五六七八九十"
 ANNEX_TITLE = "交办事项办理情况反馈表"
@@ -33,7 +33,7 @@ def _sections(notice):
     for i, (key, heading) in enumerate(SECTIONS.items()):
         paragraphs = _paragraphs(body.get(key))
         if key == "requirements":
-            paragraphs = paragraphs or [DEFAULT_REQUIREMENTS]
+            paragraphs = paragraphs or [default_requirements(bool(co))]
             units = f"牵头单位：{lead.name if lead else ''}" + (f"；配合单位：{'、'.join(d.name for d in co)}" if co else "")
             paragraphs += [f"（{units}）",
                            f"请于{due}将办理结果以书面形式（加盖公章，一事一文）报送{issuer()}，并填写附件反馈表；"

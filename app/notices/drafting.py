@@ -12,7 +12,10 @@ from ..validation import valid_id
 from ..vocab import OFFICE_ROLES, OPEN_STATUSES, labelled
 from ..workflow import Step, WorkflowError
 from .models import Notice, NoticeRecipient
-from .rules import BASES, DEFAULT_CC, DEFAULT_REQUIREMENTS, FEEDBACK_CYCLES, SECTIONS, URGENCIES, WORKFLOW
+from .rules import (
+    BASES, DEFAULT_CC, DEFAULT_REQUIREMENTS, FEEDBACK_CYCLES, SECTIONS, SOLE_REQUIREMENTS, URGENCIES, WORKFLOW,
+    default_requirements,
+)
 
 EDITABLE = ("department", "co_departments", "due_on", "title", "body", "urgency", "cc", "feedback_cycle")
 
@@ -78,7 +81,7 @@ def _text(value, field, limit):
 def default_body(issue):
     """The four sections prefilled from the problem: the enterprise, the problem, the coordination so far."""
     if issue is None:
-        return {"enterprise": "", "problem": "", "coordination": "", "requirements": DEFAULT_REQUIREMENTS}
+        return {"enterprise": "", "problem": "", "coordination": "", "requirements": default_requirements(False)}
     ent = issue.enterprise
     facts = "，".join(x for x in (ent.name, ent.address and f"位于{ent.address}", ent.industry and f"所属行业{ent.industry}",
                                   ent.legal_rep and f"法定代表人{ent.legal_rep}") if x)
@@ -87,7 +90,7 @@ def default_body(issue):
         IssueEvent.note.isnot(None)).order_by(IssueEvent.id)).all()
     return {"enterprise": facts + "。", "problem": f"{issue.title}：{issue.description}",
             "coordination": "；".join(n.strip().rstrip("。；;.") for n in notes) + "。" if notes else "经首席服务官协调，问题尚未解决。",
-            "requirements": DEFAULT_REQUIREMENTS}
+            "requirements": default_requirements(bool(issue.co_departments))}
 
 
 def _body(value, issue, current=None):
@@ -122,8 +125,13 @@ def _set_recipients(step, lead, co):
     new = sorted([("lead", lead.id)] + [("co", d.id) for d in co])
     if old != new:
         step.changes["recipients"] = [old, new]
-        notice.recipients = [NoticeRecipient(department=lead, role="lead")] + [
-            NoticeRecipient(department=d, role="co") for d in co]
+        kept = {r.department_id: r for r in notice.recipients}  # a unit keeps its row (one per notice and unit:
+        rows = []                                                # a new row beside the old one broke the key)
+        for role, department in [("lead", lead)] + [("co", d) for d in co]:
+            row = kept.pop(department.id, None) or NoticeRecipient(department=department)
+            row.role = role
+            rows.append(row)
+        notice.recipients = rows
 
 
 def _apply(step, values, issue, creating):
@@ -141,8 +149,11 @@ def _apply(step, values, issue, creating):
         if not title:
             title = f"关于{issue.enterprise.name}{issue.title}的交办通知" if issue else "关于有关事项的交办通知"
         step.set("title", title[:200])
-    if creating or "body" in values:
-        step.set("body", _body(values.get("body"), issue, None if creating else notice.body))
+    if creating or "body" in values or "co_departments" in values:
+        body = _body(values.get("body"), issue, None if creating else notice.body)
+        if body.get("requirements") in (DEFAULT_REQUIREMENTS, SOLE_REQUIREMENTS):  # the untouched default
+            body["requirements"] = default_requirements(bool(notice.co_units))  # names 配合单位 only if any
+        step.set("body", body)
     if creating or "urgency" in values:
         step.set("urgency", _choice(values.get("urgency"), "urgency", URGENCIES))
     if creating or "cc" in values:

@@ -38,6 +38,12 @@ DELIVERIES = {"scan": "上传盖章扫描件", "offline": "线下送达（附签
 # the body's sections, in the document's order: key → heading (the document numbers them 一、二、…)
 SECTIONS = {"enterprise": "企业基本情况", "problem": "反映问题", "coordination": "前期协调", "requirements": "办理要求"}
 DEFAULT_REQUIREMENTS = "请牵头单位会同配合单位认真研究，依法依规推动问题解决，并及时向企业反馈办理情况。"
+SOLE_REQUIREMENTS = "请你单位认真研究，依法依规推动问题解决，并及时向企业反馈办理情况。"  # no 配合单位
+
+
+def default_requirements(with_co):
+    """The 工作要求 a notice starts with: naming the 配合单位 only when there are some."""
+    return DEFAULT_REQUIREMENTS if with_co else SOLE_REQUIREMENTS
 DEFAULT_CC = "区四位一体督察组"
 
 PARAM_LABELS = {"reason": "理由", "delivery": "送达方式", "attachment": "附件", "note": "说明", "text": "回复内容",
