@@ -211,6 +211,7 @@ def _notice_counts(ctx):
 NOTICE_FILTER_NOTE = ("按街道、行业、企业类别、问题层级筛选时，只计所涉问题符合条件的交办单（不涉及问题的会议决定交办单不计），"
                       "不分期间；链接的交办单清单不按这些条件筛选。")
 NOTICE_TILE_NOTE = "按所涉问题筛选；清单为全部"
+NOTICE_TILES = ("交办单未办结", "交办单逾期")
 
 
 def kpi(ctx):
@@ -237,16 +238,17 @@ def kpi(ctx):
         ("超期问题", ctx.count(tier="overdue"), None, ctx.link(tier="overdue"), "当前已过时限仍未办结的问题（含严重超期）。"),
         ("严重超期", ctx.count(tier="serious"), None, ctx.link(tier="serious"), "当前超过时限5个工作日及以上仍未办结的问题。"),
         ("交办单未办结", notices_open, None, url_for("NoticeView.list", status=",".join(NOTICE_OPEN)),
-         "当前尚未审结或作废的交办通知单。" + NOTICE_FILTER_NOTE),
+         "当前尚未审结或作废的交办通知单。"),
         ("交办单逾期", notices_overdue, None, url_for("NoticeView.list", status=",".join(NOTICE_RUNNING)),
-         "当前已送达或已签收、已过办理期限仍未回复的交办通知单；链接为在办的交办单。" + NOTICE_FILTER_NOTE),
+         "当前已送达或已签收、已过办理期限仍未回复的交办通知单；链接为在办的交办单。"),
     ]
-    notes = {"交办单未办结": NOTICE_TILE_NOTE, "交办单逾期": NOTICE_TILE_NOTE} if _filtered(ctx) else {}
+    notes = dict.fromkeys(NOTICE_TILES, NOTICE_TILE_NOTE) if _filtered(ctx) else {}
     rows = [[name, now, "—" if last is None else last] for name, now, last, _, _ in tiles]
     links = [[None, link, None] for *_, link, _ in tiles]
-    definition = "；".join(f"{name}：{text.rstrip('。')}" for name, _, _, _, text in tiles) + "。"
-    tiles_out = [{"name": n, "value": v, "last": last, "url": u, "definition": d, "note": notes.get(n)}
-                 for n, v, last, u, d in tiles]
+    definition = "；".join(f"{name}：{text.rstrip('。')}" for name, _, _, _, text in tiles) + "。" + \
+        "交办单两项：" + NOTICE_FILTER_NOTE
+    tiles_out = [{"name": n, "value": v, "last": last, "url": u, "definition": d + (NOTICE_FILTER_NOTE if n in NOTICE_TILES else ""),
+                  "note": notes.get(n)} for n, v, last, u, d in tiles]
     result = _base(ctx, f"关键指标（{p.label}）", definition, {}, ["指标", "本期", "上期"], rows, links, None)
     result["tiles"] = tiles_out
     return result
