@@ -549,3 +549,31 @@ def test_fab_form_pick_lists_are_in_pinyin_order(ctx, client):
         r'<option value="(\d+)"[^>]*>([^<]+)</option>',
         re.search(r'<select[^>]*name="officer"[^>]*>(.*?)</select>', page, re.S).group(1))]
     assert officers != sorted(officers)  # code point order would differ for the demo's names
+
+
+def test_a_problem_filed_from_a_visit_dates_from_it_links_back_and_is_named_by_its_first_clause(ctx, client):
+    """登记本次走访发现的问题: 反映时间 is the visit's day (the enterprise told the officer then: the 13710
+    deadlines run from it), the problem page links its visit, and a title left empty is the description's
+    first clause — never cut mid-word (the walk-through read “…请协”)."""
+    from app.ledger.filing import TITLE_FROM_TEXT, default_title
+
+    ent = enterprises_of("officer01")[0]
+    visit = db.session.scalar(select(Visit).where(Visit.enterprise_id == ent, Visit.visit_date < clock.today())
+                              .order_by(Visit.visit_date.desc()).limit(1))
+    login(client, "officer01")
+    form = _html(client.get(f"/ledger/new?visit={visit.id}"))
+    assert f'name="received_on" max="{clock.today().isoformat()}" value="{visit.visit_date.isoformat()}"' in form
+    text = "企业新建厂房需办理施工许可，因规划条件调整导致图纸审查反复退回，已耽误两个月工期，请协调住建、自然资源部门加快审批。"
+    resp = client.post(f"/ledger/new?visit={visit.id}", data={"visit": str(visit.id), "enterprise": str(ent),
+                                                              "description": text, "source": "visit"})
+    assert resp.status_code == 302, _html(resp)[:2000]
+    issue = db.session.scalar(select(Issue).where(Issue.visit_id == visit.id).order_by(Issue.id.desc()).limit(1))
+    assert issue.received_on == visit.visit_date  # the form's default: the visit's day
+    assert issue.title == "企业新建厂房需办理施工许可，因规划条件调整导致图纸审查反复退回"  # whole clauses
+    assert len(issue.title) <= TITLE_FROM_TEXT
+    page = _html(client.get(f"/ledger/{issue.id}"))
+    assert f'<a href="/visitview/show/{visit.id}" id="cso-issue-visit">' in page
+    # the rule, at its edges: a short first sentence, no boundary early enough, a text within the limit
+    assert default_title("道路破损。影响物流") == "道路破损"
+    assert default_title("甲" * 50) == "甲" * (TITLE_FROM_TEXT - 1) + "…"
+    assert default_title("用电增容需求迫切，") == "用电增容需求迫切"

@@ -71,6 +71,23 @@ def _refuse_bad_values(issue):
         raise LedgerError(422, message, field)
 
 
+TITLE_FROM_TEXT = 40  # a problem filed without a title is named by its description's first clause, at most this long
+_CLAUSE_END = "。；！？;!?，,、：: "
+
+
+def default_title(description, limit=TITLE_FROM_TEXT):
+    """The description's first sentence on one line; when longer than ``limit``, cut after the last clause
+    boundary inside it (never mid-word: "…请协"), or at ``limit`` with "…" when there is none early enough."""
+    text = " ".join(str(description or "").split())
+    first = next((i for i, ch in enumerate(text) if ch in "。；！？;!?"), None)
+    if first is not None and first <= limit:
+        return text[:first].strip()
+    if len(text) <= limit:
+        return text.rstrip(_CLAUSE_END)
+    cut = max(text.rfind(ch, 0, limit) for ch in _CLAUSE_END)
+    return text[:cut].rstrip(_CLAUSE_END) if cut >= limit // 3 else text[:limit - 1] + "…"
+
+
 def create_issue(user, enterprise_id, title, description, source=None, category=None, visit_id=None,
                  received_on=None, level=None):
     """File a problem. Officers for their enterprises; enterprises for themselves (直通车); office for any."""
@@ -86,17 +103,17 @@ def create_issue(user, enterprise_id, title, description, source=None, category=
     source, category_name, level = text(source, "source"), text(category, "category"), text(level, "level")
     if not description:
         raise LedgerError(422, "请填写问题描述。", "description")
-    title = title or " ".join(description[:40].split())  # one line
+    title = title or default_title(description)
     if len(title) > 200:
         raise LedgerError(422, "问题标题不能超过200字。", "title")
     source = _source(roles, source, visit_id)
     if level_error(level):
         raise level_error(level)
     today = clock.today()
-    received_on = _received(received_on) or today
+    visit = _visit(user, visit_id, enterprise_id)
+    received_on = _received(received_on) or (visit.visit_date if visit is not None else today)  # told on the visit
     if received_on > today:
         raise LedgerError(422, "反映时间不能晚于今天。", "received_on")
-    visit = _visit(user, visit_id, enterprise_id)
     officer = scope.officer_of(user) if OFFICER in roles else None
     if officer is None:  # the chief follows problems filed by others
         officer = db.session.scalar(select(Officer).join(Assignment).where(

@@ -174,7 +174,9 @@ class LedgerView(BaseView):
                                           .order_by(IssueCategory.sort)).all(),
             triage_classes=TRIAGE_CLASSES, levels=ISSUE_LEVELS, labels=ACTION_LABELS,
             can_edit=bool(scope.role_names(user) & OFFICE_ROLES) and issue.status not in FINAL_STATUSES,
-            edit_fields=ledger.editable_fields(user, issue), warning=calendar_warning(issue))
+            edit_fields=ledger.editable_fields(user, issue), warning=calendar_warning(issue),
+            visit_link=url_for("VisitView.show", pk=issue.visit_id)
+            if issue.visit_id and scope.visible(Visit, issue.visit_id, user) else None)
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
