@@ -227,6 +227,8 @@ def test_window_alert_counts_working_days(ctx, client, office):
     policy = _policy(client, office)
     inside = _item(client, office, policy, name="窗口内", industries=["现代物流"], window_close="2026-11-25")
     outside = _item(client, office, policy, name="窗口外", industries=["现代物流"], window_close="2026-11-26")
+    auto = _item(client, office, policy, name="免申事项", industries=["现代物流"], window_close="2026-11-25",
+                 cash_mode="auto")  # 免申即享: nobody applies, so no 申报截止 alert
     logistics = sorted(e.id for e in db.session.scalars(select(Enterprise).where(Enterprise.industry == "现代物流")))
     # one of them has answered 已享受: it no longer counts as "not applied"
     d = client.post("/api/v1/policy_delivery/", headers=office, json={"items": [inside], "enterprise": logistics[0]})
@@ -236,7 +238,7 @@ def test_window_alert_counts_working_days(ctx, client, office):
     keys = {n.key: n for n in db.session.scalars(select(Notification).where(Notification.kind == "policy"))}
     alert = keys.get(f"policy_window:{inside}:2026-11-25")
     assert alert is not None and "剩5个工作日" in alert.title and f"{len(logistics) - 1}家" in alert.title
-    assert f"policy_window:{outside}:2026-11-26" not in keys
+    assert f"policy_window:{outside}:2026-11-26" not in keys and f"policy_window:{auto}:2026-11-25" not in keys
     told = set(db.session.scalars(select(Notification.user_id).where(Notification.key == f"policy_window:{inside}:2026-11-25")))
     assert user_id("office") in told
     others = [e for e in logistics[1:] if _chief_login(e)]

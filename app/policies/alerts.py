@@ -8,6 +8,7 @@ from .. import clock, scope, workdays
 from ..extensions import db
 from ..models import Enterprise, User
 from ..vocab import OFFICE_STAFF_ROLES, POLICY_NOT_APPLYING, POLICY_WINDOW_ALERT_DAYS, UPTAKE_APPLIED
+from .deliveries import NO_APPLICATION
 from .models import Policy, PolicyDelivery, PolicyItem, PolicyUptake
 from .rules import item_in_force, notify, officer_users, pair_select
 
@@ -31,9 +32,9 @@ def not_applied():
 
 
 def closing_items(today):
-    """In-force items whose window closes today or within the alert's working days."""
+    """In-force items one applies for (not 免申即享) whose window closes today or within the alert's working days."""
     items = db.session.scalars(select(PolicyItem).where(
-        item_in_force(today), PolicyItem.window_close >= today,
+        item_in_force(today), PolicyItem.cash_mode.notin_(NO_APPLICATION), PolicyItem.window_close >= today,
         PolicyItem.window_close <= workdays.add_workdays(today, POLICY_WINDOW_ALERT_DAYS))).all()
     return [i for i in items if workdays.workdays_between(today, i.window_close) <= POLICY_WINDOW_ALERT_DAYS]
 
