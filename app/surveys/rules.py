@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, update
 
 from .. import clock, scope
 from ..extensions import db
@@ -304,14 +304,17 @@ def sweep(now=None):
         _window(req, now)
         _notify_enterprise(req, "问题已办结，请对服务作出评价")
         counts["sent"] += 1
-    for req in db.session.scalars(select(SurveyRequest).where(SurveyRequest.status == "pending")):
-        if req.expires_at is not None and req.expires_at <= now:
-            req.status, req.expired_at = "expired", now
-            counts["expired"] += 1
-        elif req.reminded_at is None and req.sent_at + timedelta(days=setting("SURVEY_REMIND_DAYS")) <= now:
-            req.reminded_at = now
-            _notify_enterprise(req, "提醒：您有一份满意度评价尚未填写")
-            counts["reminded"] += 1
+    db.session.flush()
+    expiring = (SurveyRequest.status == "pending", SurveyRequest.expires_at.is_not(None), SurveyRequest.expires_at <= now)
+    counts["expired"] = db.session.execute(update(SurveyRequest).where(*expiring).values(
+        status="expired", expired_at=now).execution_options(synchronize_session="fetch")).rowcount or 0
+    remind_before = now - timedelta(days=setting("SURVEY_REMIND_DAYS"))
+    for req in db.session.scalars(select(SurveyRequest).where(  # in id order: the same statements every run
+            SurveyRequest.status == "pending", SurveyRequest.reminded_at.is_(None),
+            SurveyRequest.sent_at <= remind_before).order_by(SurveyRequest.id)):
+        req.reminded_at = now
+        _notify_enterprise(req, "提醒：您有一份满意度评价尚未填写")
+        counts["reminded"] += 1
     db.session.flush()
     return counts
 
