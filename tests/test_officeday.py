@@ -577,3 +577,16 @@ def test_a_problem_filed_from_a_visit_dates_from_it_links_back_and_is_named_by_i
     assert default_title("道路破损。影响物流") == "道路破损"
     assert default_title("甲" * 50) == "甲" * (TITLE_FROM_TEXT - 1) + "…"
     assert default_title("用电增容需求迫切，") == "用电增容需求迫切"
+
+
+def test_the_confirm_form_asks_the_enterprise_in_its_own_words_and_presets_no_rating(ctx, client):
+    """确认评价: the enterprise chooses its rating (nothing preselected: 满意 was, and a careless submit rated it)
+    and is asked for its own view (the office, confirming for it after a call-back, is asked for the call-back)."""
+    resolved = db.session.scalars(select(Issue).where(Issue.status == "resolved")).all()
+    ent_logins = {enterprise_of_login(f"ent{n:02d}"): f"ent{n:02d}" for n in range(1, 32)}
+    issue = next(i for i in resolved if i.enterprise_id in ent_logins)
+    login(client, ent_logins[issue.enterprise_id])
+    page = _html(client.get(f"/ledger/{issue.id}"))
+    select_html = re.search(r'<select[^>]*name="satisfaction"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert select_html.startswith('<option value="">请选择满意度</option>') and "selected" not in select_html
+    assert "您的意见或建议（可选）" in page and "代企业确认时必填" not in page

@@ -175,6 +175,7 @@ class LedgerView(BaseView):
             triage_classes=TRIAGE_CLASSES, levels=ISSUE_LEVELS, labels=ACTION_LABELS,
             can_edit=bool(scope.role_names(user) & OFFICE_ROLES) and issue.status not in FINAL_STATUSES,
             edit_fields=ledger.editable_fields(user, issue), warning=calendar_warning(issue),
+            own_enterprise=not ledger.sees_internal(user),  # the enterprise confirms for itself
             visit_link=url_for("VisitView.show", pk=issue.visit_id)
             if issue.visit_id and scope.visible(Visit, issue.visit_id, user) else None)
 
