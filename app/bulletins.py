@@ -7,6 +7,7 @@ import io
 from html import escape
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import and_, case, distinct, func, select
 
 from . import clock, db, duties, scope, stats
@@ -51,6 +52,15 @@ def get_for(user, bulletin_id):
 KINDS = {"weekly": "本周工作周通报", "monthly": "上月问题办理情况月报", "quarterly": "上季度工作通报"}
 SHORT = {"weekly": "周通报", "monthly": "月度通报", "quarterly": "季度通报"}
 WITH_RATES = ("monthly", "quarterly")  # these carry the ledger's rates and the satisfaction tables (issue 13)
+
+
+def beat_times():
+    """When beat drafts each kind, in words read off config.BEAT_SCHEDULE (每周五17:00, 每月1日8:00 …)."""
+    from .settings import schedule_text
+
+    entries = current_app.config.get("BEAT_SCHEDULE") or {}
+    return "、".join(schedule_text(e["schedule"]) for e in entries.values()
+                    if e.get("task") == "cso.bulletin" and (e.get("args") or (None,))[0] in KINDS)
 
 
 def check_kind(kind):

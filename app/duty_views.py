@@ -202,7 +202,8 @@ class BulletinsView(BaseView):
     def list(self):
         query = bulletins.visible(scope.current_user()).order_by(Bulletin.period_start.desc(), Bulletin.kind)
         return self.render_template("cso/bulletins.html", rows=db.session.scalars(query.limit(200)).all(),
-                                    office=self._office(), kinds=bulletins.KINDS)
+                                    office=self._office(), kinds=bulletins.KINDS,
+                                    beat_times=bulletins.beat_times())
 
     @expose("/<pk>")
     @has_access

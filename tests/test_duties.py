@@ -188,7 +188,8 @@ def test_quarterly_bulletin_from_the_screen_and_the_cli(ctx, client, checker):
 
     login(client, "office")
     page = client.get("/bulletins/").get_data(as_text=True)
-    assert '<option value="quarterly">上季度工作通报</option>' in page and "每季度首日8:30" in page
+    assert '<option value="quarterly">上季度工作通报</option>' in page
+    assert "系统于每周五17:00、每月1日8:00、每季度首日8:30自动生成草稿" in page  # read off config.BEAT_SCHEDULE
     done = checker.test_cli_runner().invoke(args=["cso", "bulletin", "quarterly", "--period", "2026-10-08"])
     assert done.exit_code == 0 and "首席服务官工作季度通报（2026年第3季度）" in done.output, done.output
     b = db.session.scalar(select(Bulletin).where(Bulletin.kind == "quarterly"))
